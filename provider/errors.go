@@ -1,0 +1,210 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is a classified delivery failure. It carries what the destination
+// answered so callers can decide, log and test without parsing strings.
+type Error struct {
+	// StatusCode is the HTTP status, or 0 when no response arrived.
+	StatusCode int
+	// RetryAfter is the wait the destination asked for (429 or 503
+	// Retry-After), or 0.
+	RetryAfter time.Duration
+	// Code is the destination's own error string, for example Slack's
+	// "channel_not_found" or "invalid_payload"; may be empty.
+	Code string
+	// Retryable reports whether trying again may succeed: network errors,
+	// 429 and 5xx are retryable; other 4xx and Slack's ok:false are not.
+	Retryable bool
+	// Err is the underlying cause, already free of secrets.
+	Err error
+}
+
+// Error describes the failure without any secret.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "status %d", e.StatusCode)
+	}
+	if e.Code != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Code)
+	}
+	if e.Err != nil {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Err.Error())
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if b.Len() == 0 {
+		return "delivery failed"
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsRetryable reports whether err is worth another attempt: a *Error marked
+// Retryable, or any error that is not a *Error and not a context
+// cancellation (an unclassified failure is treated like a network error).
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Retryable
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// ClassifyResponse turns an HTTP answer into nil (2xx) or a *Error: 429 and
+// 5xx are retryable, with Retry-After honoured (seconds or an HTTP date);
+// other statuses are permanent. body is the start of the response body; a
+// short plain-text body (Slack's "invalid_payload") becomes Code.
+func ClassifyResponse(resp *http.Response, body []byte) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	e := &Error{StatusCode: resp.StatusCode, Code: bodyCode(body)}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Retryable = true
+	case resp.StatusCode >= 500:
+		e.Retryable = true
+	}
+	if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && e.Retryable {
+		e.RetryAfter = d
+	}
+	return e
+}
+
+// bodyCode keeps a short single-line body as an error code.
+func bodyCode(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if s == "" || len(s) > 200 || strings.ContainsAny(s, "\n<") {
+		if len(s) > 200 {
+			s = s[:200] + "…"
+		}
+		if strings.Contains(s, "<") { // an HTML error page says nothing useful
+			return ""
+		}
+		return strings.ReplaceAll(s, "\n", " ")
+	}
+	return s
+}
+
+// ParseRetryAfter parses a Retry-After header, in seconds or as an HTTP
+// date, relative to now. It reports false for an empty or invalid value.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// RedactURL returns u with everything after the host replaced, so a webhook
+// URL (whose path is the secret) can be named in a message:
+// "https://hooks.slack.com/services/T0/B0/XXX" becomes
+// "https://hooks.slack.com/<redacted>". Credentials in the URL are dropped.
+// A value that does not parse as a URL is redacted whole.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return "<redacted>"
+	}
+	out := p.Scheme + "://" + p.Host
+	if (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.User != nil {
+		out += "/<redacted>"
+	}
+	return out
+}
+
+// Redact replaces every occurrence of each non-empty secret in s, including
+// its URL-escaped forms, with "<redacted>".
+func Redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "<redacted>")
+		if q := url.QueryEscape(sec); q != sec {
+			s = strings.ReplaceAll(s, q, "<redacted>")
+		}
+		if p := url.PathEscape(sec); p != sec {
+			s = strings.ReplaceAll(s, p, "<redacted>")
+		}
+	}
+	return s
+}
+
+// SanitizeError returns an error whose text has every secret redacted. A
+// *url.Error (which net/http returns, quoting the URL) is reduced to its
+// operation and cause. Classification survives: the result is a *Error,
+// retryable unless err is a context cancellation or already a permanent
+// *Error.
+func SanitizeError(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		cp := *pe
+		if cp.Err != nil {
+			cp.Err = redactedError{msg: Redact(stripURLError(cp.Err).Error(), secrets...), cause: cp.Err}
+		}
+		return &cp
+	}
+	cause := stripURLError(err)
+	return &Error{
+		Retryable: !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded),
+		Err:       redactedError{msg: Redact(cause.Error(), secrets...), cause: cause},
+	}
+}
+
+func stripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", strings.ToUpper(ue.Op), ue.Err)
+	}
+	return err
+}
+
+// redactedError shows a redacted message but keeps the cause for errors.Is
+// (context.Canceled, net.Error, ...).
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.cause }

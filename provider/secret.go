@@ -1,0 +1,228 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// ErrSecretNotFound is wrapped by SecretGetter implementations when the
+// Secret does not exist.
+var ErrSecretNotFound = errors.New("secret not found")
+
+// SecretGetter reads Secrets. A controller reads them from the cluster;
+// tests and offline tools use Secrets loaded from files (StaticSecrets).
+type SecretGetter interface {
+	GetSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+}
+
+// SecretGetterFunc adapts a function to SecretGetter.
+type SecretGetterFunc func(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+
+// GetSecret calls f(ctx, namespace, name).
+func (f SecretGetterFunc) GetSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	return f(ctx, namespace, name)
+}
+
+// StaticSecrets returns a SecretGetter over a fixed set of Secrets, for tests
+// and offline tools. Its answer for an unknown Secret wraps
+// ErrSecretNotFound.
+func StaticSecrets(secrets ...corev1.Secret) SecretGetter {
+	m := make(map[string]*corev1.Secret, len(secrets))
+	for i := range secrets {
+		s := &secrets[i]
+		m[s.Namespace+"/"+s.Name] = s
+	}
+	return SecretGetterFunc(func(_ context.Context, namespace, name string) (*corev1.Secret, error) {
+		if s, ok := m[namespace+"/"+name]; ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("secret %s/%s: %w", namespace, name, ErrSecretNotFound)
+	})
+}
+
+// Credentials are what a notifier needs from a Provider and its Secrets.
+// String and GoString never show a secret value, so a Credentials can be
+// logged.
+type Credentials struct {
+	// Address is the destination URL (a Slack webhook URL, an API URL).
+	Address string
+	// Token is a bearer or bot token.
+	Token string
+	// Username and Password are for basic authentication.
+	Username string
+	Password string
+	// Proxy is the proxy URL.
+	Proxy string
+	// Headers are extra HTTP headers.
+	Headers map[string]string
+	// CAData holds PEM certificate authorities to trust.
+	CAData []byte
+}
+
+// Secrets returns every secret value in c, for redaction.
+func (c Credentials) Secrets() []string {
+	out := make([]string, 0, 4+len(c.Headers))
+	for _, s := range []string{c.Address, c.Token, c.Password, c.Proxy} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	for _, v := range c.Headers {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// IsZero reports whether c holds nothing, as in a dry run.
+func (c Credentials) IsZero() bool {
+	return c.Address == "" && c.Token == "" && c.Username == "" && c.Password == "" &&
+		c.Proxy == "" && len(c.Headers) == 0 && len(c.CAData) == 0
+}
+
+// String describes c without any secret value: which parts are set, and the
+// address with its path and query redacted.
+func (c Credentials) String() string {
+	var parts []string
+	if c.Address != "" {
+		parts = append(parts, "address="+RedactURL(c.Address))
+	}
+	if c.Token != "" {
+		parts = append(parts, "token=<redacted>")
+	}
+	if c.Username != "" {
+		parts = append(parts, "username=<redacted>")
+	}
+	if c.Password != "" {
+		parts = append(parts, "password=<redacted>")
+	}
+	if c.Proxy != "" {
+		parts = append(parts, "proxy="+RedactURL(c.Proxy))
+	}
+	if len(c.Headers) > 0 {
+		parts = append(parts, fmt.Sprintf("headers=<%d redacted>", len(c.Headers)))
+	}
+	if len(c.CAData) > 0 {
+		parts = append(parts, "ca=<set>")
+	}
+	return "Credentials{" + strings.Join(parts, " ") + "}"
+}
+
+// GoString is String, so %#v does not print secrets either.
+func (c Credentials) GoString() string { return c.String() }
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %s, %q)
+// prints the redacted form.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// secretValue returns the value of key from data or stringData.
+func secretValue(s *corev1.Secret, key string) (string, bool) {
+	if v, ok := s.StringData[key]; ok {
+		return v, true
+	}
+	if v, ok := s.Data[key]; ok {
+		return string(v), true
+	}
+	return "", false
+}
+
+// Resolve reads the credentials of p: spec.address and spec.proxy, then the
+// Secret of spec.secretRef (keys "address" — Flux's — or "url" — the
+// seed's — for the address, "token", "username", "password", "proxy" and
+// "headers", a YAML map) and the Secret of spec.certSecretRef ("ca.crt" or
+// "caFile"). Secret values override spec fields. Both data (base64 in YAML)
+// and stringData are read.
+//
+// A missing Secret or key is an error naming the provider, the Secret and
+// the field; an address must come from somewhere unless a token is set (the
+// notifier then picks its API endpoint). Call Resolve only to deliver:
+// routing never needs it.
+func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credentials, error) {
+	c := Credentials{Address: p.Spec.Address, Proxy: p.Spec.Proxy}
+	name := p.NamespacedName()
+	if ref := p.Spec.SecretRef; ref != nil && ref.Name != "" {
+		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("provider %s: spec.secretRef: %w", name, err)
+		}
+		if v, ok := secretValue(s, "address"); ok {
+			c.Address = strings.TrimSpace(v)
+		} else if v, ok := secretValue(s, "url"); ok {
+			c.Address = strings.TrimSpace(v)
+		}
+		if v, ok := secretValue(s, "token"); ok {
+			c.Token = strings.TrimSpace(v)
+		}
+		if v, ok := secretValue(s, "username"); ok {
+			c.Username = v
+		}
+		if v, ok := secretValue(s, "password"); ok {
+			c.Password = v
+		}
+		if v, ok := secretValue(s, "proxy"); ok {
+			c.Proxy = strings.TrimSpace(v)
+		}
+		if v, ok := secretValue(s, "headers"); ok {
+			var h map[string]string
+			if err := yaml.Unmarshal([]byte(v), &h); err != nil {
+				// The YAML error may quote header values: do not wrap it.
+				return Credentials{}, fmt.Errorf("provider %s: secret %s/%s: key \"headers\": not a YAML map of strings", name, p.Namespace, ref.Name)
+			}
+			c.Headers = h
+		}
+		if c.Address == "" && c.Token == "" {
+			return Credentials{}, fmt.Errorf("provider %s: secret %s/%s has no key \"address\" or \"url\" (nor \"token\"), and spec.address is empty", name, p.Namespace, ref.Name)
+		}
+	}
+	if ref := p.Spec.ProxySecretRef; ref != nil && ref.Name != "" {
+		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: %w", name, err)
+		}
+		v, ok := secretValue(s, "address")
+		if !ok {
+			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s has no key \"address\"", name, p.Namespace, ref.Name)
+		}
+		c.Proxy = strings.TrimSpace(v)
+	}
+	if ref := p.Spec.CertSecretRef; ref != nil && ref.Name != "" {
+		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: %w", name, err)
+		}
+		v, ok := secretValue(s, "ca.crt")
+		if !ok {
+			v, ok = secretValue(s, "caFile")
+		}
+		if !ok {
+			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: secret %s/%s has no key \"ca.crt\" or \"caFile\"", name, p.Namespace, ref.Name)
+		}
+		c.CAData = []byte(v)
+	}
+	if c.Address == "" && c.Token == "" {
+		return Credentials{}, fmt.Errorf("provider %s: no address: set spec.address or spec.secretRef", name)
+	}
+	return c, nil
+}
+
+func getSecret(ctx context.Context, secrets SecretGetter, namespace, name string) (*corev1.Secret, error) {
+	if secrets == nil {
+		return nil, fmt.Errorf("secret %s/%s: %w (no secret source configured)", namespace, name, ErrSecretNotFound)
+	}
+	s, err := secrets.GetSecret(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, fmt.Errorf("secret %s/%s: %w", namespace, name, ErrSecretNotFound)
+	}
+	return s, nil
+}

@@ -1,0 +1,77 @@
+package template
+
+import "encoding/json"
+
+// Spec is a message template as users write it in YAML, under spec.template
+// of a Provider (the default for every alert that uses the provider) or of an
+// Alert (which replaces the provider's template as a whole).
+//
+// Every string is a Go text/template evaluated against Data. Blocks is a
+// Slack Block Kit array written as YAML or JSON: each string inside it is a
+// template, so values are templated, never raw JSON, and no message can break
+// the payload. Which fields a notifier uses is up to the notifier; the Slack
+// notifier uses all of them.
+//
+//	spec:
+//	  template:
+//	    format: blocks
+//	    title: "{{ .Object.Kind }}/{{ .Object.Name }} in {{ .Cluster }}"
+//	    text: "{{ .Message }}"
+//	    fields:
+//	      - title: Revision
+//	        value: "{{ .Revision }}"
+//	        short: true
+type Spec struct {
+	// Format picks the notifier's built-in layout used for whatever the
+	// template leaves unset. The Slack notifier knows "flux" (the default,
+	// Flux's attachment) and "blocks" (Block Kit).
+	// +optional
+	Format string `json:"format,omitempty"`
+
+	// Title is the message title (a Slack attachment title or header).
+	// +optional
+	Title string `json:"title,omitempty"`
+
+	// Text is the main message text.
+	// +optional
+	Text string `json:"text,omitempty"`
+
+	// Fields replace the default one-field-per-metadata-key list.
+	// +optional
+	Fields []Field `json:"fields,omitempty"`
+
+	// Blocks is a Slack Block Kit array; each string in it is a template.
+	// +optional
+	Blocks json.RawMessage `json:"blocks,omitempty"`
+
+	// Color is the attachment color ("good", "warning", "danger" or
+	// "#rrggbb"); a template like the others.
+	// +optional
+	Color string `json:"color,omitempty"`
+
+	// IconEmoji is the sender's emoji, for example ":flux:".
+	// +optional
+	IconEmoji string `json:"iconEmoji,omitempty"`
+
+	// IconURL is the URL of the sender's icon.
+	// +optional
+	IconURL string `json:"iconURL,omitempty"`
+}
+
+// Field is one titled value of a message, templated like the rest.
+type Field struct {
+	// Title is the field's label.
+	Title string `json:"title"`
+	// Value is the field's content.
+	Value string `json:"value"`
+	// Short lays the field out side by side with the next one.
+	// +optional
+	Short bool `json:"short,omitempty"`
+}
+
+// IsZero reports whether s sets nothing, in which case the notifier's default
+// message is used.
+func (s *Spec) IsZero() bool {
+	return s == nil || (s.Format == "" && s.Title == "" && s.Text == "" && len(s.Fields) == 0 &&
+		len(s.Blocks) == 0 && s.Color == "" && s.IconEmoji == "" && s.IconURL == "")
+}
