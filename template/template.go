@@ -34,8 +34,9 @@ func Parse(s *Spec) (*Template, error) {
 // Spec returns the spec t was parsed from.
 func (t *Template) Spec() *Spec { return t.spec }
 
-// Render executes t against d.
+// Render executes t against d. esc, when not nil, escapes the output of
+// every action that is not of type Safe (see EscapeSlack).
 // TODO(issue 4): implement.
-func (t *Template) Render(d *Data) (*Message, error) {
+func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	return nil, errors.New("template: not implemented")
 }
