@@ -1,0 +1,49 @@
+package provider
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+)
+
+// Version is the API version under which AddToScheme registers Provider:
+// v1beta3, the version Flux 2.x serves and stores. Providers written as
+// v1beta1 or v1beta2 are converted to it by the API server.
+const Version = alert.Version
+
+// GroupVersion is notification.toolkit.fluxcd.io/v1beta3.
+var GroupVersion = schema.GroupVersion{Group: alert.Group, Version: Version}
+
+// SchemeBuilder registers Provider and ProviderList under GroupVersion.
+var SchemeBuilder = runtime.NewSchemeBuilder(func(s *runtime.Scheme) error {
+	return AddKnownTypes(s, GroupVersion)
+})
+
+// AddToScheme registers Provider and ProviderList under GroupVersion, so
+// that a controller-runtime client or informer can get, list and watch the
+// Providers of a cluster that runs Flux:
+//
+//	scheme := runtime.NewScheme()
+//	_ = provider.AddToScheme(scheme)
+var AddToScheme = SchemeBuilder.AddToScheme
+
+// AddKnownTypes registers Provider and ProviderList under gv, for a cluster
+// that serves the notification API under another version than Version.
+// Register one version per scheme: a typed client needs a single version per
+// Go type.
+func AddKnownTypes(s *runtime.Scheme, gv schema.GroupVersion) error {
+	s.AddKnownTypes(gv, &Provider{}, &ProviderList{})
+	metav1.AddToGroupVersion(s, gv)
+	return nil
+}
+
+// ProviderList is a list of Providers, as the API server returns it.
+type ProviderList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// Items are the Providers.
+	Items []Provider `json:"items"`
+}
