@@ -1,0 +1,465 @@
+package match
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/gobwas/glob"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/event"
+)
+
+// This file holds the per-alert form shared by Matcher and Reference: an
+// alert with its patterns and regular expressions compiled, and the plain
+// evaluation of one alert against one event, written check by check in the
+// order Explain reports them. The Matcher's index (index.go) is a separate
+// implementation of the same predicate; the differential tests compare the
+// two.
+
+// pattern matches one field of an event source: any value, one exact value,
+// or a glob.
+type pattern struct {
+	text string
+	any  bool          // "*": every value
+	g    *glob.Pattern // nil for an exact value
+}
+
+func (p *pattern) match(s string) bool {
+	switch {
+	case p.any:
+		return true
+	case p.g == nil:
+		return s == p.text
+	default:
+		return p.g.Match(s)
+	}
+}
+
+// isExact reports whether p only matches p.text.
+func (p *pattern) isExact() bool { return !p.any && p.g == nil }
+
+// miss words the failure of p to match the event's value s for the named
+// field: "kind HelmRelease, want Kustomization" for an exact value, "name
+// my-app does not match app-*" for a glob.
+func (p *pattern) miss(field, s string) string {
+	if p.isExact() {
+		return fmt.Sprintf("%s %s, want %s", field, quoteEmpty(s), quoteEmpty(p.text))
+	}
+	return fmt.Sprintf("%s %s does not match %s", field, quoteEmpty(s), p.text)
+}
+
+func quoteEmpty(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// exactPattern returns a pattern that matches text only.
+func exactPattern(text string) pattern { return pattern{text: text} }
+
+// compilePattern compiles text as a glob when globs is set and text holds a
+// glob meta character; "*" matches everything when star is set.
+func compilePattern(text string, globs, star bool) (pattern, error) {
+	if text == "*" && (globs || star) {
+		return pattern{text: text, any: true}, nil
+	}
+	if !globs || glob.QuoteMeta(text) == text {
+		return pattern{text: text}, nil
+	}
+	g, err := glob.Compile(text)
+	if err != nil {
+		return pattern{}, err
+	}
+	return pattern{text: text, g: g}, nil
+}
+
+type label struct{ key, value string }
+
+// source is one compiled spec.eventSources entry.
+type source struct {
+	kind, namespace, name pattern
+	// labels are the matchLabels sorted by key.
+	labels []label
+	// needLabels records that the involved object's labels must be looked
+	// up: matchLabels is set (flux mode: present, even empty, as Flux then
+	// requires the object to exist).
+	needLabels bool
+}
+
+// identity reports whether the event's object has the source's kind,
+// namespace and name.
+func (s *source) identity(obj *corev1.ObjectReference) bool {
+	return s.kind.match(obj.Kind) && s.namespace.match(obj.Namespace) && s.name.match(obj.Name)
+}
+
+// identityMiss returns how far the object got through the source's checks
+// (kind, then namespace, then name) and the reason of the first failure.
+func (s *source) identityMiss(obj *corev1.ObjectReference) (rank int, reason string) {
+	switch {
+	case !s.kind.match(obj.Kind):
+		return 0, s.kind.miss("kind", obj.Kind)
+	case !s.namespace.match(obj.Namespace):
+		return 1, s.namespace.miss("namespace", obj.Namespace)
+	case !s.name.match(obj.Name):
+		return 2, s.name.miss("name", obj.Name)
+	}
+	return 3, ""
+}
+
+// labelsMatch reports whether have carries every label of the source. When
+// explain is set and they do not, it says which one differs.
+func (s *source) labelsMatch(have map[string]string, explain bool) (bool, string) {
+	for _, l := range s.labels {
+		v, ok := have[l.key]
+		if ok && v == l.value {
+			continue
+		}
+		if !explain {
+			return false, ""
+		}
+		if !ok {
+			return false, fmt.Sprintf("labels: %s is not set, want %s=%s", l.key, l.key, l.value)
+		}
+		return false, fmt.Sprintf("labels: %s=%s, want %s=%s", l.key, v, l.key, l.value)
+	}
+	return true, ""
+}
+
+// severity is a parsed spec.eventSeverity.
+type severity struct {
+	set    bool // false: unset
+	list   bool
+	levels []event.Severity
+}
+
+// rule is one valid alert in compiled form.
+type rule struct {
+	alert    *alert.Alert
+	sev      severity
+	sources  []source
+	include  []*regexp.Regexp
+	exclude  []*regexp.Regexp
+	excludeS []string // exclusionList as written, for Explain
+}
+
+// errNoLabeler is the lookup error when matchLabels is used and no Labeler
+// was configured.
+var errNoLabeler = errors.New("no label lookup configured (see match.WithLabeler)")
+
+// labelCache looks the involved object's labels up at most once, and only
+// when an alert needs them.
+type labelCache struct {
+	ctx     context.Context
+	labeler Labeler
+	obj     *corev1.ObjectReference
+	done    bool
+	labels  map[string]string
+	err     error
+}
+
+func (c *labelCache) get() (map[string]string, error) {
+	if !c.done {
+		c.done = true
+		if c.labeler == nil {
+			c.err = errNoLabeler
+		} else {
+			c.labels, c.err = c.labeler.Labels(c.ctx, c.obj)
+		}
+	}
+	return c.labels, c.err
+}
+
+// evalCtx is one event being evaluated against a set of rules.
+type evalCtx struct {
+	opts   *options
+	e      *event.Event
+	sev    event.Severity // 0 when the event's severity is unknown
+	labels labelCache
+}
+
+func newEvalCtx(ctx context.Context, o *options, e *event.Event) evalCtx {
+	return evalCtx{
+		opts:   o,
+		e:      e,
+		sev:    parseEventSeverity(e.Severity),
+		labels: labelCache{ctx: ctx, labeler: o.labeler, obj: &e.InvolvedObject},
+	}
+}
+
+// parseEventSeverity returns the severity of an event, or 0 when unknown. It
+// does not allocate for the spellings Flux sends.
+func parseEventSeverity(s string) event.Severity {
+	sev, err := event.ParseSeverity(s)
+	if err != nil {
+		return 0
+	}
+	return sev
+}
+
+// severityOK is the severity rule, written out per mode.
+func (r *rule) severityOK(mode Mode, sev event.Severity) bool {
+	if mode == Flux {
+		switch {
+		case !r.sev.set:
+			return true // Flux's default is info, which takes every event.
+		case r.sev.list:
+			return slices.Contains(r.sev.levels, sev)
+		case r.sev.levels[0] == event.SeverityInfo:
+			return true
+		default:
+			return sev == r.sev.levels[0]
+		}
+	}
+	switch {
+	case sev == 0:
+		return false
+	case !r.sev.set:
+		return sev == event.SeverityError
+	case r.sev.list:
+		return slices.Contains(r.sev.levels, sev)
+	default:
+		return sev >= r.sev.levels[0]
+	}
+}
+
+func (r *rule) severityMiss(mode Mode, e *event.Event, sev event.Severity) string {
+	if sev == 0 {
+		return fmt.Sprintf("severity %q is unknown", e.Severity)
+	}
+	switch {
+	case r.sev.list:
+		names := make([]string, len(r.sev.levels))
+		for i, l := range r.sev.levels {
+			names[i] = l.String()
+		}
+		return fmt.Sprintf("severity %s is not in [%s]", sev, strings.Join(names, ", "))
+	case !r.sev.set: // extended mode only: flux mode takes everything
+		return fmt.Sprintf("severity %s is below error (eventSeverity is unset: errors only)", sev)
+	case mode == Flux:
+		return fmt.Sprintf("severity %s, want %s", sev, r.sev.levels[0])
+	default:
+		return fmt.Sprintf("severity %s is below %s", sev, r.sev.levels[0])
+	}
+}
+
+// eval evaluates the alert against the event, check by check in the order
+// Explain documents: suspension, event sources (kind, namespace, name),
+// severity, the cross-namespace lockdown, matchLabels, inclusionList,
+// exclusionList. When explain is set, a failure comes with its reason.
+func (r *rule) eval(ec *evalCtx, explain bool) (bool, string) {
+	a := r.alert
+	if a.Spec.Suspend {
+		return false, "alert is suspended"
+	}
+	obj := &ec.e.InvolvedObject
+
+	identity := false
+	for i := range r.sources {
+		if r.sources[i].identity(obj) {
+			identity = true
+			break
+		}
+	}
+	if !identity {
+		if !explain {
+			return false, ""
+		}
+		return false, r.closestMiss(obj)
+	}
+
+	if !r.severityOK(ec.opts.mode, ec.sev) {
+		if !explain {
+			return false, ""
+		}
+		return false, r.severityMiss(ec.opts.mode, ec.e, ec.sev)
+	}
+
+	if ec.opts.noCrossNamespace && obj.Namespace != a.Namespace {
+		if !explain {
+			return false, ""
+		}
+		return false, fmt.Sprintf("namespace %s is outside the alert's namespace %s (cross-namespace references are disabled)",
+			quoteEmpty(obj.Namespace), quoteEmpty(a.Namespace))
+	}
+
+	labelsOK, labelsMiss := false, ""
+	for i := range r.sources {
+		s := &r.sources[i]
+		if !s.identity(obj) {
+			continue
+		}
+		if !s.needLabels {
+			labelsOK = true
+			break
+		}
+		have, err := ec.labels.get()
+		if err != nil {
+			if labelsMiss == "" && explain {
+				labelsMiss = "labels: " + lookupMiss(err)
+			}
+			continue
+		}
+		ok, why := s.labelsMatch(have, explain)
+		if ok {
+			labelsOK = true
+			break
+		}
+		if labelsMiss == "" {
+			labelsMiss = why
+		}
+	}
+	if !labelsOK {
+		return false, labelsMiss
+	}
+
+	msg := ec.e.Message
+	if len(r.include) > 0 {
+		included := false
+		for _, re := range r.include {
+			if re.MatchString(msg) {
+				included = true
+				break
+			}
+		}
+		if !included {
+			return false, "message matches no inclusionList entry"
+		}
+	}
+	for i, re := range r.exclude {
+		if re.MatchString(msg) {
+			if !explain {
+				return false, ""
+			}
+			return false, fmt.Sprintf("excluded by exclusionList[%d] `%s`", i, r.excludeS[i])
+		}
+	}
+	return true, ""
+}
+
+func lookupMiss(err error) string {
+	if errors.Is(err, errNoLabeler) {
+		return "matchLabels needs the object's labels, and " + err.Error()
+	}
+	return "looking up the object's labels failed: " + err.Error()
+}
+
+// closestMiss returns the reason of the source that got furthest through the
+// kind, namespace and name checks (the first such source on a tie).
+func (r *rule) closestMiss(obj *corev1.ObjectReference) string {
+	best, reason := -1, ""
+	for i := range r.sources {
+		rank, why := r.sources[i].identityMiss(obj)
+		if rank > best {
+			best, reason = rank, why
+		}
+	}
+	return reason
+}
+
+// compileRules validates and compiles alerts. Invalid alerts are left out and
+// reported, one *AlertError each, in the joined error.
+func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, error) {
+	if o.mode != Extended && o.mode != Flux {
+		return nil, nil, fmt.Errorf("match: unknown mode %s", o.mode)
+	}
+	own := make([]alert.Alert, len(alerts))
+	copy(own, alerts)
+	rules := make([]rule, 0, len(own))
+	valid := make([]*alert.Alert, 0, len(own))
+	seen := make(map[[2]string]struct{}, len(own))
+	var errs []error
+	for i := range own {
+		a := &own[i]
+		r, fieldErrs := compileRule(a, o.mode)
+		key := [2]string{a.Namespace, a.Name}
+		if _, dup := seen[key]; dup && a.Name != "" {
+			fieldErrs = append(fieldErrs, field.Duplicate(field.NewPath("metadata", "name"), a.Name))
+		}
+		if len(fieldErrs) > 0 {
+			errs = append(errs, &AlertError{Namespace: a.Namespace, Name: a.Name, Index: i, Fields: fieldErrs})
+			continue
+		}
+		seen[key] = struct{}{}
+		rules = append(rules, r)
+		valid = append(valid, a)
+	}
+	return rules, valid, errors.Join(errs...)
+}
+
+// compileRule compiles one alert for mode. It returns every problem found,
+// each with its field path.
+func compileRule(a *alert.Alert, mode Mode) (rule, field.ErrorList) {
+	errs := a.FieldErrors()
+	spec := field.NewPath("spec")
+	r := rule{alert: a, excludeS: a.Spec.ExclusionList}
+
+	sev := a.Spec.EventSeverity
+	if !sev.IsZero() {
+		if !sev.List && len(sev.Values) > 1 {
+			errs = append(errs, field.Invalid(spec.Child("eventSeverity"), sev.Values,
+				"a single level holds one value; write a list to take several levels"))
+		}
+		if levels, err := sev.Levels(); err == nil && len(levels) > 0 {
+			r.sev = severity{set: true, list: sev.List, levels: levels}
+		}
+	}
+
+	globs := mode == Extended
+	srcs := spec.Child("eventSources")
+	for i, src := range a.Spec.EventSources {
+		p := srcs.Index(i)
+		var s source
+		var err error
+		if s.kind, err = compilePattern(src.Kind, globs, false); err != nil {
+			errs = append(errs, field.Invalid(p.Child("kind"), src.Kind, err.Error()))
+		}
+		if s.name, err = compilePattern(src.Name, globs, true); err != nil {
+			errs = append(errs, field.Invalid(p.Child("name"), src.Name, err.Error()))
+		}
+		if src.Namespace == "" {
+			s.namespace = exactPattern(a.Namespace)
+		} else if s.namespace, err = compilePattern(src.Namespace, globs, false); err != nil {
+			errs = append(errs, field.Invalid(p.Child("namespace"), src.Namespace, err.Error()))
+		}
+		if mode == Flux {
+			s.needLabels = src.MatchLabels != nil
+		} else {
+			s.needLabels = len(src.MatchLabels) > 0
+		}
+		for k, v := range src.MatchLabels {
+			lp := p.Child("matchLabels").Key(k)
+			for _, msg := range validation.IsQualifiedName(k) {
+				errs = append(errs, field.Invalid(lp, k, "label key: "+msg))
+			}
+			for _, msg := range validation.IsValidLabelValue(v) {
+				errs = append(errs, field.Invalid(lp, v, "label value: "+msg))
+			}
+			s.labels = append(s.labels, label{key: k, value: v})
+		}
+		slices.SortFunc(s.labels, func(x, y label) int { return strings.Compare(x.key, y.key) })
+		r.sources = append(r.sources, s)
+	}
+
+	// alert.Validate has checked that the expressions compile; a failure
+	// here is already in errs.
+	for _, expr := range a.Spec.InclusionList {
+		if re, err := regexp.Compile(expr); err == nil {
+			r.include = append(r.include, re)
+		}
+	}
+	for _, expr := range a.Spec.ExclusionList {
+		if re, err := regexp.Compile(expr); err == nil {
+			r.exclude = append(r.exclude, re)
+		}
+	}
+	return r, errs
+}
