@@ -1,0 +1,654 @@
+package fluxnotify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+// recorder is a provider type "test" that records what it is asked to
+// deliver, and fails when told to.
+type recorder struct {
+	mu     sync.Mutex
+	got    []*provider.Notification
+	creds  []provider.Credentials // of each notifier built
+	builds atomic.Int32
+	// fail, when set, decides the answer of each attempt.
+	fail func(n *provider.Notification, attempt int) error
+	// block, when set, holds every Notify until it is closed or ctx ends.
+	block    chan struct{}
+	entered  atomic.Int32 // Notify calls started
+	attempts map[string]int
+}
+
+func (r *recorder) registry(t testing.TB) *provider.Registry {
+	t.Helper()
+	reg := provider.NewRegistry()
+	require.NoError(t, reg.Register("test", func(p *provider.Provider, c provider.Credentials) (provider.Notifier, error) {
+		r.builds.Add(1)
+		r.mu.Lock()
+		r.creds = append(r.creds, c)
+		r.mu.Unlock()
+		return provider.NotifierFunc(func(ctx context.Context, n *provider.Notification) error {
+			r.entered.Add(1)
+			if r.block != nil {
+				select {
+				case <-r.block:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.attempts == nil {
+				r.attempts = make(map[string]int)
+			}
+			key := n.Alert.Name + "|" + n.Data.Message
+			r.attempts[key]++
+			if r.fail != nil {
+				if err := r.fail(n, r.attempts[key]); err != nil {
+					return err
+				}
+			}
+			r.got = append(r.got, n)
+			return nil
+		}), nil
+	}))
+	return reg
+}
+
+func (r *recorder) delivered() []*provider.Notification {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*provider.Notification(nil), r.got...)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newAlert(name, providerName string, severity alert.EventSeverity, sources ...alert.CrossNamespaceObjectReference) alert.Alert {
+	return alert.Alert{
+		TypeMeta:   metav1.TypeMeta{APIVersion: alert.Group + "/v1beta3", Kind: alert.Kind},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "flux-system", Name: name},
+		Spec: alert.Spec{
+			ProviderRef:   corev1.LocalObjectReference{Name: providerName},
+			EventSeverity: severity,
+			EventSources:  sources,
+		},
+	}
+}
+
+func source(kind, name string) alert.CrossNamespaceObjectReference {
+	return alert.CrossNamespaceObjectReference{Kind: kind, Name: name}
+}
+
+func newProvider(name, typ string) provider.Provider {
+	return provider.Provider{
+		TypeMeta:   metav1.TypeMeta{APIVersion: alert.Group + "/v1beta3", Kind: provider.Kind},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "flux-system", Name: name},
+		Spec: provider.Spec{
+			Type:      typ,
+			SecretRef: &corev1.LocalObjectReference{Name: name + "-secret"},
+		},
+	}
+}
+
+func newSecret(name, address string) corev1.Secret {
+	return corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "flux-system", Name: name},
+		StringData: map[string]string{"address": address},
+	}
+}
+
+func newEvent(kind, name, severity, message string) *event.Event {
+	return &event.Event{
+		InvolvedObject: corev1.ObjectReference{
+			APIVersion: "kustomize.toolkit.fluxcd.io/v1",
+			Kind:       kind, Namespace: "flux-system", Name: name,
+		},
+		Severity:            severity,
+		Timestamp:           metav1.NewTime(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)),
+		Message:             message,
+		Reason:              "ReconciliationFailed",
+		ReportingController: "kustomize-controller",
+		Metadata:            map[string]string{"kustomize.toolkit.fluxcd.io/revision": "main@sha1:2f3c4d5e"},
+	}
+}
+
+// testConfig has two alerts on provider "team" (errors from every
+// Kustomization; info from app-*, to a channel of its own), one on a
+// suspended provider, and one whose provider does not exist.
+func testConfig() *Config {
+	errorsAlert := newAlert("errors", "team", alert.Threshold("error"), source("Kustomization", "*"))
+	infoAlert := newAlert("info", "team", alert.Threshold("info"), source("Kustomization", "app-*"))
+	infoAlert.Spec.Channel = "#gitops-updates"
+	suspended := newAlert("to-suspended", "paused", alert.Threshold("error"), source("Kustomization", "*"))
+	orphan := newAlert("orphan", "nowhere", alert.Threshold("error"), source("Kustomization", "*"))
+	team := newProvider("team", "test")
+	team.Spec.Channel = "#devops-alerts"
+	paused := newProvider("paused", "test")
+	paused.Spec.Suspend = true
+	return &Config{
+		Alerts:    []alert.Alert{errorsAlert, infoAlert, suspended, orphan},
+		Providers: []provider.Provider{team, paused},
+		Secrets: []corev1.Secret{
+			newSecret("team-secret", "https://hooks.example/team"),
+			newSecret("paused-secret", "https://hooks.example/paused"),
+		},
+	}
+}
+
+func fastRetries() provider.RetryPolicy {
+	return provider.RetryPolicy{Retries: 3, MinWait: time.Microsecond, MaxWait: time.Millisecond}
+}
+
+func newTestDispatcher(t *testing.T, cfg *Config, rec *recorder, opts ...Option) *Dispatcher {
+	t.Helper()
+	opts = append([]Option{WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries())}, opts...)
+	d, err := New(cfg, opts...)
+	require.NotNil(t, d, "New: %v", err)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	return d
+}
+
+func TestNew_options(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  Option
+		want string
+	}{
+		{"zero concurrency", WithConcurrency(0), "WithConcurrency(0): must be at least 1"},
+		{"negative window", WithDedupWindow(-time.Second), "WithDedupWindow(-1s): must not be negative"},
+		{"negative capacity", WithDedupCapacity(-1), "WithDedupCapacity(-1): must not be negative"},
+		{"zero pending", WithMaxPending(0), "WithMaxPending(0): must be at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := New(nil, tt.opt)
+			assert.Nil(t, d)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
+	cfg := testConfig()
+	invalid := newAlert("bad-severity", "team", alert.Threshold("critical"), source("Kustomization", "*"))
+	unknownType := newProvider("pager", "pagerduty")
+	onUnknown := newAlert("on-pager", "pager", alert.Threshold("error"), source("Kustomization", "*"))
+	cfg.Alerts = append(cfg.Alerts, invalid, onUnknown)
+	cfg.Providers = append(cfg.Providers, unknownType)
+
+	rec := &recorder{}
+	d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
+	require.NotNil(t, d)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	require.Error(t, err)
+	for _, want := range []string{
+		`alert flux-system/orphan: spec.providerRef.name: provider "nowhere" not found in namespace flux-system`,
+		`alert flux-system/bad-severity: spec.eventSeverity`,
+		`provider flux-system/pager: spec.type: unsupported type "pagerduty" (registered: [test])`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+
+	// The valid alerts still deliver; the broken ones are reported.
+	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.Error(t, err)
+	byAlert := map[string]Result{}
+	for _, r := range results {
+		byAlert[r.Alert] = r
+	}
+	assert.True(t, byAlert["flux-system/errors"].Delivered())
+	assert.True(t, byAlert["flux-system/info"].Delivered())
+	assert.ErrorIs(t, byAlert["flux-system/to-suspended"].Err, ErrSuspended)
+	assert.ErrorContains(t, byAlert["flux-system/orphan"].Err, `provider "nowhere" not found`)
+	assert.ErrorContains(t, byAlert["flux-system/on-pager"].Err, `unsupported type "pagerduty"`)
+	assert.NotContains(t, byAlert, "flux-system/bad-severity")
+	assert.Len(t, rec.delivered(), 2)
+}
+
+func TestRoute(t *testing.T) {
+	rec := &recorder{}
+	d := newTestDispatcher(t, testConfig(), rec)
+
+	tests := []struct {
+		name      string
+		event     *event.Event
+		routes    []Route
+		unmatched map[string]string // alert -> reason
+	}{
+		{
+			name:  "error from app-a",
+			event: newEvent("Kustomization", "app-a", "error", "health check failed"),
+			routes: []Route{
+				{Alert: "flux-system/errors", Provider: "flux-system/team", Type: "test", Channel: "#devops-alerts"},
+				{Alert: "flux-system/info", Provider: "flux-system/team", Type: "test", Channel: "#gitops-updates"},
+				{Alert: "flux-system/to-suspended", Provider: "flux-system/paused", Type: "test"},
+				{Alert: "flux-system/orphan", Provider: "flux-system/nowhere"},
+			},
+		},
+		{
+			name:  "info from infra",
+			event: newEvent("Kustomization", "infra", "info", "reconciled"),
+			unmatched: map[string]string{
+				"flux-system/errors":       "severity info is below error",
+				"flux-system/info":         "name infra does not match app-*",
+				"flux-system/to-suspended": "severity info is below error",
+				"flux-system/orphan":       "severity info is below error",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := d.Route(t.Context(), tt.event)
+			require.NoError(t, err)
+			require.Len(t, got.Routes, len(tt.routes))
+			for i, want := range tt.routes {
+				r := got.Routes[i]
+				assert.Equal(t, want.Alert, r.Alert)
+				assert.Equal(t, want.Provider, r.Provider)
+				assert.Equal(t, want.Type, r.Type)
+				assert.Equal(t, want.Channel, r.Channel)
+			}
+			reasons := map[string]string{}
+			for _, u := range got.Unmatched {
+				reasons[u.Alert] = u.Reason
+			}
+			for alertName, want := range tt.unmatched {
+				assert.Contains(t, reasons[alertName], want, alertName)
+			}
+		})
+	}
+
+	t.Run("skips are explained", func(t *testing.T) {
+		got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+		require.NoError(t, err)
+		require.Len(t, got.Routes, 4)
+		assert.NoError(t, got.Routes[0].Err)
+		assert.ErrorIs(t, got.Routes[2].Err, ErrSuspended)
+		assert.ErrorContains(t, got.Routes[3].Err, "not found")
+	})
+
+	t.Run("needs no secret and sends nothing", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Secrets = nil
+		rec := &recorder{}
+		d := newTestDispatcher(t, cfg, rec)
+		got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+		require.NoError(t, err)
+		assert.NoError(t, got.Routes[0].Err)
+		assert.Empty(t, rec.delivered())
+	})
+
+	t.Run("invalid event", func(t *testing.T) {
+		_, err := d.Route(t.Context(), &event.Event{Severity: "error"})
+		assert.ErrorIs(t, err, event.ErrInvalid)
+	})
+}
+
+func TestRoute_invalidAlertIsExplained(t *testing.T) {
+	cfg := testConfig()
+	cfg.Alerts = append(cfg.Alerts, newAlert("typo", "team", alert.Threshold("eror"), source("Kustomization", "*")))
+	d, err := New(cfg, WithRegistry((&recorder{}).registry(t)), WithLogger(discardLogger()))
+	require.Error(t, err)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.NoError(t, err)
+	require.NotEmpty(t, got.Unmatched)
+	last := got.Unmatched[len(got.Unmatched)-1]
+	assert.Equal(t, "flux-system/typo", last.Alert)
+	assert.Contains(t, last.Reason, "invalid: spec.eventSeverity")
+	assert.Contains(t, last.Reason, `"eror"`)
+}
+
+func TestDispatch(t *testing.T) {
+	rec := &recorder{}
+	d := newTestDispatcher(t, testConfig(), rec, WithCluster("prod-eu"))
+
+	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "health check failed"))
+	require.Error(t, err, "the orphan alert fails")
+	require.Len(t, results, 4)
+	assert.Equal(t, Result{Alert: "flux-system/errors", Provider: "flux-system/team", Type: "test", Channel: "#devops-alerts", Attempts: 1},
+		withoutDuration(results[0]))
+	assert.Equal(t, Result{Alert: "flux-system/info", Provider: "flux-system/team", Type: "test", Channel: "#gitops-updates", Attempts: 1},
+		withoutDuration(results[1]))
+	assert.ErrorIs(t, results[2].Err, ErrSuspended)
+	assert.Zero(t, results[2].Attempts)
+	assert.ErrorContains(t, results[3].Err, "not found")
+	assert.NotErrorIs(t, err, ErrSuspended, "a suspended provider is not a failure")
+	assert.ErrorContains(t, err, "alert flux-system/orphan")
+
+	got := rec.delivered()
+	require.Len(t, got, 2)
+	for _, n := range got {
+		assert.Equal(t, "prod-eu", n.Data.Cluster)
+		assert.Equal(t, "main@sha1:2f3c4d5e", n.Data.Revision)
+		assert.Equal(t, "main@sha1:2f3c4d5e", n.Data.Metadata["revision"], "metadata is merged, prefix stripped")
+	}
+	assert.Equal(t, []provider.Credentials{{Address: "https://hooks.example/team"}}, rec.creds,
+		"credentials are resolved from the Secret, and one notifier is built for both alerts")
+}
+
+func withoutDuration(r Result) Result {
+	r.Duration = 0
+	return r
+}
+
+func TestDispatch_retriesAndReportsFailures(t *testing.T) {
+	tests := []struct {
+		name         string
+		fail         func(n *provider.Notification, attempt int) error
+		wantAttempts int
+		wantErr      string
+	}{
+		{
+			name: "retryable then success",
+			fail: func(_ *provider.Notification, attempt int) error {
+				if attempt < 3 {
+					return &provider.Error{StatusCode: 500, Retryable: true}
+				}
+				return nil
+			},
+			wantAttempts: 3,
+		},
+		{
+			name: "permanent",
+			fail: func(*provider.Notification, int) error {
+				return &provider.Error{StatusCode: 404, Code: "channel_not_found"}
+			},
+			wantAttempts: 1,
+			wantErr:      "alert flux-system/errors: provider flux-system/team: after 1 attempt(s): status 404: channel_not_found",
+		},
+		{
+			name: "retries exhausted",
+			fail: func(*provider.Notification, int) error {
+				return &provider.Error{StatusCode: 429, Retryable: true}
+			},
+			wantAttempts: 4,
+			wantErr:      "after 4 attempt(s): status 429",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Alerts = cfg.Alerts[:1]
+			rec := &recorder{fail: tt.fail}
+			d := newTestDispatcher(t, cfg, rec)
+			results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+			require.Len(t, results, 1)
+			assert.Equal(t, tt.wantAttempts, results[0].Attempts)
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				assert.True(t, results[0].Delivered())
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorContains(t, results[0].Err, tt.wantErr)
+			var pe *provider.Error
+			assert.ErrorAs(t, results[0].Err, &pe, "the classified error survives wrapping")
+		})
+	}
+}
+
+func TestDispatch_secretProblemsAreReported(t *testing.T) {
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	cfg.Secrets = nil
+	d := newTestDispatcher(t, cfg, &recorder{})
+	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.Error(t, err)
+	require.Len(t, results, 1)
+	assert.ErrorIs(t, results[0].Err, provider.ErrSecretNotFound)
+	assert.ErrorContains(t, results[0].Err, "alert flux-system/errors: provider flux-system/team: spec.secretRef")
+}
+
+func TestDispatch_notifierCache(t *testing.T) {
+	secret := newSecret("team-secret", "https://hooks.example/one")
+	var mu sync.Mutex
+	secrets := provider.SecretGetterFunc(func(_ context.Context, ns, name string) (*corev1.Secret, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := secret.DeepCopy()
+		return s, nil
+	})
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	rec := &recorder{}
+	d := newTestDispatcher(t, cfg, rec, WithSecrets(secrets), WithDedupWindow(0))
+	ev := newEvent("Kustomization", "app-a", "error", "boom")
+
+	for range 10 {
+		_, err := d.Dispatch(t.Context(), ev)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 1, rec.builds.Load(), "the notifier is reused while credentials stay the same")
+
+	mu.Lock()
+	secret.StringData["address"] = "https://hooks.example/two"
+	mu.Unlock()
+	_, err := d.Dispatch(t.Context(), ev)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, rec.builds.Load(), "a rotated Secret builds a new notifier")
+
+	cfg2 := testConfig()
+	cfg2.Alerts = cfg2.Alerts[:1]
+	cfg2.Providers[0].Spec.Channel = "#elsewhere"
+	require.NoError(t, d.Update(cfg2))
+	_, err = d.Dispatch(t.Context(), ev)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, rec.builds.Load(), "a changed provider spec builds a new notifier")
+}
+
+func TestDispatch_duplicates(t *testing.T) {
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	t.Run("within the window", func(t *testing.T) {
+		rec := &recorder{}
+		d := newTestDispatcher(t, cfg, rec)
+		ev := newEvent("Kustomization", "app-a", "error", "boom")
+		_, err := d.Dispatch(t.Context(), ev)
+		require.NoError(t, err)
+		results, err := d.Dispatch(t.Context(), ev)
+		assert.ErrorIs(t, err, ErrDuplicate)
+		assert.Empty(t, results)
+		other := newEvent("Kustomization", "app-a", "error", "boom")
+		other.Metadata["kustomize.toolkit.fluxcd.io/revision"] = "main@sha1:ffff"
+		_, err = d.Dispatch(t.Context(), other)
+		assert.NoError(t, err, "another revision is another event")
+		assert.Len(t, rec.delivered(), 2)
+	})
+	t.Run("window off", func(t *testing.T) {
+		rec := &recorder{}
+		d := newTestDispatcher(t, cfg, rec, WithDedupWindow(0))
+		ev := newEvent("Kustomization", "app-a", "error", "boom")
+		for range 3 {
+			_, err := d.Dispatch(t.Context(), ev)
+			require.NoError(t, err)
+		}
+		assert.Len(t, rec.delivered(), 3)
+	})
+}
+
+func TestDispatch_concurrencyIsBounded(t *testing.T) {
+	const alerts = 8
+	cfg := testConfig()
+	cfg.Alerts = nil
+	for i := range alerts {
+		cfg.Alerts = append(cfg.Alerts, newAlert(fmt.Sprintf("a%d", i), "team", alert.Threshold("error"), source("Kustomization", "*")))
+	}
+	var inFlight, peak atomic.Int32
+	reg := provider.NewRegistry()
+	release := make(chan struct{})
+	require.NoError(t, reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+		return provider.NotifierFunc(func(ctx context.Context, n *provider.Notification) error {
+			now := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for {
+				p := peak.Load()
+				if now <= p || peak.CompareAndSwap(p, now) {
+					break
+				}
+			}
+			<-release
+			return nil
+		}), nil
+	}))
+	d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()), WithConcurrency(3))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+
+	done := make(chan []Result)
+	go func() {
+		results, _ := d.Dispatch(context.Background(), newEvent("Kustomization", "x", "error", "boom"))
+		done <- results
+	}()
+	for inFlight.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	results := <-done
+	require.Len(t, results, alerts)
+	for _, r := range results {
+		assert.True(t, r.Delivered())
+	}
+	assert.EqualValues(t, 3, peak.Load())
+}
+
+func TestUpdate_whileEventsFlow(t *testing.T) {
+	rec := &recorder{}
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	d := newTestDispatcher(t, cfg, rec, WithDedupWindow(0))
+
+	other := testConfig()
+	other.Alerts = other.Alerts[1:2] // info alert only: app-* to #gitops-updates
+
+	var wg sync.WaitGroup
+	var delivered atomic.Int64
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				results, _ := d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", fmt.Sprintf("w%d-%d", w, i)))
+				require.Len(t, results, 1, "every event sees one whole configuration")
+				if results[0].Delivered() {
+					delivered.Add(1)
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		if i%2 == 0 {
+			assert.NoError(t, d.Update(other))
+		} else {
+			assert.NoError(t, d.Update(cfg))
+		}
+	}
+	wg.Wait()
+	assert.EqualValues(t, 800, delivered.Load())
+	assert.Len(t, rec.delivered(), 800)
+
+	require.NoError(t, d.Update(other))
+	got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.NoError(t, err)
+	require.Len(t, got.Routes, 1)
+	assert.Equal(t, "flux-system/info", got.Routes[0].Alert)
+}
+
+func TestClose(t *testing.T) {
+	t.Run("waits for deliveries in flight", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Alerts = cfg.Alerts[:1]
+		rec := &recorder{block: make(chan struct{})}
+		d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()))
+		require.NoError(t, err)
+
+		var results []Result
+		dispatched := make(chan struct{})
+		go func() {
+			defer close(dispatched)
+			results, _ = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "boom"))
+		}()
+		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, 5*time.Second, time.Millisecond)
+
+		closed := make(chan error)
+		go func() { closed <- d.Close(context.Background()) }()
+		select {
+		case <-closed:
+			t.Fatal("Close returned while a delivery was in flight")
+		case <-time.After(20 * time.Millisecond):
+		}
+		close(rec.block)
+		require.NoError(t, <-closed)
+		<-dispatched
+		require.Len(t, results, 1)
+		assert.True(t, results[0].Delivered())
+
+		_, err = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "later"))
+		assert.ErrorIs(t, err, ErrClosed)
+	})
+
+	t.Run("cancels when its context ends", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Alerts = cfg.Alerts[:1]
+		rec := &recorder{block: make(chan struct{})}
+		d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(provider.RetryPolicy{Retries: -1}))
+		require.NoError(t, err)
+		var results []Result
+		dispatched := make(chan struct{})
+		go func() {
+			defer close(dispatched)
+			results, _ = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "boom"))
+		}()
+		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, 5*time.Second, time.Millisecond)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err = d.Close(ctx)
+		assert.ErrorIs(t, err, context.Canceled)
+		<-dispatched
+		require.Len(t, results, 1)
+		assert.ErrorIs(t, results[0].Err, context.Canceled, "the cancelled delivery is reported, not lost")
+		assert.NoError(t, d.Close(context.Background()), "a second Close waits and succeeds")
+	})
+}
+
+func TestMode_flux(t *testing.T) {
+	cfg := testConfig()
+	unset := newAlert("unset", "team", alert.EventSeverity{}, source("Kustomization", "*"))
+	cfg.Alerts = []alert.Alert{unset}
+	ev := newEvent("Kustomization", "app-a", "info", "reconciled")
+	for _, tt := range []struct {
+		mode    match.Mode
+		matches int
+	}{{match.Extended, 0}, {match.Flux, 1}} {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			d := newTestDispatcher(t, cfg, &recorder{}, WithMode(tt.mode))
+			got, err := d.Route(t.Context(), ev)
+			require.NoError(t, err)
+			assert.Len(t, got.Routes, tt.matches)
+		})
+	}
+}
+
+func TestDispatch_invalidEvent(t *testing.T) {
+	d := newTestDispatcher(t, testConfig(), &recorder{})
+	_, err := d.Dispatch(t.Context(), &event.Event{InvolvedObject: corev1.ObjectReference{Kind: "Kustomization"}})
+	require.ErrorIs(t, err, event.ErrInvalid)
+	assert.False(t, errors.Is(err, ErrDuplicate))
+}

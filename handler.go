@@ -1,0 +1,93 @@
+package fluxnotify
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/fluxnotify/fluxnotify/event"
+)
+
+// HealthPath is the path on which the event endpoint answers health
+// checks with 200 OK.
+const HealthPath = "/healthz"
+
+// Handler returns the Flux-compatible event endpoint of d: the HTTP server
+// that Flux controllers post their events to (their --events-addr flag),
+// as the notification-controller does.
+//
+// A POST on any path other than HealthPath carries one event as JSON (Flux's
+// v1 or v1beta1 format). The endpoint answers:
+//
+//   - 202 Accepted: the event is valid and new; it is delivered
+//     asynchronously (Close waits for it), and the outcome is logged;
+//   - 400 Bad Request: the body is not JSON, or lacks a required field
+//     (the answer says which);
+//   - 405 Method Not Allowed: not a POST;
+//   - 413 Request Entity Too Large: the body exceeds 3 MiB;
+//   - 429 Too Many Requests: the same event was accepted within the
+//     deduplication window, as Flux answers;
+//   - 503 Service Unavailable: the Dispatcher is closed, or too many events
+//     are pending (WithMaxPending); Flux's event recorder retries.
+//
+// GET HealthPath answers 200 OK. The handler is safe for concurrent use and
+// holds no state of its own: Update the Dispatcher to change what it routes.
+func (d *Dispatcher) Handler() http.Handler { return handler{d} }
+
+type handler struct{ d *Dispatcher }
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == HealthPath {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed: POST an event", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength > event.MaxSize {
+		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	e, err := event.Decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):
+		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	switch err := h.d.accept(e); {
+	case err == nil:
+		w.WriteHeader(http.StatusAccepted)
+	case errors.Is(err, ErrDuplicate):
+		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event",
+			slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name))
+		http.Error(w, err.Error(), http.StatusTooManyRequests)
+	default: // closed or busy
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	}
+}
+
+// accept registers e and delivers it in the background.
+func (d *Dispatcher) accept(e *event.Event) error {
+	if err := d.begin(e, true); err != nil {
+		return err
+	}
+	go func() {
+		defer d.wg.Done()
+		defer d.pending.Add(-1)
+		d.deliver(d.base, e)
+	}()
+	return nil
+}
