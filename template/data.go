@@ -3,6 +3,9 @@ package template
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/fluxnotify/fluxnotify/event"
 )
 
@@ -49,6 +52,10 @@ type Data struct {
 	Cluster string
 	// Links are URLs built from the configured repository and dashboard.
 	Links Links
+
+	// rs is set on the copy Render hands to the templates: the escaper and
+	// budgets of that call.
+	rs *renderState
 }
 
 // Object identifies the involved object.
@@ -80,4 +87,59 @@ type Links struct {
 	Commit string
 	// Dashboard is the URL of the object in a dashboard, as configured.
 	Dashboard string
+}
+
+// Sample returns the data of a typical event, the one Parse executes every
+// template on: the seed's Kustomization flux-system/my-app-kustomization
+// failing its health check at revision main@sha1:2f3c4d5e..., routed by the
+// alert flux-system/flux-alerts to the Slack provider flux-system/slack,
+// with a cluster name and every link set. Each call returns a new value;
+// tests and examples can change it freely.
+func Sample() *Data {
+	const (
+		revision = "main@sha1:2f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+		message  = "Health check failed after 5m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']"
+		repo     = "https://github.com/example/fleet-infra"
+	)
+	ts := time.Date(2025, time.March, 14, 9, 26, 53, 0, time.UTC)
+	obj := Object{
+		APIVersion: "kustomize.toolkit.fluxcd.io/v1",
+		Kind:       "Kustomization",
+		Name:       "my-app-kustomization",
+		Namespace:  "flux-system",
+	}
+	e := &event.Event{
+		InvolvedObject: corev1.ObjectReference{
+			APIVersion: obj.APIVersion,
+			Kind:       obj.Kind,
+			Name:       obj.Name,
+			Namespace:  obj.Namespace,
+		},
+		Severity:  "error",
+		Timestamp: metav1.NewTime(ts),
+		Message:   message,
+		Reason:    "HealthCheckFailed",
+		Metadata: map[string]string{
+			"kustomize.toolkit.fluxcd.io/revision": revision,
+		},
+		ReportingController: "kustomize-controller",
+		ReportingInstance:   "kustomize-controller-7f5c7d9b8-x2v4k",
+	}
+	return &Data{
+		Event:      e,
+		Object:     obj,
+		Severity:   "error",
+		Message:    message,
+		Reason:     e.Reason,
+		Controller: e.ReportingController,
+		Timestamp:  ts,
+		Metadata:   map[string]string{"revision": revision},
+		Revision:   revision,
+		Alert:      Ref{Name: "flux-alerts", Namespace: "flux-system"},
+		Provider:   ProviderRef{Name: "slack", Namespace: "flux-system", Type: "slack"},
+		Channel:    "#devops-alerts",
+		Cluster:    "production",
+		Links: NewLinks(repo, "https://dashboard.example.com/{namespace}/{kind}/{name}",
+			obj, revision),
+	}
 }

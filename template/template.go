@@ -1,18 +1,60 @@
 package template
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	ttemplate "text/template"
+)
+
+// Limits of one Render call. A template that would exceed them fails with
+// an error naming the field, before the memory is allocated.
+const (
+	// MaxOutput is the largest rendered string, in bytes, and the largest
+	// value a template function may produce.
+	MaxOutput = 64 << 10
+	// MaxTotalOutput is the largest rendered message: every string and the
+	// Blocks JSON together, in bytes.
+	MaxTotalOutput = 256 << 10
+	// MaxIterations is how many elements the range loops of one Render call
+	// may visit in all.
+	MaxIterations = 10000
 )
 
 // Template is a parsed Spec, safe for concurrent use. Parse it once, when
 // configuration loads, and render it for every event.
 type Template struct {
-	spec *Spec
+	spec      *Spec
+	title     field
+	text      field
+	color     field
+	iconEmoji field
+	iconURL   field
+	fields    []fieldPair
+	blocks    []segment // nil when the spec has no blocks
+}
+
+// field is one string of a Spec: a literal, or a template when it has an
+// action.
+type field struct {
+	path string
+	lit  string
+	tmpl *ttemplate.Template
+}
+
+type fieldPair struct {
+	title, value field
+	short        bool
 }
 
 // Message is a rendered template: the strings of Spec with every template
-// executed. Blocks is the rendered Block Kit array, valid JSON.
+// executed. Blocks is the rendered Block Kit array, valid JSON, or nil when
+// the Spec has none. Format is Spec.Format, as written.
 type Message struct {
 	Format    string
 	Title     string
@@ -24,19 +66,289 @@ type Message struct {
 	Blocks    json.RawMessage
 }
 
-// Parse parses every string of s. An error names the field at fault
-// ("text", "fields[1].value", "blocks[0].text.text").
-// TODO(issue 4): implement.
-func Parse(s *Spec) (*Template, error) {
-	return nil, errors.New("template: not implemented")
+// FieldError is a template error and the field of the Spec it concerns, for
+// example "text", "fields[1].value" or "blocks[0].text.text".
+type FieldError struct {
+	Field string
+	Err   error
 }
 
-// Spec returns the spec t was parsed from.
+// Error returns "field: cause".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Option configures Parse.
+type Option func(*options)
+
+type options struct {
+	funcs  ttemplate.FuncMap
+	sample *Data
+}
+
+// WithFuncs adds functions to the templates, or replaces functions of
+// Funcs of the same name. Names starting with "_" are reserved.
+func WithFuncs(fm ttemplate.FuncMap) Option {
+	return func(o *options) {
+		if o.funcs == nil {
+			o.funcs = make(ttemplate.FuncMap, len(fm))
+		}
+		maps.Copy(o.funcs, fm)
+	}
+}
+
+// WithSample replaces Sample as the data Parse executes the template on,
+// for example to validate with the deployment's cluster name and links.
+func WithSample(d *Data) Option {
+	return func(o *options) { o.sample = d }
+}
+
+var (
+	baseOnce sync.Once
+	base     *ttemplate.Template
+)
+
+// baseTemplate holds the function set, parsed once; Parse clones it.
+func baseTemplate() *ttemplate.Template {
+	baseOnce.Do(func() {
+		base = ttemplate.New("").Option("missingkey=zero").Funcs(funcs()).Funcs(internalFuncs)
+	})
+	return base
+}
+
+// Parse parses every string of s (title, text, color, iconEmoji, iconURL,
+// each field's title and value, and each string inside Blocks; object keys
+// of Blocks are not templates), then renders the whole template once on
+// Sample so that a template that fails when executed is an error now, not
+// when an event arrives. Errors are *FieldError naming the field ("text",
+// "fields[1].value", "blocks[0].text.text"). s is copied.
+func Parse(s *Spec, opts ...Option) (*Template, error) {
+	if s == nil {
+		return nil, errors.New("template: nil spec")
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	for name := range o.funcs {
+		if strings.HasPrefix(name, "_") {
+			return nil, fmt.Errorf("template: function name %q: names starting with _ are reserved", name)
+		}
+	}
+	p := parser{root: baseTemplate()}
+	var err error
+	if p.root, err = p.root.Clone(); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	if o.funcs != nil {
+		p.root.Funcs(o.funcs).Funcs(internalFuncs)
+	}
+
+	spec := *s
+	spec.Fields = slices.Clone(s.Fields)
+	spec.Blocks = bytes.Clone(s.Blocks)
+	t := &Template{spec: &spec}
+	for _, f := range []struct {
+		dst  *field
+		path string
+		text string
+	}{
+		{&t.title, "title", s.Title},
+		{&t.text, "text", s.Text},
+		{&t.color, "color", s.Color},
+		{&t.iconEmoji, "iconEmoji", s.IconEmoji},
+		{&t.iconURL, "iconURL", s.IconURL},
+	} {
+		if *f.dst, err = p.field(f.path, f.text); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.Fields) > 0 {
+		t.fields = make([]fieldPair, len(s.Fields))
+		for i, f := range s.Fields {
+			fp := &t.fields[i]
+			fp.short = f.Short
+			if fp.title, err = p.field(fmt.Sprintf("fields[%d].title", i), f.Title); err != nil {
+				return nil, err
+			}
+			if fp.value, err = p.field(fmt.Sprintf("fields[%d].value", i), f.Value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(bytes.TrimSpace(s.Blocks)) > 0 {
+		if t.blocks, err = p.blocks(s.Blocks); err != nil {
+			return nil, err
+		}
+	}
+
+	sample := o.sample
+	if sample == nil {
+		sample = Sample()
+	}
+	if _, err := t.Render(sample, EscapeSlack); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, &FieldError{Field: fe.Field, Err: fmt.Errorf("executing on a sample event: %w", fe.Err)}
+		}
+		return nil, fmt.Errorf("executing on a sample event: %w", err)
+	}
+	return t, nil
+}
+
+// parser parses the strings of one Spec into templates sharing one
+// function set.
+type parser struct {
+	root *ttemplate.Template
+}
+
+func (p *parser) field(path, text string) (field, error) {
+	f := field{path: path, lit: text}
+	if !strings.Contains(text, "{{") {
+		return f, nil
+	}
+	if len(text) > MaxOutput {
+		return f, &FieldError{Field: path, Err: fmt.Errorf("template of %d bytes, more than %d", len(text), MaxOutput)}
+	}
+	n := len(p.root.Templates())
+	t, err := p.root.New(path).Parse(text)
+	if err != nil {
+		return f, &FieldError{Field: path, Err: err}
+	}
+	if len(p.root.Templates()) > n+1 {
+		return f, &FieldError{Field: path, Err: errors.New("template: {{define}} and {{block}} are not supported: each string is one template")}
+	}
+	if err := rewrite(t.Tree); err != nil {
+		return f, &FieldError{Field: path, Err: fmt.Errorf("template: %w", err)}
+	}
+	f.tmpl = t
+	return f, nil
+}
+
+// Spec returns the spec t was parsed from. It must not be modified.
 func (t *Template) Spec() *Spec { return t.spec }
 
 // Render executes t against d. esc, when not nil, escapes the output of
-// every action that is not of type Safe (see EscapeSlack).
-// TODO(issue 4): implement.
+// every action ({{ ... }}) that is not of type Safe (see EscapeSlack); the
+// literal text of the template is never escaped. Rendering is bounded by
+// MaxOutput, MaxTotalOutput and MaxIterations. Errors are *FieldError
+// naming the field.
 func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
-	return nil, errors.New("template: not implemented")
+	if d == nil {
+		return nil, errors.New("template: nil data")
+	}
+	st := &renderState{data: *d, esc: esc}
+	st.data.rs = st
+	r := renderer{st: st, buf: getBuffer()}
+	defer putBuffer(r.buf)
+
+	m := &Message{Format: t.spec.Format}
+	var err error
+	for _, f := range []struct {
+		dst *string
+		f   *field
+	}{
+		{&m.Title, &t.title},
+		{&m.Text, &t.text},
+		{&m.Color, &t.color},
+		{&m.IconEmoji, &t.iconEmoji},
+		{&m.IconURL, &t.iconURL},
+	} {
+		if *f.dst, err = r.string(f.f); err != nil {
+			return nil, err
+		}
+	}
+	if len(t.fields) > 0 {
+		m.Fields = make([]Field, len(t.fields))
+		for i := range t.fields {
+			fp := &t.fields[i]
+			m.Fields[i].Short = fp.short
+			if m.Fields[i].Title, err = r.string(&fp.title); err != nil {
+				return nil, err
+			}
+			if m.Fields[i].Value, err = r.string(&fp.value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if t.blocks != nil {
+		if m.Blocks, err = r.blocks(t.blocks); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// renderer executes the fields of one Render call.
+type renderer struct {
+	st    *renderState
+	buf   *bytes.Buffer
+	total int
+}
+
+// exec renders f into r.buf (reset first).
+func (r *renderer) exec(f *field) error {
+	r.buf.Reset()
+	if f.tmpl == nil {
+		if r.total+len(f.lit) > MaxTotalOutput {
+			return &FieldError{Field: f.path, Err: errTotal}
+		}
+		r.total += len(f.lit)
+		r.buf.WriteString(f.lit)
+		return nil
+	}
+	w := limitedWriter{buf: r.buf, max: MaxOutput, err: errOutput}
+	if rest := MaxTotalOutput - r.total; rest < MaxOutput {
+		w.max, w.err = rest, errTotal
+	}
+	if err := f.tmpl.Execute(&w, &r.st.data); err != nil {
+		return &FieldError{Field: f.path, Err: err}
+	}
+	r.total += r.buf.Len()
+	return nil
+}
+
+func (r *renderer) string(f *field) (string, error) {
+	if f.tmpl == nil {
+		if err := r.exec(f); err != nil {
+			return "", err
+		}
+		return f.lit, nil
+	}
+	if err := r.exec(f); err != nil {
+		return "", err
+	}
+	return r.buf.String(), nil
+}
+
+var (
+	errOutput = fmt.Errorf("output of more than %d bytes: %w", MaxOutput, ErrTooLarge)
+	errTotal  = fmt.Errorf("message of more than %d bytes in all: %w", MaxTotalOutput, ErrTooLarge)
+)
+
+// limitedWriter appends to buf until max bytes, then fails with err without
+// writing.
+type limitedWriter struct {
+	buf *bytes.Buffer
+	max int
+	err error
+}
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	if w.buf.Len()+len(p) > w.max {
+		return 0, w.err
+	}
+	return w.buf.Write(p)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return bufPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 2*MaxOutput {
+		b.Reset()
+		bufPool.Put(b)
+	}
 }

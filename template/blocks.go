@@ -1,0 +1,204 @@
+package template
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// segment is a piece of the Blocks JSON: literal JSON text, then optionally
+// one templated string, rendered and quoted at Render time.
+type segment struct {
+	lit []byte
+	str *field
+}
+
+// blocks parses raw, a JSON array (or a JSON string holding one, as a YAML
+// block scalar gives), into segments: everything but the templated strings
+// is encoded once, here, keeping the order of object keys.
+func (p *parser) blocks(raw json.RawMessage) ([]segment, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, &FieldError{Field: "blocks", Err: err}
+		}
+		raw = bytes.TrimSpace([]byte(s))
+	}
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil, &FieldError{Field: "blocks", Err: errors.New("must be a JSON array of Block Kit blocks")}
+	}
+	b := blocksParser{p: p, dec: json.NewDecoder(bytes.NewReader(raw))}
+	b.dec.UseNumber()
+	if err := b.value("blocks"); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, &FieldError{Field: "blocks", Err: err}
+	}
+	if _, err := b.dec.Token(); err != io.EOF {
+		return nil, &FieldError{Field: "blocks", Err: errors.New("unexpected data after the array")}
+	}
+	b.flush(nil)
+	return b.segs, nil
+}
+
+type blocksParser struct {
+	p    *parser
+	dec  *json.Decoder
+	lit  []byte
+	segs []segment
+}
+
+func (b *blocksParser) flush(f *field) {
+	b.segs = append(b.segs, segment{lit: b.lit, str: f})
+	b.lit = nil
+}
+
+func (b *blocksParser) value(path string) error {
+	tok, err := b.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok := tok.(type) {
+	case json.Delim:
+		switch tok {
+		case '[':
+			b.lit = append(b.lit, '[')
+			for i := 0; b.dec.More(); i++ {
+				if i > 0 {
+					b.lit = append(b.lit, ',')
+				}
+				if err := b.value(path + "[" + strconv.Itoa(i) + "]"); err != nil {
+					return err
+				}
+			}
+			b.lit = append(b.lit, ']')
+		case '{':
+			b.lit = append(b.lit, '{')
+			for i := 0; b.dec.More(); i++ {
+				if i > 0 {
+					b.lit = append(b.lit, ',')
+				}
+				k, err := b.dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				b.lit = appendJSONString(b.lit, key)
+				b.lit = append(b.lit, ':')
+				if err := b.value(path + "." + key); err != nil {
+					return err
+				}
+			}
+			b.lit = append(b.lit, '}')
+		}
+		// Consume the closing delimiter.
+		if _, err := b.dec.Token(); err != nil {
+			return err
+		}
+	case string:
+		f, err := b.p.field(path, tok)
+		if err != nil {
+			return err
+		}
+		if f.tmpl == nil {
+			b.lit = appendJSONString(b.lit, tok)
+			return nil
+		}
+		b.flush(&f)
+	case json.Number:
+		b.lit = append(b.lit, tok...)
+	case bool:
+		b.lit = strconv.AppendBool(b.lit, tok)
+	case nil:
+		b.lit = append(b.lit, "null"...)
+	default:
+		return fmt.Errorf("%s: unexpected JSON token %v", path, tok)
+	}
+	return nil
+}
+
+// blocks renders segs into a JSON array.
+func (r *renderer) blocks(segs []segment) (json.RawMessage, error) {
+	size := 0
+	for _, s := range segs {
+		size += len(s.lit)
+	}
+	out := make([]byte, 0, size+64*len(segs))
+	for _, s := range segs {
+		out = append(out, s.lit...)
+		if s.str == nil {
+			continue
+		}
+		if err := r.exec(s.str); err != nil {
+			return nil, err
+		}
+		out = appendJSONString(out, r.buf.String())
+		if len(out) > MaxTotalOutput {
+			return nil, &FieldError{Field: s.str.path, Err: errTotal}
+		}
+	}
+	if len(out) > MaxTotalOutput {
+		return nil, &FieldError{Field: "blocks", Err: errTotal}
+	}
+	return out, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s to dst as a JSON string. Invalid UTF-8 becomes
+// U+FFFD; control characters and U+2028/U+2029 are escaped; <, > and & are
+// kept as they are (Slack reads them as mrkdwn, already escaped).
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,424 @@
+package template
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	ttemplate "text/template"
+	"unicode/utf8"
+
+	"github.com/Masterminds/sprig/v3"
+)
+
+// removedFuncs are the Sprig functions a template cannot use, with the
+// reason. The set is closed: nothing a template calls can read the
+// environment, a file or the network, or burn seconds of CPU.
+var removedFuncs = map[string]string{
+	// The environment.
+	"env":       "reads the environment",
+	"expandenv": "reads the environment",
+	// The network.
+	"getHostByName": "resolves names over the network",
+	// Files: these load the time zone database from disk by a name the
+	// template chooses.
+	"dateInZone":     "reads the time zone database from disk",
+	"date_in_zone":   "reads the time zone database from disk",
+	"htmlDateInZone": "reads the time zone database from disk",
+	// Key material and password hashing: no use in a message, and each call
+	// costs from milliseconds to seconds of CPU.
+	"bcrypt":                   "costly key derivation",
+	"htpasswd":                 "costly key derivation",
+	"derivePassword":           "costly key derivation",
+	"genPrivateKey":            "generates key material",
+	"genCA":                    "generates key material",
+	"genCAWithKey":             "generates key material",
+	"genSelfSignedCert":        "generates key material",
+	"genSelfSignedCertWithKey": "generates key material",
+	"genSignedCert":            "generates key material",
+	"genSignedCertWithKey":     "generates key material",
+	"buildCustomCert":          "generates key material",
+	"encryptAES":               "handles key material",
+	"decryptAES":               "handles key material",
+}
+
+var (
+	funcsOnce sync.Once
+	baseFuncs ttemplate.FuncMap
+)
+
+// Funcs returns a copy of the functions every template can call: Sprig's
+// text functions minus the ones that read the environment, files or the
+// network (env, expandenv, getHostByName, dateInZone, ...) or generate key
+// material, with the ones that can multiply their input (repeat, indent,
+// replace, printf, until, ...) bounded by MaxOutput, plus fluxnotify's own
+// (slackEscape, slackLink, slackMention, truncate, commitURL, commitSHA,
+// shortRevision, safe). See the package documentation for each.
+//
+// It is meant for people who build their own text/template with the same
+// functions; templates parsed by Parse already have them.
+func Funcs() ttemplate.FuncMap {
+	return maps.Clone(funcs())
+}
+
+func funcs() ttemplate.FuncMap {
+	funcsOnce.Do(func() { baseFuncs = buildFuncs() })
+	return baseFuncs
+}
+
+func buildFuncs() ttemplate.FuncMap {
+	m := sprig.TxtFuncMap()
+	for name := range removedFuncs {
+		delete(m, name)
+	}
+
+	// Bounded replacements of functions whose output can be far larger
+	// than their input.
+	m["repeat"] = boundedRepeat
+	m["indent"] = boundedIndent
+	m["nindent"] = func(spaces int, s string) (string, error) {
+		out, err := boundedIndent(spaces, s)
+		return "\n" + out, err
+	}
+	m["replace"] = boundedReplace
+	m["regexReplaceAll"] = func(re, s, repl string) (string, error) { return regexReplace(re, s, repl, false) }
+	m["mustRegexReplaceAll"] = m["regexReplaceAll"]
+	m["regexReplaceAllLiteral"] = func(re, s, repl string) (string, error) { return regexReplace(re, s, repl, true) }
+	m["mustRegexReplaceAllLiteral"] = m["regexReplaceAllLiteral"]
+	m["wrapWith"] = boundedWrapWith(m["wrapWith"].(func(int, string, string) string))
+	m["until"] = boundedUntil(m["until"].(func(int) []int))
+	m["untilStep"] = boundedUntilStep(m["untilStep"].(func(int, int, int) []int))
+	m["seq"] = boundedSeq(m["seq"].(func(...int) string))
+	// The text/template builtins that format: a width or precision
+	// ("%99999999d") would allocate before any check could run.
+	m["printf"] = boundedPrintf
+	m["print"] = boundedPrint(fmt.Sprint)
+	m["println"] = boundedPrint(fmt.Sprintln)
+
+	// fluxnotify's own.
+	m["slackEscape"] = func(s string) Safe { return Safe(EscapeSlack(s)) }
+	m["slackLink"] = SlackLink
+	m["slackMention"] = slackMention
+	m["truncate"] = Truncate
+	m["commitURL"] = CommitURL
+	m["commitSHA"] = CommitSHA
+	m["shortRevision"] = ShortRevision
+	m["safe"] = func(s string) Safe { return Safe(s) }
+	return m
+}
+
+// ErrTooLarge is wrapped by the error of a Render call that would produce
+// a string over MaxOutput, a message over MaxTotalOutput, or a value over
+// MaxOutput in a template function.
+var ErrTooLarge = errors.New("over the size limit")
+
+func tooLarge(fn string, n int) error {
+	return fmt.Errorf("%s: would produce about %d bytes, more than %d: %w", fn, n, MaxOutput, ErrTooLarge)
+}
+
+func boundedRepeat(count int, s string) (string, error) {
+	if count < 0 {
+		return "", fmt.Errorf("repeat: negative count %d", count)
+	}
+	if count > 0 && len(s) > MaxOutput/count {
+		return "", tooLarge("repeat", count*min(len(s), MaxOutput))
+	}
+	return strings.Repeat(s, count), nil
+}
+
+func boundedIndent(spaces int, s string) (string, error) {
+	if spaces < 0 {
+		return "", fmt.Errorf("indent: negative count %d", spaces)
+	}
+	lines := strings.Count(s, "\n") + 1
+	if spaces > MaxOutput || lines*spaces > MaxOutput-len(s) {
+		return "", tooLarge("indent", len(s)+lines*min(spaces, MaxOutput))
+	}
+	pad := strings.Repeat(" ", spaces)
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad), nil
+}
+
+func boundedReplace(old, repl, s string) (string, error) {
+	if len(repl) > len(old) {
+		n := strings.Count(s, old)
+		if n > 0 && len(repl)-len(old) > (MaxOutput-len(s))/n {
+			return "", tooLarge("replace", len(s)+n*(len(repl)-len(old)))
+		}
+	}
+	return strings.ReplaceAll(s, old, repl), nil
+}
+
+// regexReplace is Sprig's regexReplaceAll (literal: regexReplaceAllLiteral),
+// building the result with a bound.
+func regexReplace(expr, s, repl string, literal bool) (string, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return "", err
+	}
+	var out []byte
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		out = append(out, s[last:m[0]]...)
+		if literal {
+			out = append(out, repl...)
+		} else {
+			out = re.ExpandString(out, repl, s, m)
+		}
+		last = m[1]
+		if len(out) > MaxOutput {
+			return "", tooLarge("regexReplaceAll", len(out))
+		}
+	}
+	out = append(out, s[last:]...)
+	if len(out) > MaxOutput {
+		return "", tooLarge("regexReplaceAll", len(out))
+	}
+	return string(out), nil
+}
+
+func boundedWrapWith(wrap func(int, string, string) string) func(int, string, string) (string, error) {
+	return func(l int, sep, s string) (string, error) {
+		if l < 1 {
+			l = 1
+		}
+		if n := len(s) + (len(s)/l+1)*len(sep); n > MaxOutput {
+			return "", tooLarge("wrapWith", n)
+		}
+		return wrap(l, sep, s), nil
+	}
+}
+
+// maxItems bounds the lists until, untilStep and seq build.
+const maxItems = 10000
+
+func tooManyItems(fn string, n int64) error {
+	return fmt.Errorf("%s: %d items, more than %d", fn, n, maxItems)
+}
+
+func boundedUntil(until func(int) []int) func(int) ([]int, error) {
+	return func(n int) ([]int, error) {
+		if c := count(0, int64(n), 1); c > maxItems {
+			return nil, tooManyItems("until", c)
+		}
+		return until(n), nil
+	}
+}
+
+func boundedUntilStep(untilStep func(int, int, int) []int) func(int, int, int) ([]int, error) {
+	return func(start, stop, step int) ([]int, error) {
+		if c := count(int64(start), int64(stop), int64(step)); c > maxItems {
+			return nil, tooManyItems("untilStep", c)
+		}
+		return untilStep(start, stop, step), nil
+	}
+}
+
+func boundedSeq(seq func(...int) string) func(...int) (string, error) {
+	return func(p ...int) (string, error) {
+		var c int64
+		switch len(p) {
+		case 1:
+			c = count(1, int64(p[0]), 1)
+		case 2:
+			c = count(int64(p[0]), int64(p[1]), 1)
+		case 3:
+			c = count(int64(p[0]), int64(p[2]), int64(p[1]))
+		}
+		if c > maxItems {
+			return "", tooManyItems("seq", c)
+		}
+		return seq(p...), nil
+	}
+}
+
+// count is an upper bound of the number of values from start to stop by
+// step, in either direction (a zero step counts as one).
+func count(start, stop, step int64) int64 {
+	d := stop - start
+	if d < 0 {
+		d = -d
+	}
+	if step < 0 {
+		step = -step
+	}
+	if step == 0 {
+		step = 1
+	}
+	return d/step + 1
+}
+
+func boundedPrintf(format string, args ...any) (string, error) {
+	if err := checkFormat(format); err != nil {
+		return "", err
+	}
+	if n := len(format) + sizeOfAll(args); n > MaxOutput {
+		return "", tooLarge("printf", n)
+	}
+	return fmt.Sprintf(format, args...), nil
+}
+
+func boundedPrint(print func(...any) string) func(...any) (string, error) {
+	return func(args ...any) (string, error) {
+		if n := sizeOfAll(args); n > MaxOutput {
+			return "", tooLarge("print", n)
+		}
+		return print(args...), nil
+	}
+}
+
+func sizeOfAll(args []any) int {
+	n := 0
+	for _, a := range args {
+		n += sizeOf(a, MaxOutput+1-n)
+		if n > MaxOutput {
+			break
+		}
+	}
+	return n
+}
+
+// checkFormat rejects a printf format whose width or precision would make
+// fmt allocate more than MaxOutput, and widths taken from arguments ("*"),
+// which cannot be checked as simply.
+func checkFormat(format string) error {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(format) {
+			c := format[i]
+			switch {
+			case c == '*':
+				return fmt.Errorf("printf: %q: a width or precision from an argument (*) is not supported", format)
+			case c >= '0' && c <= '9':
+				n := 0
+				for i < len(format) && format[i] >= '0' && format[i] <= '9' {
+					if n = n*10 + int(format[i]-'0'); n > MaxOutput {
+						return fmt.Errorf("printf: %q: width or precision more than %d: %w", format, MaxOutput, ErrTooLarge)
+					}
+					i++
+				}
+				continue
+			case strings.IndexByte("+-# .[]", c) >= 0:
+			default:
+				// The verb ends the directive.
+				c = 0
+			}
+			if c == 0 {
+				break
+			}
+			i++
+		}
+	}
+	return nil
+}
+
+// SlackLink returns a Slack mrkdwn link "<url|text>" that Render does not
+// escape. text is escaped for Slack. url must be an absolute http, https or
+// mailto URL; its "|" and ">" are percent-encoded so it cannot end the link
+// early. Any other url yields the escaped text alone, without a link, so a
+// link from event data ("javascript:...", "<!channel>") is shown as text.
+// An empty text shows the URL.
+func SlackLink(rawURL, text string) Safe {
+	u, ok := linkURL(rawURL)
+	if !ok {
+		return Safe(EscapeSlack(text))
+	}
+	if text == "" {
+		return Safe("<" + u + ">")
+	}
+	return Safe("<" + u + "|" + EscapeSlack(text) + ">")
+}
+
+var linkURLEscaper = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " ", "%20", "\n", "%0A", "\r", "%0D", "\t", "%09")
+
+func linkURL(raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || !utf8.ValidString(raw) {
+		return "", false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" {
+			return "", false
+		}
+	case "mailto":
+		if u.Opaque == "" {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	// & is left alone: Slack reads "&amp;" in a URL back as "&" and so
+	// accepts both; percent-encoding the rest keeps the link whole.
+	return linkURLEscaper.Replace(raw), true
+}
+
+// slackMention returns a Slack mention that Render does not escape:
+// "here", "channel" and "everyone" become "<!here>"...; a user ID (U... or
+// W...) becomes "<@U...>"; a user group ID (S...) becomes
+// "<!subteam^S...>". Anything else is an error, so a mention never comes
+// from event text by accident.
+func slackMention(id string) (Safe, error) {
+	switch id {
+	case "here", "channel", "everyone":
+		return Safe("<!" + id + ">"), nil
+	}
+	if len(id) >= 2 && len(id) <= 32 && isSlackID(id[1:]) {
+		switch id[0] {
+		case 'U', 'W':
+			return Safe("<@" + id + ">"), nil
+		case 'S':
+			return Safe("<!subteam^" + id + ">"), nil
+		}
+	}
+	return "", fmt.Errorf("slackMention: %q is not here, channel, everyone or a user (U..., W...) or user group (S...) ID", id)
+}
+
+func isSlackID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// TruncateMarker ends text that Truncate shortened.
+const TruncateMarker = "…"
+
+// Truncate returns s cut to at most n runes, the last of which is
+// TruncateMarker when s was longer. n < 1 yields "".
+func Truncate(n int, s string) string {
+	if n < 1 {
+		return ""
+	}
+	if len(s) <= n { // fewer bytes than n: fewer runes too
+		return s
+	}
+	i, runes := 0, 0
+	for i < len(s) {
+		if runes == n-1 {
+			cut := i
+			// Is the rest longer than one rune?
+			_, size := utf8.DecodeRuneInString(s[i:])
+			if i+size >= len(s) {
+				return s
+			}
+			return s[:cut] + TruncateMarker
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		runes++
+	}
+	return s
+}
