@@ -1,0 +1,262 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/template"
+)
+
+// The message formats. A template's spec.template.format picks one; the
+// parts a template leaves unset come from it.
+const (
+	// FormatFlux is Flux's own Slack message: one attachment, colored
+	// "danger" for errors and "good" otherwise, with the object as author,
+	// the event's message as text and one field per metadata key (sorted by
+	// key, where Flux's order is random). It is the default.
+	FormatFlux = "flux"
+	// FormatBlocks is a Block Kit message: a header, the message, the
+	// metadata as fields, a context line (severity, reason, controller,
+	// time, cluster) and buttons to the commit and the dashboard when their
+	// links are known.
+	FormatBlocks = "blocks"
+)
+
+// payload is the JSON body posted to a webhook or to chat.postMessage. It
+// is encoded with our own top-level types because slack.WebhookMessage
+// always sends replace_original and delete_original, and slack.Attachment
+// sends "blocks":null; fields and blocks are slack-go's types.
+type payload struct {
+	Channel     string       `json:"channel,omitempty"`
+	Username    string       `json:"username,omitempty"`
+	IconEmoji   string       `json:"icon_emoji,omitempty"`
+	IconURL     string       `json:"icon_url,omitempty"`
+	Text        string       `json:"text,omitempty"`
+	Blocks      any          `json:"blocks,omitempty"` // []slack.Block or json.RawMessage
+	Attachments []attachment `json:"attachments,omitempty"`
+}
+
+// attachment is a Slack attachment (the "secondary content" of a message).
+type attachment struct {
+	Color      string                  `json:"color,omitempty"`
+	Fallback   string                  `json:"fallback,omitempty"`
+	AuthorName string                  `json:"author_name,omitempty"`
+	Title      string                  `json:"title,omitempty"`
+	Text       string                  `json:"text,omitempty"`
+	MrkdwnIn   []string                `json:"mrkdwn_in,omitempty"`
+	Fields     []slack.AttachmentField `json:"fields,omitempty"`
+	Blocks     any                     `json:"blocks,omitempty"` // json.RawMessage or []slack.Block
+}
+
+var (
+	mrkdwnText       = []string{"text"}
+	mrkdwnTextFields = []string{"text", "fields"}
+)
+
+// parts are the pieces of a message, from a template or from the event.
+// Every string is already escaped for Slack.
+type parts struct {
+	title     string // header (blocks) or attachment title (flux)
+	titleSet  bool   // the template chose the title
+	author    string // "kind/name.namespace"
+	text      string
+	color     string
+	iconEmoji string
+	iconURL   string
+	fields    []template.Field
+	custom    bool // fields come from a template
+	blocks    json.RawMessage
+	colorSet  bool // the template chose the color
+}
+
+// build makes the payload of n.
+func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
+	if n == nil || n.Data == nil {
+		return nil, errors.New("notification without data")
+	}
+	d := n.Data
+	format := nt.providerFormat
+	var msg *template.Message
+	if n.Template != nil {
+		m, err := n.Template.Render(d, template.EscapeSlack)
+		if err != nil {
+			return nil, fmt.Errorf("%s: spec.template: %w", templateOwner(n), err)
+		}
+		msg = m
+		format = m.Format
+		if format == "" && n.Template.Spec() != nil {
+			format = n.Template.Spec().Format
+		}
+	}
+	if format == "" {
+		format = nt.defaultFormat
+	}
+	if !validFormat(format) {
+		return nil, fmt.Errorf("%s: spec.template.format: unknown format %q (want %q or %q)", templateOwner(n), format, FormatFlux, FormatBlocks)
+	}
+
+	p := defaultParts(d)
+	if msg != nil {
+		if err := p.apply(msg); err != nil {
+			return nil, fmt.Errorf("%s: spec.template.%w", templateOwner(n), err)
+		}
+	}
+
+	out := &payload{
+		Channel:   d.Channel,
+		Username:  nt.username,
+		IconEmoji: cut(p.iconEmoji, maxHeader),
+	}
+	if out.Username == "" {
+		out.Username = d.Controller
+	}
+	out.Username = cut(out.Username, maxHeader)
+	if len(p.iconURL) <= maxURL {
+		out.IconURL = p.iconURL
+	}
+
+	switch {
+	case len(p.blocks) > 0:
+		blocksMessage(out, p, p.blocks)
+	case format == FormatBlocks:
+		blocksMessage(out, p, defaultBlocks(d, p))
+	default:
+		fluxMessage(out, p)
+	}
+	return out, nil
+}
+
+// templateOwner names the object whose spec.template is in use.
+func templateOwner(n *provider.Notification) string {
+	if a := n.Alert; a != nil && !a.Spec.Template.IsZero() {
+		return "alert " + a.Namespace + "/" + a.Name
+	}
+	if p := n.Provider; p != nil {
+		return "provider " + p.NamespacedName()
+	}
+	return "template"
+}
+
+func validFormat(f string) bool { return f == FormatFlux || f == FormatBlocks }
+
+// defaultParts are the parts of the default message of d, escaped.
+func defaultParts(d *template.Data) parts {
+	o := d.Object
+	kind, name, ns := template.EscapeSlack(o.Kind), template.EscapeSlack(o.Name), template.EscapeSlack(o.Namespace)
+	p := parts{
+		author: strings.ToLower(kind) + "/" + name + "." + ns,
+		text:   template.EscapeSlack(d.Message),
+		color:  "good",
+		fields: metadataFields(d.Metadata),
+	}
+	if d.Severity == "error" {
+		p.color = "danger"
+	}
+	if ns != "" {
+		p.title = kind + " " + ns + "/" + name
+	} else {
+		p.title = kind + " " + name
+	}
+	return p
+}
+
+// apply overrides p with whatever m sets.
+func (p *parts) apply(m *template.Message) error {
+	if m.Title != "" {
+		p.title, p.titleSet = m.Title, true
+	}
+	if m.Text != "" {
+		p.text = m.Text
+	}
+	if m.Color != "" {
+		p.color, p.colorSet = m.Color, true
+	}
+	p.iconEmoji, p.iconURL = m.IconEmoji, m.IconURL
+	if len(m.Fields) > 0 {
+		p.fields, p.custom = m.Fields, true
+	}
+	if b := bytes.TrimSpace(m.Blocks); len(b) > 0 && !bytes.Equal(b, []byte("null")) && !bytes.Equal(b, []byte("[]")) {
+		limited, err := limitBlocks(b)
+		if err != nil {
+			return fmt.Errorf("blocks: %w", err)
+		}
+		p.blocks = limited
+	}
+	return nil
+}
+
+// fluxMessage lays p out as Flux does: one attachment.
+func fluxMessage(out *payload, p parts) {
+	a := attachment{
+		Color:      cut(p.color, maxHeader),
+		Fallback:   cut(p.author+": "+p.text, maxFallback),
+		AuthorName: cut(p.author, maxHeader),
+		Text:       cut(p.text, maxText),
+		MrkdwnIn:   mrkdwnText,
+	}
+	if p.titleSet { // Flux's attachment has no title
+		a.Title = cut(p.title, maxFieldText)
+	}
+	if p.custom {
+		a.MrkdwnIn = mrkdwnTextFields
+	}
+	a.Fields = attachmentFields(p)
+	out.Attachments = []attachment{a}
+}
+
+// attachmentFields returns the fields of a flux message: the template's,
+// else one per metadata key, sorted by key.
+func attachmentFields(p parts) []slack.AttachmentField {
+	n := len(p.fields)
+	if n == 0 {
+		return nil
+	}
+	out := make([]slack.AttachmentField, 0, min(n, maxAttachmentFields))
+	for i, f := range p.fields {
+		if i == maxAttachmentFields-1 && n > maxAttachmentFields {
+			out = append(out, slack.AttachmentField{Title: marker, Value: strconv.Itoa(n-i) + " more"})
+			break
+		}
+		out = append(out, slack.AttachmentField{Title: cut(f.Title, maxFieldText), Value: cut(f.Value, maxFieldText), Short: f.Short})
+	}
+	return out
+}
+
+// metadataFields returns one field per metadata key, sorted by key, escaped.
+func metadataFields(md map[string]string) []template.Field {
+	if len(md) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(md))
+	for k := range md {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]template.Field, len(keys))
+	for i, k := range keys {
+		out[i] = template.Field{Title: template.EscapeSlack(k), Value: template.EscapeSlack(md[k])}
+	}
+	return out
+}
+
+// blocksMessage lays p out as a Block Kit message with blocks. The text is
+// the notification's summary; a color chosen by the template puts the
+// blocks in an attachment, which shows it.
+func blocksMessage(out *payload, p parts, blocks any) {
+	summary := cut(p.title+": "+p.text, maxFallback)
+	if p.colorSet {
+		out.Text = summary
+		out.Attachments = []attachment{{Color: cut(p.color, maxHeader), Fallback: summary, Blocks: blocks}}
+		return
+	}
+	out.Text = summary
+	out.Blocks = blocks
+}

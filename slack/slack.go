@@ -1,0 +1,384 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+// Type is the provider type (spec.type) of Slack providers.
+const Type = "slack"
+
+// maxResponse is how much of an answer is read to classify it.
+const maxResponse = 64 << 10
+
+// mode is how a Notifier reaches Slack.
+type mode uint8
+
+const (
+	modeNone    mode = iota // no credentials: render only (dry runs)
+	modeWebhook             // an incoming webhook URL
+	modeAPI                 // chat.postMessage with a bot token
+)
+
+func (m mode) String() string {
+	switch m {
+	case modeWebhook:
+		return "webhook"
+	case modeAPI:
+		return "chat.postMessage"
+	}
+	return "unconfigured"
+}
+
+// Notifier delivers notifications to Slack, through an incoming webhook or
+// through the Web API's chat.postMessage with a bot token. It implements
+// provider.Notifier (one attempt per Notify; provider.Deliver retries) and
+// provider.Renderer (the exact body, for dry runs). It is safe for
+// concurrent use.
+//
+// A Notifier never shows its webhook URL or token: not in errors, not in
+// String, not in logs.
+type Notifier struct {
+	provider       string // namespace/name
+	mode           mode
+	endpoint       string // where to POST; the secret itself for a webhook
+	token          string
+	headers        map[string]string
+	secrets        []string // everything to redact
+	username       string
+	providerFormat string
+	defaultFormat  string
+	userAgent      string
+	client         *http.Client
+	ownClient      bool
+}
+
+// New returns the notifier of provider p with credentials c (see
+// provider.Resolve):
+//
+//   - with c.Token, messages go to chat.postMessage (at c.Address when set,
+//     else at the Web API URL, see WithAPIURL) with "Authorization: Bearer";
+//   - else with c.Address, to that incoming webhook;
+//   - with neither (a dry run), New succeeds and Render works, but Notify
+//     fails with an error saying what is missing.
+//
+// c.Proxy and c.CAData configure the notifier's HTTP client, c.Headers are
+// added to every request. Errors name the provider and the field at fault,
+// never a secret.
+func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
+	n, err := newNotifier(p, c, opts...)
+	if err != nil {
+		if p == nil {
+			return nil, fmt.Errorf("slack: %w", err)
+		}
+		return nil, fmt.Errorf("provider %s: %w", p.NamespacedName(), err)
+	}
+	return n, nil
+}
+
+// Factory returns a provider.Factory that builds Slack notifiers with opts.
+func Factory(opts ...Option) provider.Factory {
+	return func(p *provider.Provider, c provider.Credentials) (provider.Notifier, error) {
+		// provider.Registry names the provider in the error.
+		n, err := newNotifier(p, c, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+}
+
+// Register adds the Slack notifier, as Type, to r.
+func Register(r *provider.Registry, opts ...Option) error {
+	return r.Register(Type, Factory(opts...))
+}
+
+func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
+	if p == nil {
+		return nil, errors.New("nil provider")
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	n := &Notifier{
+		provider:      p.NamespacedName(),
+		username:      p.Spec.Username,
+		defaultFormat: o.format,
+		userAgent:     o.userAgent,
+		headers:       c.Headers,
+		token:         c.Token,
+		secrets:       c.Secrets(),
+	}
+	if t := p.Spec.Template; t != nil && t.Format != "" {
+		if !validFormat(t.Format) {
+			return nil, fmt.Errorf("spec.template.format: unknown format %q (want %q or %q)", t.Format, FormatFlux, FormatBlocks)
+		}
+		n.providerFormat = t.Format
+	}
+	switch {
+	case c.Token != "":
+		n.mode = modeAPI
+		n.endpoint = o.apiURL + "chat.postMessage"
+		if c.Address != "" {
+			n.endpoint = c.Address
+		}
+	case c.Address != "":
+		n.mode = modeWebhook
+		n.endpoint = c.Address
+	}
+	if n.mode != modeNone {
+		u, err := url.Parse(n.endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("address (spec.address or the secret's %q/%q key): want an http(s) URL, got %s", "address", "url", provider.RedactURL(n.endpoint))
+		}
+		if n.mode == modeWebhook && len(u.RequestURI()) > 1 {
+			// The path of a webhook is its secret: redact it alone too.
+			n.secrets = append(n.secrets, u.RequestURI())
+		}
+	}
+	if o.client != nil {
+		n.client = o.client
+	} else {
+		client, err := newHTTPClient(c, p.GetTimeout())
+		if err != nil {
+			return nil, err
+		}
+		n.client, n.ownClient = client, true
+	}
+	return n, nil
+}
+
+// newHTTPClient returns a client with keep-alive, every timeout set, the
+// proxy c.Proxy (else the environment's) and the certificate authorities
+// c.CAData added to the system's. Redirects are not followed: Slack does not
+// redirect, and a redirected POST would be lost.
+func newHTTPClient(c provider.Credentials, timeout time.Duration) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = timeout
+	tr.MaxIdleConnsPerHost = 4
+	if c.Proxy != "" {
+		u, err := url.Parse(c.Proxy)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("proxy (spec.proxy or the secret's %q key): want a URL, got %s", "proxy", provider.RedactURL(c.Proxy))
+		}
+		tr.Proxy = http.ProxyURL(u)
+	}
+	if len(c.CAData) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(c.CAData) {
+			return nil, fmt.Errorf("spec.certSecretRef: no PEM certificate found in %q", "ca.crt")
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}, nil
+}
+
+// Render returns the JSON body Notify would post for n, without any
+// network: the dry-run view of a message.
+func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
+	p, err := nt.build(n)
+	if err != nil {
+		return nil, err
+	}
+	return encode(p)
+}
+
+func encode(p *payload) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(1024)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encoding the Slack message: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Notify posts n to Slack once. Every error is a *provider.Error (wrapped
+// with what was attempted): network errors, 429 (with its Retry-After) and
+// 5xx are retryable; other statuses, Slack's ok:false, a message that cannot
+// be rendered and missing credentials are not.
+func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error {
+	if nt.mode == modeNone {
+		return nt.fail(&provider.Error{Err: errors.New("no webhook address nor bot token: set spec.secretRef (key \"address\", \"url\" or \"token\") or spec.address")})
+	}
+	p, err := nt.build(n)
+	if err != nil {
+		return nt.fail(&provider.Error{Err: err})
+	}
+	if nt.mode == modeAPI && p.Channel == "" {
+		return nt.fail(&provider.Error{Err: fmt.Errorf("%s: no channel: chat.postMessage needs one: set spec.channel on the alert or the provider", alertName(n))})
+	}
+	body, err := encode(p)
+	if err != nil {
+		return nt.fail(&provider.Error{Err: err})
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	}
+	for k, v := range nt.headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Accept", "application/json")
+	if nt.userAgent != "" {
+		req.Header.Set("User-Agent", nt.userAgent)
+	}
+	if nt.token != "" {
+		req.Header.Set("Authorization", "Bearer "+nt.token)
+	}
+	resp, err := nt.client.Do(req)
+	if err != nil {
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	}
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	// Drain a little more so the connection can be reused, then close.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxResponse))
+	_ = resp.Body.Close()
+	if err := classify(resp, data, nt.mode == modeAPI); err != nil {
+		return nt.fail(err)
+	}
+	if readErr != nil {
+		// Slack answered 2xx; the message was taken.
+		return nil
+	}
+	return nil
+}
+
+// fail redacts every secret from err, keeps its classification and says
+// what was attempted.
+func (nt *Notifier) fail(err error) error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		cp := *pe
+		cp.Code = provider.Redact(cp.Code, nt.secrets...)
+		if cp.Err != nil {
+			if r := provider.Redact(cp.Err.Error(), nt.secrets...); r != cp.Err.Error() {
+				cp.Err = provider.SanitizeError(cp.Err, nt.secrets...).(*provider.Error).Err
+			}
+		}
+		err = &cp
+	}
+	return fmt.Errorf("slack %s: %w", nt.where(), err)
+}
+
+// where names the destination without its secret.
+func (nt *Notifier) where() string {
+	if nt.mode == modeNone {
+		return nt.mode.String()
+	}
+	if nt.mode == modeAPI {
+		return nt.mode.String() + " " + stripQuery(nt.endpoint)
+	}
+	return nt.mode.String() + " " + provider.RedactURL(nt.endpoint)
+}
+
+func stripQuery(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	if p, err := url.Parse(u); err == nil && p.User != nil {
+		p.User = nil
+		return p.String()
+	}
+	return u
+}
+
+func alertName(n *provider.Notification) string {
+	if n != nil && n.Alert != nil {
+		return "alert " + n.Alert.Namespace + "/" + n.Alert.Name
+	}
+	return "notification"
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// notifier's own HTTP client (not of one given with WithHTTPClient). Call
+// it when the notifier is no longer used.
+func (nt *Notifier) CloseIdleConnections() {
+	if nt.ownClient {
+		nt.client.CloseIdleConnections()
+	}
+}
+
+// String describes the notifier without any secret, for logs:
+// "slack webhook https://hooks.slack.com/<redacted> (provider flux-system/slack)".
+func (nt *Notifier) String() string {
+	return "slack " + nt.where() + " (provider " + nt.provider + ")"
+}
+
+// GoString is String, so %#v shows no secret either.
+func (nt *Notifier) GoString() string { return nt.String() }
+
+// Format prints String for every verb, so no formatting of a Notifier shows
+// a secret.
+func (nt *Notifier) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, nt.String()) }
+
+// LogValue makes slog log String.
+func (nt *Notifier) LogValue() slog.Value { return slog.StringValue(nt.String()) }
+
+// classify turns Slack's answer into nil or a *provider.Error. Slack's
+// error string, from a webhook's plain-text body or a Web API's
+// {"ok":false,"error":"…"}, becomes Code. An ok:false answer is permanent,
+// except "ratelimited" and "service_unavailable", which Slack documents as
+// transient.
+func classify(resp *http.Response, body []byte, api bool) error {
+	var answer struct {
+		OK    *bool  `json:"ok"`
+		Error string `json:"error"`
+	}
+	isJSON := json.Unmarshal(body, &answer) == nil && answer.OK != nil
+	if err := provider.ClassifyResponse(resp, body); err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) && isJSON && answer.Error != "" {
+			pe.Code = answer.Error
+		}
+		return err
+	}
+	switch {
+	case isJSON && !*answer.OK:
+		code := answer.Error
+		if code == "" {
+			code = "unknown_error"
+		}
+		e := &provider.Error{StatusCode: resp.StatusCode, Code: code, Err: errors.New("Slack answered ok:false")}
+		if code == "ratelimited" || code == "service_unavailable" {
+			e.Retryable = true
+			if d, ok := provider.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+				e.RetryAfter = d
+			}
+		}
+		return e
+	case api && !isJSON && strings.TrimSpace(string(body)) != "ok":
+		return &provider.Error{StatusCode: resp.StatusCode, Err: errors.New(`unexpected answer: not Slack's {"ok": …}`)}
+	}
+	return nil
+}
