@@ -50,9 +50,10 @@ type Harness struct {
 	Provider *provider.Provider
 
 	// Credentials builds the credentials for the kit's server at baseURL
-	// ("http://127.0.0.1:port") from the secrets the kit chose. By default
-	// the address is baseURL + "/hooks/" + s.Path, with s.Token as the token
-	// and s.Header under HeaderName. Optional.
+	// ("http://127.0.0.1:port") from the secrets the kit chose; put them
+	// where the notifier keeps its secrets, since the leak checks look for
+	// them. By default the address is baseURL + "/hooks/" + s.Path, with
+	// s.Token as the token and s.Header under HeaderName. Optional.
 	Credentials func(baseURL string, s Secrets) provider.Credentials
 
 	// Respond writes the server's answer to a successful delivery. By
@@ -329,13 +330,15 @@ func (e *env) wait(f func() error) error {
 	}
 }
 
-// leak returns an error when the text of err shows a secret.
-func (e *env) leak(err error, c provider.Credentials) error {
+// leak returns an error when the text of err shows one of the kit's
+// secrets. The rest of an address (scheme, host, a non-secret API path such
+// as /api/chat.postMessage) may be shown.
+func (e *env) leak(err error) error {
 	if err == nil {
 		return nil
 	}
 	text := err.Error() + "\n" + fmt.Sprintf("%v %+v %s", err, err, err)
-	for _, s := range append(e.secrets.values(), c.Secrets()...) {
+	for _, s := range e.secrets.values() {
 		if s != "" && strings.Contains(text, s) {
 			return fmt.Errorf("the error shows a secret: %s", provider.Redact(err.Error(), e.secrets.values()...))
 		}
@@ -446,7 +449,7 @@ func (e *env) canceled(err error, c provider.Credentials) error {
 	if err == nil {
 		return errors.New("Notify with a canceled context returned nil")
 	}
-	if lerr := e.leak(err, c); lerr != nil {
+	if lerr := e.leak(err); lerr != nil {
 		return lerr
 	}
 	var pe *provider.Error
@@ -535,7 +538,7 @@ func statusCase(status int, retryable bool) func(*env) error {
 		if err == nil {
 			return fmt.Errorf("Notify returned nil for HTTP %d", status)
 		}
-		if lerr := e.leak(err, d.creds); lerr != nil {
+		if lerr := e.leak(err); lerr != nil {
 			return lerr
 		}
 		var pe *provider.Error
@@ -569,7 +572,7 @@ func unreachable(e *env) error {
 	if err == nil {
 		return errors.New("Notify to an unreachable server returned nil")
 	}
-	if lerr := e.leak(err, d.creds); lerr != nil {
+	if lerr := e.leak(err); lerr != nil {
 		return lerr
 	}
 	if !provider.IsRetryable(err) {
