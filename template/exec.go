@@ -74,13 +74,14 @@ func escapeValue(d *Data, v reflect.Value) (string, error) {
 
 // printValue formats v as text/template prints the value of an action.
 func printValue(v reflect.Value) (string, error) {
-	if v.Kind() == reflect.Pointer {
-		for v.Kind() == reflect.Pointer && !v.IsNil() && !v.Type().Implements(errorType) && !v.Type().Implements(stringerTyp) {
-			v = v.Elem()
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			if v.Kind() == reflect.Interface {
+				return "<no value>", nil
+			}
+			return "<nil>", nil
 		}
-		if v.Kind() == reflect.Pointer && v.IsNil() {
-			return "<no value>", nil
-		}
+		v = v.Elem()
 	}
 	if !v.IsValid() {
 		return "<no value>", nil

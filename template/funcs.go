@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	ttemplate "text/template"
@@ -97,6 +99,11 @@ func buildFuncs() ttemplate.FuncMap {
 	m["printf"] = boundedPrintf
 	m["print"] = boundedPrint(fmt.Sprint)
 	m["println"] = boundedPrint(fmt.Sprintln)
+
+	// Sprig's keys and hasKey take only map[string]any; these take any map
+	// with string keys, .Metadata included, and keys sorts.
+	m["keys"] = sortedKeys
+	m["hasKey"] = hasKey
 
 	// fluxnotify's own.
 	m["slackEscape"] = func(s string) Safe { return Safe(EscapeSlack(s)) }
@@ -315,6 +322,35 @@ func checkFormat(format string) error {
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns the keys of maps with string keys, sorted, as Sprig's
+// keys does for map[string]any (unsorted).
+func sortedKeys(ms ...any) ([]string, error) {
+	var keys []string
+	for _, m := range ms {
+		v := reflect.ValueOf(m)
+		if v.Kind() != reflect.Map || v.Type().Key().Kind() != reflect.String {
+			return nil, fmt.Errorf("keys: %T is not a map with string keys", m)
+		}
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// hasKey reports whether m, a map with string keys, has key.
+func hasKey(m any, key string) (bool, error) {
+	v := reflect.ValueOf(m)
+	if !v.IsValid() {
+		return false, nil
+	}
+	if v.Kind() != reflect.Map || v.Type().Key().Kind() != reflect.String {
+		return false, fmt.Errorf("hasKey: %T is not a map with string keys", m)
+	}
+	return v.MapIndex(reflect.ValueOf(key).Convert(v.Type().Key())).IsValid(), nil
 }
 
 // SlackLink returns a Slack mrkdwn link "<url|text>" that Render does not

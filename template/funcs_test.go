@@ -1,0 +1,163 @@
+package template_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fluxnotify/fluxnotify/template"
+)
+
+// render parses text as the message text and renders it on the sample
+// data with Slack escaping.
+func render(t *testing.T, text string) (string, error) {
+	t.Helper()
+	tmpl, err := template.Parse(&template.Spec{Text: text})
+	if err != nil {
+		return "", err
+	}
+	m, err := tmpl.Render(template.Sample(), template.EscapeSlack)
+	if err != nil {
+		return "", err
+	}
+	return m.Text, nil
+}
+
+func TestFuncs(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"slackEscape is not escaped twice", `{{ "a<b>&c" | slackEscape }}`, "a&lt;b&gt;&amp;c"},
+		{"slackLink", `{{ slackLink "https://example.com/a?b=1&c=2" "x<y" }}`, "<https://example.com/a?b=1&c=2|x&lt;y>"},
+		{"slackLink pipe and angle in url", `{{ slackLink "https://example.com/a|b>c" "t" }}`, "<https://example.com/a%7Cb%3Ec|t>"},
+		{"slackLink empty text", `{{ slackLink "https://example.com" "" }}`, "<https://example.com>"},
+		{"slackLink mailto", `{{ slackLink "mailto:ops@example.com" "ops" }}`, "<mailto:ops@example.com|ops>"},
+		{"slackLink javascript", `{{ slackLink "javascript:alert(1)" "click" }}`, "click"},
+		{"slackLink relative", `{{ slackLink "/path" "p" }}`, "p"},
+		{"slackLink empty url", `{{ slackLink "" "<!here>" }}`, "&lt;!here&gt;"},
+		{"slackLink from data", `{{ slackLink .Links.Dashboard .Object.Name }}`,
+			"<https://dashboard.example.com/flux-system/Kustomization/my-app-kustomization|my-app-kustomization>"},
+		{"slackMention here", `{{ slackMention "here" }}`, "<!here>"},
+		{"slackMention user", `{{ slackMention "U012AB3CD" }}`, "<@U012AB3CD>"},
+		{"slackMention group", `{{ slackMention "S0614TZR7" }}`, "<!subteam^S0614TZR7>"},
+		{"truncate", `{{ truncate 5 "abcdefgh" }}`, "abcd…"},
+		{"truncate runes", `{{ truncate 3 "héllo wörld" }}`, "hé…"},
+		{"truncate exact", `{{ truncate 5 "héllo" }}`, "héllo"},
+		{"truncate short", `{{ truncate 50 "abc" }}`, "abc"},
+		{"truncate zero", `{{ truncate 0 "abc" }}`, ""},
+		{"truncate then escape", `{{ truncate 4 "<!channel>" }}`, "&lt;!c…"},
+		{"commitURL", `{{ commitURL "git@gitlab.com:org/repo.git" "main@sha1:2f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e" }}`,
+			"https://gitlab.com/org/repo/-/commit/2f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"},
+		{"commitSHA", `{{ commitSHA .Revision }}`, "2f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"},
+		{"shortRevision", `{{ .Revision | shortRevision }}`, "main@2f3c4d5"},
+		{"safe", `{{ safe "<!here>" }}`, "<!here>"},
+		{"safe lost through printf", `{{ printf "%s!" (safe "<b>") }}`, "&lt;b&gt;!"},
+		{"sprig", `{{ .Object.Kind | lower }} {{ .Metadata | keys | sortAlpha | join "," }} {{ .Severity | upper | quote }}`,
+			`kustomization revision "ERROR"`},
+		{"sprig default", `{{ .Metadata.summary | default "no summary" }}`, "no summary"},
+		{"missing metadata key is empty", `[{{ .Metadata.nope }}]`, "[]"},
+		{"bounded repeat", `{{ repeat 3 "ab" }}`, "ababab"},
+		{"bounded indent", `{{ indent 2 "a\nb" }}`, "  a\n  b"},
+		{"bounded nindent", `{{ nindent 1 "a" }}`, "\n a"},
+		{"bounded replace", `{{ replace "a" "xy" "banana" }}`, "bxynxynxy"},
+		{"bounded regexReplaceAll", `{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}`, "-W-xxW-"},
+		{"bounded regexReplaceAllLiteral", `{{ regexReplaceAllLiteral "a(x*)b" "-ab-" "${1}" }}`, "-${1}-"},
+		{"bounded wrapWith", `{{ wrapWith 3 "|" "abcdef" }}`, "abc|def"},
+		{"bounded until", `{{ until 3 }}`, "[0 1 2]"},
+		{"bounded untilStep", `{{ untilStep 0 10 4 }}`, "[0 4 8]"},
+		{"bounded seq", `{{ seq 3 }}`, "1 2 3"},
+		{"bounded printf", `{{ printf "%05d|%-4s|%.2f" 42 "ab" 3.14159 }}`, "00042|ab  |3.14"},
+		{"bounded print", `{{ print "a" 1 }} {{ println "b" }}`, "a1 b\n"},
+		{"time", `{{ .Timestamp.Format "2006-01-02T15:04:05Z07:00" }} {{ .Timestamp | date "15:04" }}`, "2025-03-14T09:26:53Z 09:26"},
+		{"range metadata is sorted", `{{ range $k, $v := dict "b" 2 "a" 1 "c" 3 }}{{ $k }}{{ $v }}{{ end }}`, "a1b2c3"},
+		{"no value", `{{ $x := dict }}{{ $x.nope }}`, "&lt;no value&gt;"},
+		{"keys", `{{ keys .Metadata (dict "a" 1) }}`, "[a revision]"},
+		{"hasKey", `{{ hasKey .Metadata "revision" }} {{ hasKey .Metadata "nope" }}`, "true false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := render(t, tt.text)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestFuncsRemoved(t *testing.T) {
+	for _, name := range []string{
+		"env", "expandenv", "getHostByName", "dateInZone", "date_in_zone", "htmlDateInZone",
+		"genPrivateKey", "genCA", "genSelfSignedCert", "genSignedCert", "buildCustomCert",
+		"bcrypt", "htpasswd", "derivePassword", "encryptAES", "decryptAES",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := render(t, "{{ "+name+" }}")
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `function "`+name+`" not defined`)
+			assert.NotContains(t, template.Funcs(), name)
+		})
+	}
+}
+
+func TestFuncsBounded(t *testing.T) {
+	big := `{{ $s := repeat 60000 "x" }}`
+	tests := []struct {
+		name, text, want string
+	}{
+		{"repeat", `{{ repeat 100000000 "x" }}`, "repeat: would produce about 100000000 bytes"},
+		{"repeat overflow", `{{ repeat 9223372036854775807 "xx" }}`, "repeat: would produce"},
+		{"indent", `{{ indent 100000000 "x" }}`, "indent: would produce"},
+		{"indent lines", big + `{{ indent 3 (replace "x" "\n" $s) }}`, "indent: would produce"},
+		{"nindent", `{{ nindent 100000000 "x" }}`, "indent: would produce"},
+		{"replace", big + `{{ replace "x" "yy" $s }}`, "replace: would produce"},
+		{"replace empty old", big + `{{ replace "" "yy" $s }}`, "replace: would produce"},
+		{"regexReplaceAll", `{{ regexReplaceAll "x" (repeat 3000 "x") (repeat 30 "${0}") }}`, "regexReplaceAll: would produce"},
+		{"regexReplaceAllLiteral", `{{ regexReplaceAllLiteral "" (repeat 3000 "x") (repeat 30 "y") }}`, "regexReplaceAll: would produce"},
+		{"wrapWith", big + `{{ wrapWith 1 "--" $s }}`, "wrapWith: would produce"},
+		{"printf width", `{{ printf "%999999999d" 1 }}`, "width or precision more than 65536"},
+		{"printf precision", `{{ printf "%.999999999f" 1.0 }}`, "width or precision more than 65536"},
+		{"printf args", big + `{{ printf "%s%s" $s $s }}`, "printf: would produce"},
+		{"print args", big + `{{ print $s $s }}`, "print: would produce"},
+		{"doubling", `{{ $x := "ab" }}{{ range until 40 }}{{ $x = cat $x $x }}{{ end }}`, "a value of about"},
+		{"list growth", big + `{{ $l := list }}{{ range until 100 }}{{ $l = append $l $s }}{{ end }}`, "a value of about"},
+		{"output", big + `{{ $s }}{{ $s }}`, "output of more than 65536 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := render(t, tt.text)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, template.ErrTooLarge)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.True(t, strings.HasPrefix(err.Error(), "text: "), err.Error())
+		})
+	}
+
+	_, err := render(t, `{{ printf "%*d" 1000000000 1 }}`)
+	assert.ErrorContains(t, err, "(*) is not supported")
+
+	for _, text := range []string{
+		`{{ until 100000 }}`, `{{ untilStep 0 1000000 1 }}`, `{{ seq 1 1000000 }}`, `{{ seq 0 1 1000000 }}`,
+	} {
+		_, err := render(t, text)
+		assert.ErrorContains(t, err, "more than 10000", text)
+	}
+	for _, text := range []string{
+		`{{ range until 1000 }}{{ range until 1000 }}{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ end }}`,
+	} {
+		_, err := render(t, text)
+		assert.ErrorIs(t, err, template.ErrTooManyIterations, text)
+	}
+}
+
+func TestFuncsReturnsACopy(t *testing.T) {
+	fm := template.Funcs()
+	require.Contains(t, fm, "slackLink")
+	require.Contains(t, fm, "upper")
+	delete(fm, "slackLink")
+	for name := range fm {
+		assert.False(t, strings.HasPrefix(name, "_"), name)
+	}
+	assert.Contains(t, template.Funcs(), "slackLink")
+}
