@@ -66,6 +66,7 @@ var (
 type parts struct {
 	title     string // header (blocks) or attachment title (flux)
 	titleSet  bool   // the template chose the title
+	textSet   bool   // the template chose the text
 	author    string // "kind/name.namespace"
 	text      string
 	color     string
@@ -174,7 +175,7 @@ func (p *parts) apply(m *template.Message) error {
 		p.title, p.titleSet = m.Title, true
 	}
 	if m.Text != "" {
-		p.text = m.Text
+		p.text, p.textSet = m.Text, true
 	}
 	if m.Color != "" {
 		p.color, p.colorSet = m.Color, true
@@ -193,11 +194,24 @@ func (p *parts) apply(m *template.Message) error {
 	return nil
 }
 
+// summary is the plain-text summary Slack shows in notifications: the
+// template's text alone when it sets one (it usually names the object),
+// else "prefix: text", where a template's title replaces prefix.
+func (p *parts) summary(prefix string) string {
+	switch {
+	case p.textSet:
+		return cut(p.text, maxFallback)
+	case p.titleSet:
+		prefix = p.title
+	}
+	return cut(prefix+": "+p.text, maxFallback)
+}
+
 // fluxMessage lays p out as Flux does: one attachment.
 func fluxMessage(out *payload, p parts) {
 	a := attachment{
 		Color:      cut(p.color, maxHeader),
-		Fallback:   cut(p.author+": "+p.text, maxFallback),
+		Fallback:   p.summary(p.author),
 		AuthorName: cut(p.author, maxHeader),
 		Text:       cut(p.text, maxText),
 		MrkdwnIn:   mrkdwnText,
@@ -251,7 +265,7 @@ func metadataFields(md map[string]string) []template.Field {
 // the notification's summary; a color chosen by the template puts the
 // blocks in an attachment, which shows it.
 func blocksMessage(out *payload, p parts, blocks any) {
-	summary := cut(p.title+": "+p.text, maxFallback)
+	summary := p.summary(p.title)
 	if p.colorSet {
 		out.Text = summary
 		out.Attachments = []attachment{{Color: cut(p.color, maxHeader), Fallback: summary, Blocks: blocks}}

@@ -258,7 +258,7 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	resp, err := nt.client.Do(req)
 	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+		return nt.fail(transportError(err, nt.secrets))
 	}
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	// Drain a little more so the connection can be reused, then close.
@@ -272,6 +272,24 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 		return nil
 	}
 	return nil
+}
+
+// transportError classifies a failure to get an answer: retryable, except
+// a cancelled context and a certificate that cannot be trusted (retrying
+// will not make it trusted), without any secret.
+func transportError(err error, secrets []string) error {
+	err = provider.SanitizeError(err, secrets...)
+	var (
+		pe *provider.Error
+		ve *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+	)
+	if errors.As(err, &pe) && (errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)) {
+		pe.Retryable = false
+	}
+	return err
 }
 
 // fail redacts every secret from err, keeps its classification and says
