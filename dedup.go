@@ -1,6 +1,7 @@
 package fluxnotify
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"sync"
 	"time"
@@ -70,7 +71,11 @@ func (d *dedup) admit(e *event.Event) bool {
 	if d == nil {
 		return true
 	}
-	key := d.key(e)
+	return d.admitKey(d.key(e))
+}
+
+// admitKey is admit for an event's key.
+func (d *dedup) admitKey(key uint64) bool {
 	now := d.now().UnixNano()
 	win := int64(d.window)
 
@@ -134,35 +139,33 @@ func (d *dedup) push(e dedupEntry) {
 // part is length-prefixed so that no two different events hash the same
 // input. The hash is seeded per process, so it cannot be aimed at.
 func (d *dedup) key(e *event.Event) uint64 {
-	var h maphash.Hash
-	h.SetSeed(d.seed)
-	write := func(s string) {
-		var n [8]byte
-		l := uint64(len(s))
-		for i := range n {
-			n[i] = byte(l >> (8 * i))
-		}
-		_, _ = h.Write(n[:])
-		_, _ = h.WriteString(s)
-	}
+	// One buffer, hashed once: cheaper than many small writes. It stays on
+	// the stack unless the event is unusually long.
+	var stack [512]byte
+	b := stack[:0]
 	o := &e.InvolvedObject
-	write(o.Kind)
-	write(o.Namespace)
-	write(o.Name)
-	write(e.Message)
+	b = appendField(b, o.Kind)
+	b = appendField(b, o.Namespace)
+	b = appendField(b, o.Name)
+	b = appendField(b, e.Message)
 	group := event.Group(e)
-	var buf [128]byte
 	for _, k := range [...]string{event.MetaRevisionKey, event.MetaOriginRevisionKey, event.MetaTokenKey} {
 		v, ok := "", false
 		if group != "" {
+			var kb [128]byte
 			// The conversion in the index expression does not allocate.
-			b := append(append(append(buf[:0], group...), '/'), k...)
-			v, ok = e.Metadata[string(b)]
+			v, ok = e.Metadata[string(append(append(append(kb[:0], group...), '/'), k...))]
 		}
 		if !ok {
 			v = e.Metadata[k]
 		}
-		write(v)
+		b = appendField(b, v)
 	}
-	return h.Sum64()
+	return maphash.Bytes(d.seed, b)
+}
+
+// appendField appends s to b with its length in front.
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

@@ -585,7 +585,7 @@ func TestClose(t *testing.T) {
 			defer close(dispatched)
 			results, _ = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "boom"))
 		}()
-		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, testWait, pollEvery)
 
 		closed := make(chan error)
 		go func() { closed <- d.Close(context.Background()) }()
@@ -616,7 +616,7 @@ func TestClose(t *testing.T) {
 			defer close(dispatched)
 			results, _ = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "boom"))
 		}()
-		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, testWait, pollEvery)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		err = d.Close(ctx)
@@ -652,3 +652,10 @@ func TestDispatch_invalidEvent(t *testing.T) {
 	require.ErrorIs(t, err, event.ErrInvalid)
 	assert.False(t, errors.Is(err, ErrDuplicate))
 }
+
+// testWait and pollEvery bound require.Eventually: generous, since the
+// machine running the tests may be busy.
+const (
+	testWait  = 10 * time.Second
+	pollEvery = time.Millisecond
+)
