@@ -1,0 +1,239 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+// The provider types (spec.type) this package implements.
+const (
+	// Type posts the event, unsigned.
+	Type = "generic"
+	// TypeHMAC posts the event signed with the Secret's token.
+	TypeHMAC = "generic-hmac"
+)
+
+// The headers the notifier sets.
+const (
+	// ComponentHeader names the controller that reported the event.
+	ComponentHeader = "Gotk-Component"
+	// SignatureHeader carries "sha256=<hex HMAC>" of the body (generic-hmac).
+	SignatureHeader = "X-Signature"
+)
+
+// maxResponse is how much of an answer is read to classify it.
+const maxResponse = 4 << 10
+
+// Notifier posts events to one webhook. It implements provider.Notifier (one
+// attempt per Notify) and provider.Renderer. It is safe for concurrent use
+// and never shows its address, token or header values.
+type Notifier struct {
+	provider string // namespace/name, for errors
+	address  string
+	key      []byte // HMAC key; nil for Type
+	sign     bool
+	headers  map[string]string
+	secrets  []string
+	client   *http.Client
+}
+
+// Option configures a Notifier.
+type Option func(*config)
+
+type config struct {
+	sign   bool
+	client *http.Client
+}
+
+// Signed makes the notifier sign every body with the credentials' token, as
+// Flux's generic-hmac provider does. Notify fails, without sending, when
+// there is no token.
+func Signed() Option { return func(c *config) { c.sign = true } }
+
+// WithHTTPClient sets the HTTP client, for tests or a shared transport; by
+// default each notifier has its own, honouring the credentials' proxy and
+// certificate authorities and the provider's timeout.
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.client = hc } }
+
+// New returns the notifier of provider p with credentials c (see
+// provider.Resolve). With no address (a dry run) it succeeds, Render works
+// and Notify fails. Errors name the provider and the field, never a secret.
+func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
+	if p == nil {
+		return nil, errors.New("webhook: nil provider")
+	}
+	var cfg config
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	n := &Notifier{
+		provider: p.NamespacedName(),
+		address:  c.Address,
+		sign:     cfg.sign,
+		headers:  c.Headers,
+		secrets:  c.Secrets(),
+		client:   cfg.client,
+	}
+	if cfg.sign && c.Token != "" {
+		n.key = []byte(c.Token)
+	}
+	if c.Address != "" {
+		u, err := url.Parse(c.Address)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("provider %s: address: want an http(s) URL, got %s", n.provider, provider.RedactURL(c.Address))
+		}
+		if rest := u.RequestURI(); len(rest) > 1 {
+			n.secrets = append(n.secrets, rest) // the path of a webhook is often its secret
+		}
+	}
+	if n.client == nil {
+		hc, err := newHTTPClient(c, p)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", n.provider, err)
+		}
+		n.client = hc
+	}
+	return n, nil
+}
+
+// Factory returns a provider.Factory that builds notifiers with opts.
+func Factory(opts ...Option) provider.Factory {
+	return func(p *provider.Provider, c provider.Credentials) (provider.Notifier, error) {
+		return New(p, c, opts...)
+	}
+}
+
+// Register adds Type and TypeHMAC to r. opts apply to both; TypeHMAC adds
+// Signed.
+func Register(r *provider.Registry, opts ...Option) error {
+	if err := r.Register(Type, Factory(opts...)); err != nil {
+		return err
+	}
+	return r.Register(TypeHMAC, Factory(append(append([]Option(nil), opts...), Signed())...))
+}
+
+func newHTTPClient(c provider.Credentials, p *provider.Provider) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if c.Proxy != "" {
+		u, err := url.Parse(c.Proxy)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("proxy: want a URL, got %s", provider.RedactURL(c.Proxy))
+		}
+		tr.Proxy = http.ProxyURL(u)
+	}
+	if len(c.CAData) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(c.CAData) {
+			return nil, errors.New("spec.certSecretRef: no PEM certificate found")
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   p.GetTimeout(),
+		// A redirected POST would be lost: report the 3xx instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, nil
+}
+
+// Render returns the body Notify would post: the event as JSON, with the
+// merged metadata of n.
+func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
+	if n == nil || n.Data == nil || n.Data.Event == nil {
+		return nil, errors.New("webhook: notification without an event")
+	}
+	e := *n.Data.Event // a shallow copy: the shared event is not modified
+	e.Metadata = n.Data.Metadata
+	return json.Marshal(&e)
+}
+
+// Notify posts n once. Every error is a *provider.Error: network errors,
+// 429 and 5xx are retryable; other statuses, a missing address or (for
+// generic-hmac) a missing token are not.
+func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error {
+	if nt.address == "" {
+		return nt.fail(&provider.Error{Err: errors.New("no address: set spec.address or the Secret's \"address\" key")})
+	}
+	if nt.sign && len(nt.key) == 0 {
+		return nt.fail(&provider.Error{Err: errors.New("generic-hmac needs the Secret's \"token\" key to sign with")})
+	}
+	body, err := nt.Render(n)
+	if err != nil {
+		return nt.fail(&provider.Error{Err: err})
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.address, bytes.NewReader(body))
+	if err != nil {
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(ComponentHeader, n.Data.Event.ReportingController)
+	for k, v := range nt.headers {
+		req.Header.Set(k, v)
+	}
+	if nt.sign {
+		req.Header.Set(SignatureHeader, Sign(body, nt.key))
+	}
+	resp, err := nt.client.Do(req)
+	if err != nil {
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse)) // reuse the connection
+	if err := provider.ClassifyResponse(resp, answer); err != nil {
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	}
+	return nil
+}
+
+// fail names the provider in err, keeping its classification.
+func (nt *Notifier) fail(err error) error {
+	return fmt.Errorf("webhook %s: %w", nt.provider, err)
+}
+
+// CloseIdleConnections closes the notifier's idle connections; the
+// Dispatcher calls it when the provider changes or goes away.
+func (nt *Notifier) CloseIdleConnections() { nt.client.CloseIdleConnections() }
+
+// Sign returns the X-Signature value of body with key: "sha256=" followed by
+// the hex HMAC-SHA256 of body.
+func Sign(body, key []byte) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify reports whether signature (an X-Signature value) is the signature
+// of body with key. It runs in constant time, for receivers.
+func Verify(body, key []byte, signature string) bool {
+	hexSum, ok := strings.CutPrefix(signature, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSum)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}

@@ -1,0 +1,195 @@
+package webhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/examples/customnotifier/webhook"
+	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/provider/providertest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestConformance(t *testing.T) {
+	t.Run("generic", func(t *testing.T) {
+		providertest.Run(t, providertest.Harness{
+			New: webhook.Factory(),
+			Check: func(r providertest.Request, n *provider.Notification) error {
+				if got := r.Header.Get(webhook.SignatureHeader); got != "" {
+					return fmt.Errorf("generic signs: %s", got)
+				}
+				return checkRequest(r, n)
+			},
+		})
+	})
+	t.Run("generic-hmac", func(t *testing.T) {
+		var mu sync.Mutex
+		var token string
+		providertest.Run(t, providertest.Harness{
+			New: webhook.Factory(webhook.Signed()),
+			Credentials: func(baseURL string, s providertest.Secrets) provider.Credentials {
+				mu.Lock()
+				token = s.Token
+				mu.Unlock()
+				return provider.Credentials{
+					Address: baseURL + "/hooks/" + s.Path,
+					Token:   s.Token,
+					Headers: map[string]string{providertest.HeaderName: s.Header},
+				}
+			},
+			Check: func(r providertest.Request, n *provider.Notification) error {
+				mu.Lock()
+				key := []byte(token)
+				mu.Unlock()
+				if !webhook.Verify(r.Body, key, r.Header.Get(webhook.SignatureHeader)) {
+					return fmt.Errorf("bad signature %q", r.Header.Get(webhook.SignatureHeader))
+				}
+				return checkRequest(r, n)
+			},
+		})
+	})
+}
+
+// checkRequest checks what Flux's generic provider sends.
+func checkRequest(r providertest.Request, n *provider.Notification) error {
+	if r.Method != http.MethodPost {
+		return fmt.Errorf("method %s", r.Method)
+	}
+	if got := r.Header.Get(webhook.ComponentHeader); got != n.Data.Event.ReportingController {
+		return fmt.Errorf("%s: %q", webhook.ComponentHeader, got)
+	}
+	if r.Header.Get(providertest.HeaderName) == "" {
+		return errors.New("the Secret's header was not sent")
+	}
+	e, err := event.Unmarshal(r.Body)
+	if err != nil {
+		return err
+	}
+	if e.Message != n.Data.Message || e.InvolvedObject != n.Data.Event.InvolvedObject {
+		return fmt.Errorf("another event arrived: %+v", e)
+	}
+	if fmt.Sprint(e.Metadata) != fmt.Sprint(n.Data.Metadata) {
+		return fmt.Errorf("metadata %v, want the merged %v", e.Metadata, n.Data.Metadata)
+	}
+	return nil
+}
+
+func TestNotifyFluxCompatible(t *testing.T) {
+	var got *http.Request
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Clone(context.Background())
+		body, _ = io.ReadAll(r.Body)
+	}))
+	defer srv.Close()
+
+	p := &provider.Provider{
+		ObjectMeta: metav1.ObjectMeta{Name: "audit", Namespace: "flux-system"},
+		Spec:       provider.Spec{Type: webhook.TypeHMAC},
+	}
+	n, err := webhook.New(p, provider.Credentials{
+		Address: srv.URL + "/flux", Token: "s3cr3t",
+		Headers: map[string]string{"Authorization": "Bearer abc"},
+	}, webhook.Signed())
+	require.NoError(t, err)
+	defer n.CloseIdleConnections()
+
+	e := event.New(
+		corev1.ObjectReference{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Name: "apps", Namespace: "flux-system"},
+		event.SeverityInfo, "ReconciliationSucceeded", "Reconciliation finished",
+		event.WithController("kustomize-controller"),
+		event.WithTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)),
+		event.WithMetadata(map[string]string{
+			"kustomize.toolkit.fluxcd.io/revision": "main@sha1:abc",
+			"kustomize.toolkit.fluxcd.io/token":    "dedup-token",
+			"event.toolkit.fluxcd.io/team":         "sre",
+		}),
+	)
+	a := &alert.Alert{
+		ObjectMeta: metav1.ObjectMeta{Name: "audit", Namespace: "flux-system"},
+		Spec:       alert.Spec{Summary: "prod", EventMetadata: map[string]string{"env": "prod"}},
+	}
+	require.NoError(t, n.Notify(context.Background(), provider.NewNotification(e, a, p, nil, provider.Context{})))
+
+	require.NotNil(t, got)
+	assert.Equal(t, "/flux", got.URL.Path)
+	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+	assert.Equal(t, "kustomize-controller", got.Header.Get("Gotk-Component"))
+	assert.Equal(t, "Bearer abc", got.Header.Get("Authorization"))
+	assert.Equal(t, webhook.Sign(body, []byte("s3cr3t")), got.Header.Get("X-Signature"))
+
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal(body, &sent))
+	assert.Equal(t, map[string]any{"revision": "main@sha1:abc", "team": "sre", "env": "prod", "summary": "prod"}, sent["metadata"],
+		"the event is sent with its metadata merged as Flux does (token hidden)")
+	assert.Equal(t, "2026-01-02T03:04:05Z", sent["timestamp"])
+	assert.Equal(t, "info", sent["severity"])
+	assert.Len(t, e.Metadata, 3, "the shared event is not modified")
+}
+
+func TestSignVerify(t *testing.T) {
+	body, key := []byte(`{"message":"hi"}`), []byte("k")
+	sig := webhook.Sign(body, key)
+	// HMAC-SHA256("k", body), as `openssl dgst -sha256 -hmac k` prints it.
+	assert.Regexp(t, `^sha256=[0-9a-f]{64}$`, sig)
+	for name, tc := range map[string]struct {
+		body []byte
+		key  []byte
+		sig  string
+		want bool
+	}{
+		"valid":         {body, key, sig, true},
+		"other body":    {[]byte(`{}`), key, sig, false},
+		"other key":     {body, []byte("x"), sig, false},
+		"no prefix":     {body, key, sig[len("sha256="):], false},
+		"not hex":       {body, key, "sha256=zz", false},
+		"empty":         {body, key, "", false},
+		"sha1 prefixed": {body, key, "sha1=" + sig[len("sha256="):], false},
+	} {
+		assert.Equal(t, tc.want, webhook.Verify(tc.body, tc.key, tc.sig), name)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	p := &provider.Provider{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "ns"}}
+	_, err := webhook.New(p, provider.Credentials{Address: "ftp://example.com/secret-path"})
+	require.EqualError(t, err, "provider ns/w: address: want an http(s) URL, got ftp://example.com/<redacted>")
+	_, err = webhook.New(p, provider.Credentials{Address: "https://example.com", Proxy: "::"})
+	require.ErrorContains(t, err, "proxy: want a URL")
+	_, err = webhook.New(p, provider.Credentials{Address: "https://example.com", CAData: []byte("nope")})
+	require.ErrorContains(t, err, "no PEM certificate")
+	_, err = webhook.New(nil, provider.Credentials{})
+	require.Error(t, err)
+
+	n, err := webhook.New(p, provider.Credentials{Address: "https://example.com/hook"}, webhook.Signed())
+	require.NoError(t, err)
+	err = n.Notify(context.Background(), &provider.Notification{Data: nil})
+	var pe *provider.Error
+	require.ErrorAs(t, err, &pe)
+	assert.False(t, pe.Retryable)
+	assert.EqualError(t, err, `webhook ns/w: generic-hmac needs the Secret's "token" key to sign with`)
+}
+
+func TestRegister(t *testing.T) {
+	r := provider.NewRegistry()
+	require.NoError(t, webhook.Register(r))
+	assert.Equal(t, []string{"generic", "generic-hmac"}, r.Types())
+	require.Error(t, webhook.Register(r), "a type cannot be registered twice")
+}
