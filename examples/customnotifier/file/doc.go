@@ -1,0 +1,25 @@
+// Package file is a small bespoke fluxnotify notifier that writes one line
+// per notification to a file, or to standard output: a log of what was
+// sent, a destination for CI jobs that test alerts, or the simplest
+// example of a provider type.
+//
+// The provider's address is the file path ("-" for standard output); the
+// file is created if needed and appended to. The line is the rendered
+// template's text when the alert or the provider has a template
+// (spec.template.text, or title), so the templates written for Slack work
+// here too; otherwise it is
+//
+//	<timestamp> <severity> <kind>/<namespace>/<name> <reason>: <message> [key=value ...]
+//
+// with the merged metadata sorted by key. Line breaks in a message are
+// written as "\n", so a line is always one notification.
+//
+//	apiVersion: notification.toolkit.fluxcd.io/v1beta3
+//	kind: Provider
+//	metadata:
+//	  name: audit-log
+//	  namespace: flux-system
+//	spec:
+//	  type: file
+//	  address: /var/log/flux-notifications.log
+package file

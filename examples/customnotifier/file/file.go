@@ -1,0 +1,160 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+// Type is the provider type (spec.type) of this notifier.
+const Type = "file"
+
+// Stdout is the address that means standard output.
+const Stdout = "-"
+
+// Notifier appends one line per notification to a file or to standard
+// output. It implements provider.Notifier and provider.Renderer and is safe
+// for concurrent use: each line is written whole, with a single write.
+type Notifier struct {
+	provider string
+	path     string
+	stdout   io.Writer
+
+	mu sync.Mutex // serializes writes to stdout
+}
+
+// Option configures a Notifier.
+type Option func(*Notifier)
+
+// WithStdout sets the writer used for the address "-"; os.Stdout by
+// default. Tests and examples capture output with it.
+func WithStdout(w io.Writer) Option { return func(n *Notifier) { n.stdout = w } }
+
+// New returns the notifier of provider p, writing to c.Address. An empty
+// address (a dry run) is accepted; Notify then fails.
+func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
+	if p == nil {
+		return nil, errors.New("file: nil provider")
+	}
+	n := &Notifier{provider: p.NamespacedName(), path: c.Address, stdout: os.Stdout}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(n)
+		}
+	}
+	if n.stdout == nil {
+		return nil, fmt.Errorf("provider %s: WithStdout(nil)", n.provider)
+	}
+	return n, nil
+}
+
+// Factory returns a provider.Factory that builds notifiers with opts.
+func Factory(opts ...Option) provider.Factory {
+	return func(p *provider.Provider, c provider.Credentials) (provider.Notifier, error) {
+		return New(p, c, opts...)
+	}
+}
+
+// Register adds Type to r.
+func Register(r *provider.Registry, opts ...Option) error {
+	return r.Register(Type, Factory(opts...))
+}
+
+// Render returns the line Notify would write, without its line break.
+func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
+	if n == nil || n.Data == nil {
+		return nil, errors.New("file: notification without data")
+	}
+	if n.Template != nil {
+		m, err := n.Template.Render(n.Data, nil)
+		if err != nil {
+			return nil, fmt.Errorf("rendering the template: %w", err)
+		}
+		text := m.Text
+		if text == "" {
+			text = m.Title
+		}
+		if text != "" {
+			return []byte(oneLine(text)), nil
+		}
+	}
+	return []byte(defaultLine(n)), nil
+}
+
+func defaultLine(n *provider.Notification) string {
+	d := n.Data
+	var b strings.Builder
+	ts := d.Timestamp
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	b.WriteString(ts.UTC().Format(time.RFC3339))
+	b.WriteByte(' ')
+	b.WriteString(d.Severity)
+	b.WriteByte(' ')
+	b.WriteString(d.Object.Kind + "/" + d.Object.Namespace + "/" + d.Object.Name)
+	if d.Reason != "" {
+		b.WriteString(" " + d.Reason)
+	}
+	b.WriteString(": ")
+	b.WriteString(oneLine(d.Message))
+	keys := make([]string, 0, len(d.Metadata))
+	for k := range d.Metadata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b.WriteString(" " + k + "=" + oneLine(d.Metadata[k]))
+	}
+	return b.String()
+}
+
+var lineBreaks = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\n`)
+
+func oneLine(s string) string { return lineBreaks.Replace(s) }
+
+// Notify writes the line of n. A canceled context writes nothing. Errors
+// are permanent *provider.Error values naming the provider.
+func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if nt.path == "" {
+		return nt.fail(errors.New(`no address: set spec.address to a file path or "-"`))
+	}
+	line, err := nt.Render(n)
+	if err != nil {
+		return nt.fail(err)
+	}
+	line = append(line, '\n')
+	if nt.path == Stdout {
+		nt.mu.Lock()
+		defer nt.mu.Unlock()
+		if _, err := nt.stdout.Write(line); err != nil {
+			return nt.fail(fmt.Errorf("writing to standard output: %w", err))
+		}
+		return nil
+	}
+	f, err := os.OpenFile(nt.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nt.fail(err)
+	}
+	_, werr := f.Write(line)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		return nt.fail(err)
+	}
+	return nil
+}
+
+func (nt *Notifier) fail(err error) error {
+	return fmt.Errorf("file %s: %w", nt.provider, &provider.Error{Err: err})
+}
