@@ -17,6 +17,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/slack"
 	"github.com/fluxnotify/fluxnotify/template"
 )
 
@@ -733,7 +734,11 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	}
 }
 
-// defaultRegistry returns the registry used without WithRegistry.
+// defaultRegistry returns the registry used without WithRegistry: Slack.
 func defaultRegistry() *provider.Registry {
-	return provider.NewRegistry()
+	r := provider.NewRegistry()
+	if err := slack.Register(r); err != nil {
+		panic("fluxnotify: registering slack in an empty registry: " + err.Error()) // cannot happen
+	}
+	return r
 }
