@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -57,8 +58,13 @@ func mrkdwn(s string) *slack.TextBlockObject {
 // using at most budget blocks; fields that do not fit are counted in a last
 // "… N more" field.
 func appendFieldSections(blocks []slack.Block, fields []template.Field, budget int) []slack.Block {
-	texts := make([]*slack.TextBlockObject, 0, len(fields))
-	for _, f := range fields {
+	if len(fields) == 0 || budget <= 0 {
+		return blocks
+	}
+	capacity := budget * maxSectionFields
+	texts := make([]*slack.TextBlockObject, 0, min(len(fields), capacity))
+	total := 0
+	for i, f := range fields {
 		var s string
 		switch {
 		case f.Title != "" && f.Value != "":
@@ -68,16 +74,16 @@ func appendFieldSections(blocks []slack.Block, fields []template.Field, budget i
 		default:
 			s = f.Value
 		}
-		if s != "" {
-			texts = append(texts, mrkdwn(cut(s, maxFieldText)))
+		if s == "" {
+			continue
 		}
-	}
-	if len(texts) == 0 || budget <= 0 {
-		return blocks
-	}
-	if capacity := budget * maxSectionFields; len(texts) > capacity {
-		rest := len(texts) - (capacity - 1)
-		texts = append(texts[:capacity-1], mrkdwn(marker+" "+strconv.Itoa(rest)+" more"))
+		s = cut(s, maxFieldText)
+		total += utf8.RuneCountInString(s)
+		if len(texts) == capacity-1 && i < len(fields)-1 || total > maxFieldsText {
+			texts = append(texts, mrkdwn(marker+" "+strconv.Itoa(len(fields)-i)+" more"))
+			break
+		}
+		texts = append(texts, mrkdwn(s))
 	}
 	for len(texts) > 0 {
 		n := min(len(texts), maxSectionFields)

@@ -27,6 +27,10 @@ const (
 	// maxAttachmentFields bounds the fields of an attachment (Slack sets no
 	// number; we keep messages readable and bounded).
 	maxAttachmentFields = 100
+	// maxFieldsText bounds the text of all the fields of a message
+	// together (our choice: Slack's limit on a message's text), so that
+	// thousands of metadata entries make a long message, not a huge one.
+	maxFieldsText = maxText
 	// maxButtonText bounds a button's label.
 	maxButtonText = 75
 	// maxURL is the longest URL a button may carry; a longer link is

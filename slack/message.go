@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -234,12 +235,15 @@ func attachmentFields(p parts) []slack.AttachmentField {
 		return nil
 	}
 	out := make([]slack.AttachmentField, 0, min(n, maxAttachmentFields))
+	total := 0
 	for i, f := range p.fields {
-		if i == maxAttachmentFields-1 && n > maxAttachmentFields {
+		title, value := cut(f.Title, maxFieldText), cut(f.Value, maxFieldText)
+		total += utf8.RuneCountInString(title) + utf8.RuneCountInString(value)
+		if len(out) == maxAttachmentFields-1 && i < n-1 || total > maxFieldsText {
 			out = append(out, slack.AttachmentField{Title: marker, Value: strconv.Itoa(n-i) + " more"})
 			break
 		}
-		out = append(out, slack.AttachmentField{Title: cut(f.Title, maxFieldText), Value: cut(f.Value, maxFieldText), Short: f.Short})
+		out = append(out, slack.AttachmentField{Title: title, Value: value, Short: f.Short})
 	}
 	return out
 }
