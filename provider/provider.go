@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"fmt"
+	"net/url"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fluxnotify/fluxnotify/template"
 )
@@ -108,4 +111,64 @@ func (p *Provider) GetTimeout() time.Duration {
 		return p.Spec.Timeout.Duration
 	}
 	return DefaultTimeout
+}
+
+// Validate checks the provider's structure: metadata.name, spec.type,
+// spec.timeout, the references it names and that spec.address and
+// spec.proxy, when set, are absolute URLs. Every problem is returned, each
+// with its field path; the error names the provider. URLs are redacted in
+// messages (a webhook URL's path is its secret). Validate does not read
+// Secrets and does not check that spec.type is registered: a Registry does
+// that when it builds the notifier.
+func (p *Provider) Validate() error {
+	errs := p.validate()
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("provider %s: %w", p.NamespacedName(), errs.ToAggregate())
+}
+
+// FieldErrors returns the same problems as Validate, as a field.ErrorList.
+func (p *Provider) FieldErrors() field.ErrorList { return p.validate() }
+
+func (p *Provider) validate() field.ErrorList {
+	var errs field.ErrorList
+	if p.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("metadata", "name"), ""))
+	}
+	spec := field.NewPath("spec")
+	if p.Spec.Type == "" {
+		errs = append(errs, field.Required(spec.Child("type"), `for example "slack"`))
+	}
+	if t := p.Spec.Timeout; t != nil && t.Duration < 0 {
+		errs = append(errs, field.Invalid(spec.Child("timeout"), t.Duration.String(), "must not be negative"))
+	}
+	errs = append(errs, validateURL(spec.Child("address"), p.Spec.Address)...)
+	errs = append(errs, validateURL(spec.Child("proxy"), p.Spec.Proxy)...)
+	for _, ref := range []struct {
+		name string
+		ref  *corev1.LocalObjectReference
+	}{
+		{"secretRef", p.Spec.SecretRef},
+		{"certSecretRef", p.Spec.CertSecretRef},
+		{"proxySecretRef", p.Spec.ProxySecretRef},
+	} {
+		if ref.ref != nil && ref.ref.Name == "" {
+			errs = append(errs, field.Required(spec.Child(ref.name, "name"), "name the Secret, or remove the reference"))
+		}
+	}
+	return errs
+}
+
+// validateURL checks that v, when set, is an absolute URL. The value shown
+// in the error is redacted.
+func validateURL(p *field.Path, v string) field.ErrorList {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return field.ErrorList{field.Invalid(p, RedactURL(v), "must be an absolute URL such as https://example.com/...")}
+	}
+	return nil
 }

@@ -1,0 +1,619 @@
+package fluxnotify
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+const seedFile = "testdata/seed-manifests.yaml"
+
+func TestLoadFilesSeed(t *testing.T) {
+	cfg, err := LoadFiles(seedFile)
+	require.NoError(t, err)
+	require.Len(t, cfg.Alerts, 1)
+	require.Len(t, cfg.Providers, 1)
+	require.Len(t, cfg.Secrets, 1)
+
+	a := cfg.Alerts[0]
+	assert.Equal(t, "notification.toolkit.fluxcd.io/v1beta1", a.APIVersion)
+	assert.Equal(t, "Alert", a.Kind)
+	assert.Equal(t, "flux-system/flux-alerts", a.NamespacedName())
+	assert.Equal(t, alert.Threshold("error"), a.Spec.EventSeverity)
+	assert.False(t, a.Spec.EventSeverity.List)
+	assert.Equal(t, "slack", a.Spec.ProviderRef.Name)
+	assert.Empty(t, a.Spec.Channel, "the seed's channel line is a comment")
+	assert.Equal(t, []alert.CrossNamespaceObjectReference{
+		{Kind: "Kustomization", Name: "*"},
+		{Kind: "HelmRelease", Name: "*"},
+	}, a.Spec.EventSources)
+
+	p := cfg.Providers[0]
+	assert.Equal(t, "flux-system/slack", p.NamespacedName())
+	assert.Equal(t, "slack", p.Spec.Type)
+	require.NotNil(t, p.Spec.SecretRef)
+	assert.Equal(t, "slack-url", p.Spec.SecretRef.Name)
+
+	s := cfg.Secrets[0]
+	assert.Equal(t, "flux-system", s.Namespace)
+	assert.Equal(t, "slack-url", s.Name)
+	assert.Equal(t, "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", s.StringData["url"])
+
+	// The loaded Secret resolves the provider's webhook URL.
+	creds, err := provider.Resolve(t.Context(), &p, cfg.SecretGetter())
+	require.NoError(t, err)
+	assert.Equal(t, s.StringData["url"], creds.Address)
+
+	got, ok := cfg.Provider("flux-system", "slack")
+	require.True(t, ok)
+	assert.Same(t, &cfg.Providers[0], got)
+	_, ok = cfg.Provider("default", "slack")
+	assert.False(t, ok)
+}
+
+// manifest builds a YAML document of kind in apiVersion.
+func manifest(apiVersion, kind, name, spec string) string {
+	return fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n  namespace: ns\nspec:\n%s", apiVersion, kind, name, spec)
+}
+
+const (
+	okProviderSpec = "  type: slack\n"
+	okAlertSpec    = "  providerRef: {name: p}\n  eventSources: [{kind: Kustomization, name: \"*\"}]\n"
+	okProvider     = "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Provider\nmetadata: {name: p, namespace: ns}\nspec: {type: slack}\n"
+)
+
+func TestLoadAcceptsVersions(t *testing.T) {
+	for _, v := range []string{"v1beta1", "v1beta2", "v1beta3", "v1"} {
+		t.Run(v, func(t *testing.T) {
+			gv := alert.Group + "/" + v
+			in := manifest(gv, "Provider", "p", okProviderSpec) + "---\n" + manifest(gv, "Alert", "a", okAlertSpec)
+			cfg, err := Load(strings.NewReader(in), "in.yaml")
+			require.NoError(t, err)
+			require.Len(t, cfg.Alerts, 1)
+			require.Len(t, cfg.Providers, 1)
+			assert.Equal(t, gv, cfg.Alerts[0].APIVersion)
+			assert.Equal(t, gv, cfg.Providers[0].APIVersion)
+		})
+	}
+}
+
+// wantErr describes one expected problem.
+type wantErr struct {
+	doc    int
+	object string
+	field  string
+	msg    string // a substring of the problem
+	is     error  // errors.Is target, if any
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name                       string
+		in                         string
+		alerts, providers, secrets int
+		errs                       []wantErr
+		check                      func(t *testing.T, cfg *Config)
+		notInErr                   []string // secrets that must never show
+	}{
+		{
+			name: "empty stream",
+			in:   "",
+		},
+		{
+			name:      "comments and empty documents are skipped",
+			in:        "# only a comment\n---\n---\n\n---\n# another\n" + okProvider + "---\n",
+			providers: 1,
+		},
+		{
+			name: "other kinds are skipped",
+			in: "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\n" +
+				"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\nspec: {anything: goes}\n---\n" +
+				"apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: r}\nspec: {type: github}\n---\n" +
+				"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+		},
+		{
+			name:   "missing namespace means default",
+			in:     "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Provider\nmetadata: {name: p}\nspec: {type: slack}\n---\napiVersion: notification.toolkit.fluxcd.io/v1\nkind: Alert\nmetadata: {name: a}\nspec:\n" + okAlertSpec + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {url: x}\n",
+			alerts: 1, providers: 1, secrets: 1,
+			check: func(t *testing.T, cfg *Config) {
+				assert.Equal(t, "default", cfg.Alerts[0].Namespace)
+				assert.Equal(t, "default", cfg.Providers[0].Namespace)
+				assert.Equal(t, "default", cfg.Secrets[0].Namespace)
+			},
+		},
+		{
+			name:   "severity list and every alert field",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSeverity: [\"error\", \"warn\"]\n  eventSources:\n  - {apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, name: \"app-*\", namespace: apps, matchLabels: {team: a}}\n  inclusionList: [\".*failed.*\"]\n  exclusionList: [\"^Dependencies\"]\n  eventMetadata: {env: prod}\n  summary: production\n  suspend: true\n  channel: \"#devops-alerts\"\n  template:\n    format: blocks\n    text: \"{{ .Message }}\"\n"),
+			alerts: 1, providers: 1,
+			check: func(t *testing.T, cfg *Config) {
+				s := cfg.Alerts[0].Spec
+				assert.Equal(t, alert.Exactly("error", "warn"), s.EventSeverity)
+				assert.Equal(t, alert.CrossNamespaceObjectReference{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Name: "app-*", Namespace: "apps", MatchLabels: map[string]string{"team": "a"}}, s.EventSources[0])
+				assert.Equal(t, []string{".*failed.*"}, s.InclusionList)
+				assert.Equal(t, []string{"^Dependencies"}, s.ExclusionList)
+				assert.Equal(t, map[string]string{"env": "prod"}, s.EventMetadata)
+				assert.Equal(t, "production", s.Summary)
+				assert.True(t, s.Suspend)
+				assert.Equal(t, "#devops-alerts", s.Channel)
+				require.NotNil(t, s.Template)
+				assert.Equal(t, "blocks", s.Template.Format)
+			},
+		},
+		{
+			name:      "every provider field",
+			in:        manifest("notification.toolkit.fluxcd.io/v1beta2", "Provider", "p", "  type: slack\n  interval: 1m\n  channel: general\n  username: flux\n  address: https://slack.com/api/chat.postMessage\n  timeout: 20s\n  proxy: http://proxy:3128\n  secretRef: {name: s}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: px}\n  serviceAccountName: sa\n  commitStatusExpr: \"'x'\"\n  suspend: true\n"),
+			providers: 1,
+			check: func(t *testing.T, cfg *Config) {
+				p := cfg.Providers[0]
+				assert.Equal(t, "general", p.Spec.Channel)
+				assert.Equal(t, "flux", p.Spec.Username)
+				assert.Equal(t, "20s", p.GetTimeout().String())
+				assert.Equal(t, "http://proxy:3128", p.Spec.Proxy)
+				assert.Equal(t, "ca", p.Spec.CertSecretRef.Name)
+				assert.Equal(t, "px", p.Spec.ProxySecretRef.Name)
+				assert.True(t, p.Spec.Suspend)
+			},
+		},
+		{
+			name:    "secret data is base64, stringData is plain",
+			in:      "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  token: c2VjcmV0LXRva2Vu\nstringData:\n  url: https://hooks.example.com/x\n",
+			secrets: 1,
+			check: func(t *testing.T, cfg *Config) {
+				assert.Equal(t, "secret-token", string(cfg.Secrets[0].Data["token"]))
+				assert.Equal(t, "https://hooks.example.com/x", cfg.Secrets[0].StringData["url"])
+			},
+		},
+		{
+			name:      "broken YAML names the line in the file",
+			in:        okProvider + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: [s\n",
+			errs:      []wantErr{{doc: 2, msg: "invalid YAML: line 8"}},
+			providers: 1,
+		},
+		{
+			name:   "unknown field",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta1", "Alert", "a", okAlertSpec+"  eventSeverty: info\n"),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverty", msg: `unknown field (did you mean "eventSeverity"?)`, is: ErrUnknownField}},
+		},
+		{
+			name:      "unknown nested field in a provider",
+			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  secretRef: {nam: s}\n"),
+			providers: 1,
+			errs: []wantErr{
+				{doc: 1, object: "Provider ns/p", field: "spec.secretRef.nam", msg: `did you mean "name"?`, is: ErrUnknownField},
+				{doc: 1, object: "Provider ns/p", field: "spec.secretRef.name", msg: "Required value"},
+			},
+		},
+		{
+			name:   "unknown severity",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: critical\n"),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverity", msg: `Unsupported value: "critical"`}},
+		},
+		{
+			name:   "unknown severity in a list",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: [error, fatal]\n"),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverity[1]", msg: `"fatal"`}},
+		},
+		{
+			name:   "empty event source kind",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSources:\n  - {kind: Kustomization, name: \"*\"}\n  - {kind: \"\", name: \"*\"}\n"),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSources[1].kind", msg: "Required value"}},
+		},
+		{
+			name:      "provider without a type",
+			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  channel: x\n"),
+			providers: 1,
+			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "Required value"}},
+		},
+		{
+			name:      "provider address is redacted in errors",
+			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  address: hooks.slack.com/services/T0/B0/SECRETPATH\n"),
+			providers: 1,
+			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.address", msg: "absolute URL"}},
+			notInErr:  []string{"SECRETPATH"},
+		},
+		{
+			name:      "wrong type names the field and drops the object",
+			in:        okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", "  providerRef: {name: p}\n  eventSources: everything\n"),
+			providers: 1,
+			errs:      []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSources", msg: "want a list, got string"}},
+		},
+		{
+			name: "bad duration names the field",
+			in:   manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  timeout: 1fortnight\n"),
+			errs: []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.timeout", msg: `unknown unit "fortnight"`}},
+		},
+		{
+			name:     "bad base64 names the key, never the value",
+			in:       "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: 'https://hooks.example.com/SECRETPATH'\n",
+			errs:     []wantErr{{doc: 1, object: "Secret ns/s", field: "data.url", msg: "base64"}},
+			notInErr: []string{"SECRETPATH"},
+		},
+		{
+			name:     "secret value of the wrong type is not quoted",
+			in:       "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  url: [SECRETPATH]\n",
+			errs:     []wantErr{{doc: 1, object: "Secret ns/s", field: "stringData.url", msg: "want a string, got array"}},
+			notInErr: []string{"SECRETPATH"},
+		},
+		{
+			name:    "secret without a name",
+			in:      "apiVersion: v1\nkind: Secret\nmetadata: {namespace: ns}\nstringData: {url: x}\n",
+			secrets: 1,
+			errs:    []wantErr{{doc: 1, object: "Secret ns/(no name)", field: "metadata.name", msg: "Required value"}},
+		},
+		{
+			name: "unsupported version",
+			in:   manifest("notification.toolkit.fluxcd.io/v2", "Provider", "p", okProviderSpec),
+			errs: []wantErr{{doc: 1, object: "Provider ns/p", field: "apiVersion", msg: `unsupported version "v2"`}},
+		},
+		{
+			name: "unknown kind of the notification group",
+			in:   manifest("notification.toolkit.fluxcd.io/v1", "Alret", "a", okAlertSpec),
+			errs: []wantErr{{doc: 1, object: "Alret ns/a", field: "kind", msg: `unknown kind "Alret"`}},
+		},
+		{
+			name: "missing apiVersion",
+			in:   "kind: Alert\nmetadata: {name: a}\nspec: {}\n",
+			errs: []wantErr{{doc: 1, object: "Alert default/a", field: "apiVersion", msg: "required"}},
+		},
+		{
+			name: "missing kind",
+			in:   "apiVersion: notification.toolkit.fluxcd.io/v1\nmetadata: {name: a}\n",
+			errs: []wantErr{{doc: 1, field: "kind", msg: "required"}},
+		},
+		{
+			name: "not an object",
+			in:   "just a string\n---\n- a\n- list\n",
+			errs: []wantErr{{doc: 1, msg: "not an object"}, {doc: 2, msg: "not an object"}},
+		},
+		{
+			name: "metadata of the wrong type",
+			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: 42}\n",
+			errs: []wantErr{{doc: 1, field: "metadata.name", msg: "want a string, got number"}},
+		},
+		{
+			name:   "duplicate YAML key",
+			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec+"  summary: one\n  summary: two\n"),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", msg: `line 15: key "summary" already set`}},
+		},
+		{
+			name:      "duplicate JSON key",
+			in:        `{"apiVersion": "notification.toolkit.fluxcd.io/v1", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack", "type": "msteams"}}`,
+			providers: 1,
+			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "duplicate field"}},
+		},
+		{
+			name:      "duplicate objects",
+			in:        okProvider + "---\n" + okProvider,
+			providers: 1,
+			errs:      []wantErr{{doc: 2, object: "Provider ns/p", msg: "already defined in in.yaml: document 1", is: ErrDuplicateObject}},
+		},
+		{
+			name:      "same name, other kind or namespace is no duplicate",
+			in:        okProvider + "---\n" + strings.Replace(okProvider, "namespace: ns", "namespace: other", 1) + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: p, namespace: ns}\n",
+			providers: 2, secrets: 1,
+		},
+		{
+			name:   "provider reference to nothing",
+			in:     manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			alerts: 1,
+			errs:   []wantErr{{doc: 1, object: "Alert ns/a", field: "spec.providerRef.name", msg: `no Provider "p" in namespace "ns"`, is: ErrProviderNotFound}},
+		},
+		{
+			name:   "provider reference to another namespace",
+			in:     strings.Replace(okProvider, "namespace: ns", "namespace: other", 1) + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			alerts: 1, providers: 1,
+			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.providerRef.name", is: ErrProviderNotFound}},
+		},
+		{
+			name:   "a provider that does not decode still satisfies references",
+			in:     manifest("notification.toolkit.fluxcd.io/v1", "Provider", "p", "  type: [slack]\n") + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			alerts: 1,
+			errs:   []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "want a string"}},
+		},
+		{
+			name:      "JSON object",
+			in:        `{"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack"}}`,
+			providers: 1,
+		},
+		{
+			name:      "JSON stream",
+			in:        "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\"}}\n\n" + `{"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Provider", "metadata": {"name": "p"}, "spec": {"typo": "slack"}}`,
+			providers: 1, secrets: 1,
+			errs: []wantErr{
+				{doc: 2, object: "Provider default/p", field: "spec.typo", msg: `did you mean "type"?`},
+				{doc: 2, object: "Provider default/p", field: "spec.type", msg: "Required value"},
+			},
+		},
+		{
+			name:   "YAML List with a bad item",
+			in:     "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(okProvider, "\n", "\n  ") + "\n- apiVersion: notification.toolkit.fluxcd.io/v1\n  kind: Alert\n  metadata: {name: a, namespace: ns}\n  spec:\n    providerRef: {name: p}\n    eventSources: [{kind: K, name: \"*\", nam: x}]\n- 7\n",
+			alerts: 1, providers: 1,
+			errs: []wantErr{
+				{doc: 1, object: "Alert ns/a", field: "items[1].spec.eventSources[0].nam", is: ErrUnknownField},
+				{doc: 1, field: "items[2]", msg: "not an object"},
+			},
+		},
+		{
+			name: "a List inside a List",
+			in:   `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [{}]}]}`,
+			errs: []wantErr{{doc: 1, field: "items[0].items", msg: "not supported"}},
+		},
+		{
+			name: "broken JSON is reported as YAML when the name does not say JSON",
+			in:   `{"apiVersion": "v1",`,
+			errs: []wantErr{{doc: 1, msg: "invalid YAML"}},
+		},
+		{
+			name: "one bad object never hides the others",
+			in: okProvider + "---\n" +
+				manifest("notification.toolkit.fluxcd.io/v1", "Alert", "bad", "  providerRef: {name: p}\n  eventSources: []\n") + "---\n" +
+				"key: [unclosed\n---\n" +
+				manifest("notification.toolkit.fluxcd.io/v1", "Alert", "good", okAlertSpec),
+			alerts: 2, providers: 1,
+			errs: []wantErr{
+				{doc: 2, object: "Alert ns/bad", field: "spec.eventSources", msg: "Required value"},
+				{doc: 3, msg: "invalid YAML"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Load(strings.NewReader(tt.in), "in.yaml")
+			require.NotNil(t, cfg, "Load returns a Config whenever the stream was read")
+			assert.Len(t, cfg.Alerts, tt.alerts, "alerts")
+			assert.Len(t, cfg.Providers, tt.providers, "providers")
+			assert.Len(t, cfg.Secrets, tt.secrets, "secrets")
+			if tt.check != nil {
+				tt.check(t, cfg)
+			}
+			if len(tt.errs) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			got := LoadErrors(err)
+			require.Len(t, got, len(tt.errs), "problems:\n%v", err)
+			for i, w := range tt.errs {
+				g := got[i]
+				assert.Equal(t, "in.yaml", g.File)
+				assert.Equal(t, w.doc, g.Document, "document of %q", g)
+				assert.Equal(t, w.object, g.Object, "object of %q", g)
+				assert.Equal(t, w.field, g.Field, "field of %q", g)
+				assert.Contains(t, g.Error(), w.msg)
+				if w.is != nil {
+					assert.ErrorIs(t, g, w.is)
+					assert.ErrorIs(t, err, w.is)
+				}
+			}
+			for _, secret := range tt.notInErr {
+				assert.NotContains(t, err.Error(), secret)
+			}
+		})
+	}
+}
+
+func TestLoadJSONFileSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.json")
+	require.NoError(t, os.WriteFile(path, []byte(okJSONProvider+"\n{\"apiVersion\": \"v1\",\n  \"kind\": }"), 0o600))
+	cfg, err := LoadFiles(path)
+	require.NotNil(t, cfg)
+	assert.Len(t, cfg.Providers, 1, "the values before the error load")
+	errs := LoadErrors(err)
+	require.Len(t, errs, 1)
+	assert.Equal(t, 2, errs[0].Document)
+	assert.Equal(t, 2, errs[0].Line)
+	assert.Contains(t, errs[0].Error(), "invalid JSON at line 3")
+}
+
+const okJSONProvider = `{"apiVersion": "notification.toolkit.fluxcd.io/v1", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack"}}`
+
+func TestLoadErrorLines(t *testing.T) {
+	in := "# header comment\n---\n# about p\n\n" + okProvider + "---\n" + okProvider
+	_, err := Load(strings.NewReader(in), "in.yaml")
+	errs := LoadErrors(err)
+	require.Len(t, errs, 1)
+	assert.Equal(t, 2, errs[0].Document, "a leading empty section is not counted")
+	assert.Equal(t, 10, errs[0].Line)
+	assert.Equal(t, "in.yaml: document 2 (line 10): Provider ns/p: duplicate object: already defined in in.yaml: document 1; this one is ignored", errs[0].Error())
+}
+
+func TestLoadErrorString(t *testing.T) {
+	cause := errors.New("boom")
+	tests := []struct {
+		err  LoadError
+		want string
+	}{
+		{LoadError{File: "f.yaml", Err: cause}, "f.yaml: boom"},
+		{LoadError{File: "f.yaml", Document: 2, Err: cause}, "f.yaml: document 2: boom"},
+		{LoadError{File: "f.yaml", Document: 2, Line: 9, Object: "Alert a/b", Field: "spec.x", Err: cause}, "f.yaml: document 2 (line 9): Alert a/b: spec.x: boom"},
+		{LoadError{File: "f.yaml"}, "f.yaml: invalid"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.err.Error())
+		assert.Equal(t, tt.err.Err, tt.err.Unwrap())
+	}
+	assert.Nil(t, LoadErrors(nil))
+	assert.Nil(t, LoadErrors(cause))
+	le := &LoadError{File: "x", Err: cause}
+	assert.Equal(t, []*LoadError{le}, LoadErrors(fmt.Errorf("wrapped: %w", le)))
+}
+
+func TestLoadValidationErrorsUnwrap(t *testing.T) {
+	_, err := Load(strings.NewReader(manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", "  eventSources: [{kind: K, name: x}]\n")), "in.yaml")
+	var fe *field.Error
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "spec.providerRef.name", fe.Field)
+}
+
+func TestLoadReadError(t *testing.T) {
+	cfg, err := Load(iotest.ErrReader(errors.New("disk on fire")), "stdin")
+	assert.Nil(t, cfg)
+	require.Error(t, err)
+	assert.Equal(t, "stdin: reading: disk on fire", err.Error())
+}
+
+func TestLoadTooLarge(t *testing.T) {
+	cfg, err := Load(strings.NewReader(strings.Repeat("\n", maxStreamSize+1)), "big.yaml")
+	assert.Nil(t, cfg)
+	assert.ErrorContains(t, err, "big.yaml: larger than 32 MiB")
+}
+
+
+func TestLoadFilesFolder(t *testing.T) {
+	cfg, err := LoadFiles("testdata/manifests/tree")
+	require.NoError(t, err, "kustomization.yaml, hidden folders and other extensions are skipped")
+	require.Len(t, cfg.Providers, 1)
+	require.Len(t, cfg.Secrets, 1)
+	require.Len(t, cfg.Alerts, 2)
+	// Lexical order: alerts/errors.yml, alerts/info.json.
+	assert.Equal(t, "errors", cfg.Alerts[0].Name)
+	assert.Equal(t, alert.Exactly("error", "warn"), cfg.Alerts[0].Spec.EventSeverity)
+	assert.Equal(t, "info", cfg.Alerts[1].Name)
+	assert.Equal(t, alert.Threshold("info"), cfg.Alerts[1].Spec.EventSeverity)
+
+	creds, err := provider.Resolve(t.Context(), &cfg.Providers[0], cfg.SecretGetter())
+	require.NoError(t, err)
+	assert.Equal(t, "https://hooks.example.com/services/T0/B0/XYZ", creds.Address)
+}
+
+func TestLoadFilesPaths(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o700))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	providers := write("a/providers.yaml", okProvider)
+	alerts := write("b/alerts.yaml", manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec))
+	txt := write("c/alert.txt", strings.Replace(manifest("notification.toolkit.fluxcd.io/v1", "Alert", "b", okAlertSpec), "name: b", "name: b", 1))
+	dup := write("d/dup.yml", okProvider)
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.Mkdir(empty, 0o700))
+	missing := filepath.Join(dir, "missing.yaml")
+
+	t.Run("references resolve across files", func(t *testing.T) {
+		cfg, err := LoadFiles(alerts, providers)
+		require.NoError(t, err)
+		assert.Len(t, cfg.Alerts, 1)
+		assert.Len(t, cfg.Providers, 1)
+	})
+	t.Run("a file named explicitly is read whatever its extension", func(t *testing.T) {
+		cfg, err := LoadFiles(txt, providers)
+		require.NoError(t, err)
+		assert.Len(t, cfg.Alerts, 1)
+	})
+	t.Run("folders are read recursively", func(t *testing.T) {
+		cfg, err := LoadFiles(filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c"))
+		require.NoError(t, err)
+		assert.Len(t, cfg.Alerts, 1, ".txt files in folders are skipped")
+		assert.Len(t, cfg.Providers, 1)
+	})
+	t.Run("duplicates across files name the first file", func(t *testing.T) {
+		cfg, err := LoadFiles(providers, dup)
+		require.NotNil(t, cfg)
+		assert.Len(t, cfg.Providers, 1)
+		errs := LoadErrors(err)
+		require.Len(t, errs, 1)
+		assert.Equal(t, dup, errs[0].File)
+		assert.ErrorIs(t, errs[0], ErrDuplicateObject)
+		assert.Contains(t, errs[0].Error(), "already defined in "+providers+": document 1")
+	})
+	t.Run("an empty folder is an empty config", func(t *testing.T) {
+		cfg, err := LoadFiles(empty)
+		require.NoError(t, err)
+		assert.Equal(t, &Config{}, cfg)
+	})
+	t.Run("a missing path alone gives no config", func(t *testing.T) {
+		cfg, err := LoadFiles(missing)
+		assert.Nil(t, cfg)
+		errs := LoadErrors(err)
+		require.Len(t, errs, 1)
+		assert.Equal(t, missing, errs[0].File)
+		assert.ErrorIs(t, err, os.ErrNotExist)
+		assert.Equal(t, missing+": no such file or directory", err.Error())
+	})
+	t.Run("a missing path does not hide the others", func(t *testing.T) {
+		cfg, err := LoadFiles(missing, providers)
+		require.NotNil(t, cfg)
+		assert.Len(t, cfg.Providers, 1)
+		assert.ErrorIs(t, err, os.ErrNotExist)
+	})
+	t.Run("no path", func(t *testing.T) {
+		cfg, err := LoadFiles()
+		assert.Nil(t, cfg)
+		assert.EqualError(t, err, "fluxnotify: no manifest path given")
+	})
+}
+
+// TestLoadFilesGolden compares every problem of testdata/manifests/invalid.yaml
+// with invalid.golden. Run with -update to rewrite it.
+func TestLoadFilesGolden(t *testing.T) {
+	const in, golden = "testdata/manifests/invalid.yaml", "testdata/manifests/invalid.golden"
+	cfg, err := LoadFiles(in)
+	require.NotNil(t, cfg)
+	require.Error(t, err)
+	got := err.Error() + "\n"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o600))
+	}
+	want, rerr := os.ReadFile(golden)
+	require.NoError(t, rerr, "run go test -run TestLoadFilesGolden -update")
+	assert.Equal(t, string(want), got)
+	assert.NotContains(t, got, "not base64!", "secret values never show")
+	// The documents that decoded are kept, even when invalid.
+	assert.Len(t, cfg.Alerts, 3)
+	assert.Len(t, cfg.Providers, 0, "one provider has a bad timeout, the other is its duplicate")
+	assert.Len(t, cfg.Secrets, 0)
+}
+
+func BenchmarkLoadSeed(b *testing.B) {
+	data, err := os.ReadFile(seedFile)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Load(strings.NewReader(string(data)), "seed.yaml"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad100 loads 100 alerts, 10 providers and 10 secrets from one
+// stream.
+func BenchmarkLoad100(b *testing.B) {
+	var sb strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&sb, "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p%d, namespace: ns}\nspec: {type: slack, secretRef: {name: s%d}}\n---\n", i, i)
+		fmt.Fprintf(&sb, "apiVersion: v1\nkind: Secret\nmetadata: {name: s%d, namespace: ns}\nstringData: {url: \"https://hooks.example.com/%d\"}\n---\n", i, i)
+	}
+	for i := range 100 {
+		fmt.Fprintf(&sb, "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a%d, namespace: ns}\nspec:\n  providerRef: {name: p%d}\n  eventSeverity: [error, warn]\n  eventSources:\n  - {kind: Kustomization, name: \"app-*\"}\n  - {kind: HelmRelease, name: \"*\", namespace: apps}\n  exclusionList: [\"^Dependencies\"]\n---\n", i, i%10)
+	}
+	data := sb.String()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		cfg, err := Load(strings.NewReader(data), "many.yaml")
+		if err != nil || len(cfg.Alerts) != 100 {
+			b.Fatal(err)
+		}
+	}
+}

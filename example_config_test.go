@@ -1,0 +1,59 @@
+package fluxnotify_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fluxnotify/fluxnotify"
+)
+
+// Load the manifests of a Flux repository (files or folders) and look at
+// what was found.
+func ExampleLoadFiles() {
+	cfg, err := fluxnotify.LoadFiles("testdata/seed-manifests.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%d alert(s), %d provider(s), %d secret(s)\n", len(cfg.Alerts), len(cfg.Providers), len(cfg.Secrets))
+	a := cfg.Alerts[0]
+	fmt.Printf("alert %s -> provider %s, severity %s\n", a.NamespacedName(), a.Spec.ProviderRef.Name, a.Spec.EventSeverity)
+	for _, src := range a.Spec.EventSources {
+		fmt.Printf("  source %s/%s\n", src.Kind, src.Name)
+	}
+	// Output:
+	// 1 alert(s), 1 provider(s), 1 secret(s)
+	// alert flux-system/flux-alerts -> provider slack, severity error
+	//   source Kustomization/*
+	//   source HelmRelease/*
+}
+
+// Every problem names the file, the document, the object and the field, and
+// tools can list them one by one.
+func ExampleLoadErrors() {
+	const manifests = `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: on-call
+  namespace: flux-system
+spec:
+  providerRef:
+    name: slack
+  eventSeverty: error
+  eventSources:
+    - kind: Kustomization
+      name: "*"
+`
+	cfg, err := fluxnotify.Load(strings.NewReader(manifests), "alerts.yaml")
+	fmt.Println("alerts loaded anyway:", len(cfg.Alerts))
+	for _, le := range fluxnotify.LoadErrors(err) {
+		fmt.Println(le)
+	}
+	fmt.Println("typo:", errors.Is(err, fluxnotify.ErrUnknownField))
+	// Output:
+	// alerts loaded anyway: 1
+	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)
+	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.providerRef.name: provider not found: no Provider "slack" in namespace "flux-system"
+	// typo: true
+}
