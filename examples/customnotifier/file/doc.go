@@ -3,8 +3,10 @@
 // sent, a destination for CI jobs that test alerts, or the simplest
 // example of a provider type.
 //
-// The provider's address is the file path ("-" for standard output); the
-// file is created if needed and appended to. The line is the rendered
+// The provider's address is a file URL, a path, or "-" for standard
+// output; the file is created if needed and appended to. spec.address must
+// be a URL with a host (file://localhost/var/log/flux.log); a plain path or
+// "-" can come from the Secret's "address" key. The line is the rendered
 // template's text when the alert or the provider has a template
 // (spec.template.text, or title), so the templates written for Slack work
 // here too; otherwise it is
@@ -21,5 +23,5 @@
 //	  namespace: flux-system
 //	spec:
 //	  type: file
-//	  address: /var/log/flux-notifications.log
+//	  address: file://localhost/var/log/flux-notifications.log
 package file

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -38,13 +39,22 @@ type Option func(*Notifier)
 // default. Tests and examples capture output with it.
 func WithStdout(w io.Writer) Option { return func(n *Notifier) { n.stdout = w } }
 
-// New returns the notifier of provider p, writing to c.Address. An empty
-// address (a dry run) is accepted; Notify then fails.
+// New returns the notifier of provider p, writing to c.Address: a file
+// URL ("file:///var/log/flux.log", or "file://localhost/var/log/flux.log",
+// the form spec.address accepts), a path, or "-" for standard output. An
+// empty address (a dry run) is accepted; Notify then fails.
 func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
 	if p == nil {
 		return nil, errors.New("file: nil provider")
 	}
 	n := &Notifier{provider: p.NamespacedName(), path: c.Address, stdout: os.Stdout}
+	if strings.HasPrefix(c.Address, "file:") {
+		u, err := url.Parse(c.Address)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return nil, fmt.Errorf("provider %s: address: want a local file URL such as file:///var/log/flux.log, a path or %q", n.provider, Stdout)
+		}
+		n.path = u.Path
+	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(n)

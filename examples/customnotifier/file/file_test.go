@@ -110,6 +110,21 @@ func TestAppends(t *testing.T) {
 	assert.True(t, strings.HasPrefix(string(b), "existing\n"))
 }
 
+func TestFileURL(t *testing.T) {
+	dir := t.TempDir()
+	for _, addr := range []string{"file://" + dir + "/a.log", "file://localhost" + dir + "/b.log"} {
+		n, err := file.New(&provider.Provider{}, provider.Credentials{Address: addr})
+		require.NoError(t, err)
+		require.NoError(t, n.Notify(context.Background(), notification(t, "m", nil)))
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2)
+
+	_, err = file.New(&provider.Provider{}, provider.Credentials{Address: "file://remote.example.com/x"})
+	assert.ErrorContains(t, err, "want a local file URL")
+}
+
 func TestErrors(t *testing.T) {
 	p := &provider.Provider{ObjectMeta: metav1.ObjectMeta{Name: "log", Namespace: "ns"}}
 
