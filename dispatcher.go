@@ -294,7 +294,7 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 		}
 		if !p.Spec.Template.IsZero() {
 			if ps.tmpl, err = template.Parse(p.Spec.Template); err != nil {
-				ps.tmplErr = fmt.Errorf("provider %s: spec.template: %w", k, err)
+				ps.tmplErr = templateError("provider", k, err)
 			}
 		}
 		for _, err := range []error{ps.typeErr, ps.tmplErr} {
@@ -339,7 +339,7 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 		case !a.Spec.Template.IsZero():
 			// The alert's template replaces the provider's as a whole.
 			if r.tmpl, err = template.Parse(a.Spec.Template); err != nil {
-				r.err = fmt.Errorf("alert %s: spec.template: %w", k, err)
+				r.err = templateError("alert", k, err)
 				problems = append(problems, r.err)
 			}
 		case r.prov.tmplErr != nil:
@@ -350,6 +350,16 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 		st.routes[k] = r
 	}
 	return st, errors.Join(problems...)
+}
+
+// templateError names the object and the template's field at fault:
+// "alert flux-system/x: spec.template.fields[1].value: ...".
+func templateError(kind string, k objKey, err error) error {
+	var fe *template.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("%s %s: spec.template.%s: %w", kind, k, fe.Field, fe.Err)
+	}
+	return fmt.Errorf("%s %s: spec.template: %w", kind, k, err)
 }
 
 // invalidAlerts lists the alerts that match.Compile left out, each with its
@@ -645,6 +655,18 @@ func (d *Dispatcher) deliverOne(ctx context.Context, st *state, e *event.Event, 
 }
 
 func (d *Dispatcher) logResult(e *event.Event, r Result) {
+	level, msg := slog.LevelInfo, "event delivered"
+	switch {
+	case r.Err == nil:
+	case errors.Is(r.Err, ErrSuspended):
+		msg = "event not delivered: provider suspended"
+	default:
+		level, msg = slog.LevelError, "event delivery failed"
+	}
+	ctx := context.Background()
+	if !d.log.Enabled(ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("alert", r.Alert),
 		slog.String("provider", r.Provider),
@@ -655,14 +677,10 @@ func (d *Dispatcher) logResult(e *event.Event, r Result) {
 		slog.Int("attempts", r.Attempts),
 		slog.Duration("duration", r.Duration),
 	}
-	switch {
-	case r.Err == nil:
-		d.log.LogAttrs(context.Background(), slog.LevelInfo, "event delivered", attrs...)
-	case errors.Is(r.Err, ErrSuspended):
-		d.log.LogAttrs(context.Background(), slog.LevelInfo, "event not delivered: provider suspended", attrs...)
-	default:
-		d.log.LogAttrs(context.Background(), slog.LevelError, "event delivery failed", append(attrs, slog.Any("error", r.Err))...)
+	if r.Err != nil {
+		attrs = append(attrs, slog.Any("error", r.Err))
 	}
+	d.log.LogAttrs(ctx, level, msg, attrs...)
 }
 
 // notifier returns the notifier of ps with its current credentials, reusing

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,9 @@ import (
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/slack"
+	"github.com/fluxnotify/fluxnotify/slack/slacktest"
+	"github.com/fluxnotify/fluxnotify/template"
 )
 
 // recorder is a provider type "test" that records what it is asked to
@@ -659,3 +664,109 @@ const (
 	testWait  = 10 * time.Second
 	pollEvery = time.Millisecond
 )
+
+func TestNew_templates(t *testing.T) {
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:2] // errors and info, both on provider team
+	cfg.Providers[0].Spec.Template = &template.Spec{Text: "{{ .Object.Name }}: {{ .Message"}
+	cfg.Alerts[1].Spec.Template = &template.Spec{Text: "[{{ .Severity }}] {{ .Message }}"}
+	rec := &recorder{}
+	d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
+	require.NotNil(t, d)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "provider flux-system/team: spec.template.text: ")
+
+	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.Error(t, err)
+	require.Len(t, results, 2)
+	assert.ErrorContains(t, results[0].Err, "alert flux-system/errors: provider flux-system/team: spec.template.text: ",
+		"the alert without a template of its own cannot use the provider's broken one")
+	assert.True(t, results[1].Delivered(), "the alert's own template replaces the provider's")
+	got := rec.delivered()
+	require.Len(t, got, 1)
+	require.NotNil(t, got[0].Template)
+	msg, err := got[0].Template.Render(got[0].Data, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "[error] boom", msg.Text)
+
+	cfg.Alerts[1].Spec.Template = &template.Spec{Fields: []template.Field{{Title: "ok", Value: "{{ .Nope }"}}}
+	err = d.Update(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "alert flux-system/info: spec.template.fields[0].value: ")
+}
+
+// TestDispatch_faults sends 1,000 events to a Slack sink that answers 30%
+// of requests with 500 and 10% with 429: every event ends delivered exactly
+// once or reported failed, never lost and never duplicated.
+func TestDispatch_faults(t *testing.T) {
+	const events = 1000
+	sink := slacktest.NewServer()
+	defer sink.Close()
+	var mu sync.Mutex
+	rnd := rand.New(rand.NewPCG(1, 2))
+	okPerEvent := map[string]int{}
+	sink.RespondFunc(func(r slacktest.Request) slacktest.Answer {
+		id := eventID.FindString(string(r.Body))
+		mu.Lock()
+		defer mu.Unlock()
+		switch x := rnd.IntN(100); {
+		case x < 30:
+			return slacktest.ServerError()
+		case x < 40:
+			return slacktest.TooManyRequests("0")
+		}
+		okPerEvent[id]++
+		return slacktest.OK()
+	})
+
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	cfg.Providers = cfg.Providers[:1]
+	cfg.Providers[0].Spec.Type = slack.Type
+	cfg.Secrets = []corev1.Secret{newSecret("team-secret", sink.WebhookURL())}
+	d, err := New(cfg, WithLogger(discardLogger()), WithConcurrency(16),
+		WithRetryPolicy(provider.RetryPolicy{Retries: 4, MinWait: time.Millisecond, MaxWait: 4 * time.Millisecond}))
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, d.Close(context.Background())) }()
+
+	var delivered, failed atomic.Int64
+	var wg sync.WaitGroup
+	var failedIDs sync.Map
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < events; i += 16 {
+				id := fmt.Sprintf("event-%04d", i)
+				results, err := d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", id+" failed"))
+				if !assert.Len(t, results, 1) {
+					continue
+				}
+				if results[0].Delivered() {
+					assert.NoError(t, err)
+					delivered.Add(1)
+					continue
+				}
+				assert.Error(t, err)
+				var pe *provider.Error
+				assert.ErrorAs(t, results[0].Err, &pe, "the failure is classified")
+				assert.Equal(t, 5, results[0].Attempts, "a retryable failure is retried until the policy gives up")
+				failed.Add(1)
+				failedIDs.Store(id, true)
+			}
+		})
+	}
+	wg.Wait()
+
+	assert.EqualValues(t, events, delivered.Load()+failed.Load())
+	assert.Positive(t, failed.Load(), "with 40%% failures and 5 attempts, about 1%% of events fail")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Len(t, okPerEvent, int(delivered.Load()), "one accepted post per delivered event")
+	for id, n := range okPerEvent {
+		assert.Equal(t, 1, n, "%s delivered %d times", id, n)
+		_, lost := failedIDs.Load(id)
+		assert.False(t, lost, "%s reported failed but delivered", id)
+	}
+}
+
+var eventID = regexp.MustCompile(`event-\d{4}`)
