@@ -1,0 +1,168 @@
+package fluxnotify_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/fluxnotify/fluxnotify"
+	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/slack/slacktest"
+)
+
+// exampleManifests are the seed's Provider, Alert and Secret, plus a second
+// alert that sends every Kustomization event, info included, to a channel
+// of its own through the same provider.
+const exampleManifests = `
+apiVersion: notification.toolkit.fluxcd.io/v1beta1
+kind: Provider
+metadata:
+  name: slack
+  namespace: flux-system
+spec:
+  type: slack
+  secretRef:
+    name: slack-url
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta1
+kind: Alert
+metadata:
+  name: flux-alerts
+  namespace: flux-system
+spec:
+  eventSeverity: error
+  eventSources:
+    - kind: Kustomization
+      name: "*"
+    - kind: HelmRelease
+      name: "*"
+  providerRef:
+    name: slack
+  channel: "#devops-alerts"
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: gitops-updates
+  namespace: flux-system
+spec:
+  eventSeverity: info
+  eventSources:
+    - kind: Kustomization
+      name: "*"
+  providerRef:
+    name: slack
+  channel: "#gitops-updates"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: slack-url
+  namespace: flux-system
+stringData:
+  url: "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+`
+
+var kustomization = corev1.ObjectReference{
+	APIVersion: "kustomize.toolkit.fluxcd.io/v1",
+	Kind:       "Kustomization",
+	Namespace:  "flux-system",
+	Name:       "my-app-kustomization",
+}
+
+// healthCheckFailed is the failure the seed describes.
+func healthCheckFailed() *event.Event {
+	return event.New(kustomization, event.SeverityError, "HealthCheckFailed",
+		"Health check failed after 2m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']",
+		event.WithController("kustomize-controller"), event.WithRevision("main@sha1:2f3c4d5e6f7a"))
+}
+
+func reconciled() *event.Event {
+	return event.New(kustomization, event.SeverityInfo, "ReconciliationSucceeded",
+		"Reconciliation finished in 1.2s, next run in 10m0s",
+		event.WithController("kustomize-controller"), event.WithRevision("main@sha1:2f3c4d5e6f7a"))
+}
+
+// Route is a dry run: which alerts take an event, where each would send it,
+// and why the others do not. It needs no Secret and no network.
+func ExampleDispatcher_Route() {
+	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := fluxnotify.New(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close(context.Background())
+
+	for _, e := range []*event.Event{healthCheckFailed(), reconciled()} {
+		routing, err := d.Route(context.Background(), e)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s (%s):\n", e.Reason, e.Severity)
+		for _, r := range routing.Routes {
+			fmt.Printf("  %s -> %s (%s) %s\n", r.Alert, r.Provider, r.Type, r.Channel)
+		}
+		for _, u := range routing.Unmatched {
+			fmt.Printf("  not %s: %s\n", u.Alert, u.Reason)
+		}
+	}
+	// Output:
+	// HealthCheckFailed (error):
+	//   flux-system/flux-alerts -> flux-system/slack (slack) #devops-alerts
+	//   flux-system/gitops-updates -> flux-system/slack (slack) #gitops-updates
+	// ReconciliationSucceeded (info):
+	//   flux-system/gitops-updates -> flux-system/slack (slack) #gitops-updates
+	//   not flux-system/flux-alerts: severity info is below error
+}
+
+// Dispatch delivers an event to every alert it matches and reports each
+// delivery. Here Slack is a local sink (slacktest), so the example runs
+// offline.
+func ExampleDispatcher_Dispatch() {
+	sink := slacktest.NewServer()
+	defer sink.Close()
+
+	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Secrets[0].StringData["url"] = sink.WebhookURL() // instead of hooks.slack.com
+
+	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close(context.Background())
+
+	results, err := d.Dispatch(context.Background(), healthCheckFailed())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		fmt.Printf("%s: delivered to %s in %d attempt(s)\n", r.Alert, r.Channel, r.Attempts)
+	}
+	for _, m := range sink.Messages() {
+		if m.Channel != "#devops-alerts" {
+			continue
+		}
+		a := m.Attachments[0]
+		fmt.Printf("%s from %s: %s %s\n%s\n", m.Channel, m.Username, a.Color, a.AuthorName, a.Text)
+	}
+
+	// The same event again, within the deduplication window.
+	_, err = d.Dispatch(context.Background(), healthCheckFailed())
+	fmt.Println(err)
+	// Output:
+	// flux-system/flux-alerts: delivered to #devops-alerts in 1 attempt(s)
+	// flux-system/gitops-updates: delivered to #gitops-updates in 1 attempt(s)
+	// #devops-alerts from kustomize-controller: danger kustomization/my-app-kustomization.flux-system
+	// Health check failed after 2m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']
+	// duplicate event within the deduplication window
+}
