@@ -205,10 +205,10 @@ func (m *Matcher) appendMatches(ec *evalCtx, dst []*alert.Alert) []*alert.Alert 
 
 // messageOK applies inclusionList then exclusionList.
 func (r *rule) messageOK(msg string) bool {
-	if len(r.include) > 0 {
+	if len(r.fastInclude) > 0 {
 		included := false
-		for _, re := range r.include {
-			if re.MatchString(msg) {
+		for i := range r.fastInclude {
+			if r.fastInclude[i].match(msg) {
 				included = true
 				break
 			}
@@ -217,8 +217,8 @@ func (r *rule) messageOK(msg string) bool {
 			return false
 		}
 	}
-	for _, re := range r.exclude {
-		if re.MatchString(msg) {
+	for i := range r.fastExclude {
+		if r.fastExclude[i].match(msg) {
 			return false
 		}
 	}

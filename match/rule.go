@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gobwas/glob"
 	corev1 "k8s.io/api/core/v1"
@@ -149,6 +151,113 @@ type rule struct {
 	include  []*regexp.Regexp
 	exclude  []*regexp.Regexp
 	excludeS []string // exclusionList as written, for Explain
+	// fastInclude and fastExclude are include and exclude for the index,
+	// where a plain substring search replaces the expressions that only
+	// look for a literal.
+	fastInclude, fastExclude []textMatcher
+}
+
+// textMatcher reports whether a message contains a match of an expression.
+type textMatcher struct {
+	re      *regexp.Regexp // nil: look for literal
+	literal string
+	// fold: literal is lower-case ASCII to be found case-insensitively;
+	// re is kept for messages that are not ASCII, where Unicode folding
+	// applies (the Kelvin sign is a "k").
+	fold bool
+}
+
+func (t *textMatcher) match(s string) bool {
+	switch {
+	case t.re == nil:
+		return strings.Contains(s, t.literal)
+	case t.fold && isASCII(s):
+		return containsFoldASCII(s, t.literal)
+	default:
+		return t.re.MatchString(s)
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether s contains lower, ignoring ASCII case;
+// lower is lower-case ASCII.
+func containsFoldASCII(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for ; j < len(lower); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII returns runes in lower case when they are all ASCII.
+func lowerASCII(runes []rune) (string, bool) {
+	b := make([]byte, len(runes))
+	for i, r := range runes {
+		if r >= utf8.RuneSelf {
+			return "", false
+		}
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b[i] = byte(r)
+	}
+	return string(b), true
+}
+
+// newTextMatcher returns a textMatcher for re, whose source is expr. An
+// expression that is a literal, possibly between ".*" (as in the common
+// ".*dry-run.*"), matches a message exactly when the message contains the
+// literal, and is searched as such.
+func newTextMatcher(expr string, re *regexp.Regexp) textMatcher {
+	tree, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return textMatcher{re: re}
+	}
+	parts := []*syntax.Regexp{tree}
+	if tree.Op == syntax.OpConcat {
+		parts = tree.Sub
+	}
+	isAnyStar := func(r *syntax.Regexp) bool {
+		return r.Op == syntax.OpStar && (r.Sub[0].Op == syntax.OpAnyCharNotNL || r.Sub[0].Op == syntax.OpAnyChar)
+	}
+	for len(parts) > 0 && isAnyStar(parts[0]) {
+		parts = parts[1:]
+	}
+	for len(parts) > 0 && isAnyStar(parts[len(parts)-1]) {
+		parts = parts[:len(parts)-1]
+	}
+	switch {
+	case len(parts) == 0:
+		return textMatcher{literal: ""}
+	case len(parts) == 1 && parts[0].Op == syntax.OpLiteral && parts[0].Flags&syntax.FoldCase == 0:
+		return textMatcher{literal: string(parts[0].Rune)}
+	case len(parts) == 1 && parts[0].Op == syntax.OpEmptyMatch:
+		return textMatcher{literal: ""}
+	case len(parts) == 1 && parts[0].Op == syntax.OpLiteral:
+		if lower, ok := lowerASCII(parts[0].Rune); ok {
+			return textMatcher{re: re, literal: lower, fold: true}
+		}
+	}
+	return textMatcher{re: re}
 }
 
 // errNoLabeler is the lookup error when matchLabels is used and no Labeler
@@ -454,11 +563,13 @@ func compileRule(a *alert.Alert, mode Mode) (rule, field.ErrorList) {
 	for _, expr := range a.Spec.InclusionList {
 		if re, err := regexp.Compile(expr); err == nil {
 			r.include = append(r.include, re)
+			r.fastInclude = append(r.fastInclude, newTextMatcher(expr, re))
 		}
 	}
 	for _, expr := range a.Spec.ExclusionList {
 		if re, err := regexp.Compile(expr); err == nil {
 			r.exclude = append(r.exclude, re)
+			r.fastExclude = append(r.fastExclude, newTextMatcher(expr, re))
 		}
 	}
 	return r, errs
