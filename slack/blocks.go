@@ -187,6 +187,9 @@ func linkable(u string) bool {
 // does not know are left as they are. The result is raw when nothing was
 // cut (compacted), re-encoded otherwise.
 func limitBlocks(raw []byte) (json.RawMessage, error) {
+	if withinLimits(raw) {
+		return raw, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var blocks []any
@@ -211,19 +214,76 @@ func limitBlocks(raw []byte) (json.RawMessage, error) {
 			changed = true
 		}
 	}
-	var buf bytes.Buffer
 	if !changed {
-		if err := json.Compact(&buf, raw); err != nil {
-			return nil, fmt.Errorf("invalid JSON: %w", err)
-		}
-		return buf.Bytes(), nil
+		return raw, nil // the payload's encoder compacts it
 	}
+	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(blocks); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// withinLimits is limitBlocks' fast path: a scan of the JSON text that
+// reports true when no limit can be exceeded: at most maxBlocks blocks, no
+// nested array of more than ten elements, no string longer than maxHeader
+// bytes (the smallest text limit). It may report false for blocks within
+// the limits; limitBlocks then checks them one by one.
+func withinLimits(raw []byte) bool {
+	const maxDepth = 32
+	var (
+		commas  [maxDepth]int
+		isArray [maxDepth]bool
+		depth   int
+		inStr   bool
+		escaped bool
+		start   int
+	)
+	for i, c := range raw {
+		if inStr {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inStr = false
+				if i-start-1 > maxHeader {
+					return false
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr, start = true, i
+		case '[', '{':
+			if depth++; depth >= maxDepth {
+				return false
+			}
+			commas[depth], isArray[depth] = 0, c == '['
+		case ']', '}':
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case ',':
+			if !isArray[depth] {
+				continue
+			}
+			commas[depth]++
+			limit := maxSectionFields
+			if depth == 1 {
+				limit = maxBlocks
+			}
+			if commas[depth] >= limit {
+				return false
+			}
+		}
+	}
+	return depth == 0 && !inStr
 }
 
 // limitBlock cuts what is too long in one block; it reports a change.

@@ -65,3 +65,34 @@ func TestRender_Bounded(t *testing.T) {
 // maxPayload bounds the body of any message, for ASCII text: text, fields
 // and the JSON around them.
 const maxPayload = maxText + maxFieldsText + maxFieldText + maxFallback + maxAttachmentFields*64 + 16<<10
+
+func TestWithinLimits(t *testing.T) {
+	many := func(n int, elem string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(elem+",", n), ",") + "]"
+	}
+	tests := []struct {
+		name string
+		raw  string
+		want bool
+	}{
+		{"small", `[{"type":"section","text":{"type":"mrkdwn","text":"a \"quoted\" ]} text"}}]`, true},
+		{"50 blocks", many(50, `{"type":"divider"}`), true},
+		{"51 blocks", many(51, `{"type":"divider"}`), false},
+		{"10 fields", `[{"type":"section","fields":` + many(10, `{"type":"mrkdwn","text":"f"}`) + `}]`, true},
+		{"11 fields", `[{"type":"section","fields":` + many(11, `{"type":"mrkdwn","text":"f"}`) + `}]`, false},
+		{"long string", `[{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("h", maxHeader+1) + `"}}]`, false},
+		{"string at the limit", `[{"type":"header","text":{"type":"plain_text","text":"` + strings.Repeat("h", maxHeader) + `"}}]`, true},
+		{"escaped backslash before the quote", `[{"text":"a\\"}]`, true},
+		{"unbalanced", `[{"text":"a"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, withinLimits([]byte(tt.raw)))
+			if tt.want {
+				got, err := limitBlocks([]byte(tt.raw))
+				require.NoError(t, err)
+				assert.Equal(t, tt.raw, string(got), "nothing to cut: unchanged")
+			}
+		})
+	}
+}

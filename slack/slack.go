@@ -260,16 +260,14 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(transportError(err, nt.secrets))
 	}
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	// A body that cannot be read whole is classified on what arrived: the
+	// status says whether Slack took the message.
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	// Drain a little more so the connection can be reused, then close.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxResponse))
 	_ = resp.Body.Close()
 	if err := classify(resp, data, nt.mode == modeAPI); err != nil {
 		return nt.fail(err)
-	}
-	if readErr != nil {
-		// Slack answered 2xx; the message was taken.
-		return nil
 	}
 	return nil
 }
@@ -300,14 +298,24 @@ func (nt *Notifier) fail(err error) error {
 		cp := *pe
 		cp.Code = provider.Redact(cp.Code, nt.secrets...)
 		if cp.Err != nil {
-			if r := provider.Redact(cp.Err.Error(), nt.secrets...); r != cp.Err.Error() {
-				cp.Err = provider.SanitizeError(cp.Err, nt.secrets...).(*provider.Error).Err
+			if msg := provider.Redact(cp.Err.Error(), nt.secrets...); msg != cp.Err.Error() {
+				cp.Err = redacted{msg: msg, cause: cp.Err}
 			}
 		}
 		err = &cp
 	}
 	return fmt.Errorf("slack %s: %w", nt.where(), err)
 }
+
+// redacted shows a message without secrets and keeps its cause for
+// errors.Is and errors.As.
+type redacted struct {
+	msg   string
+	cause error
+}
+
+func (e redacted) Error() string { return e.msg }
+func (e redacted) Unwrap() error { return e.cause }
 
 // where names the destination without its secret.
 func (nt *Notifier) where() string {
@@ -320,15 +328,14 @@ func (nt *Notifier) where() string {
 	return nt.mode.String() + " " + provider.RedactURL(nt.endpoint)
 }
 
+// stripQuery returns u without user information, query and fragment.
 func stripQuery(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		return u[:i]
+	p, err := url.Parse(u)
+	if err != nil {
+		return provider.RedactURL(u)
 	}
-	if p, err := url.Parse(u); err == nil && p.User != nil {
-		p.User = nil
-		return p.String()
-	}
-	return u
+	p.User, p.RawQuery, p.Fragment, p.RawFragment = nil, "", "", ""
+	return p.String()
 }
 
 func alertName(n *provider.Notification) string {
