@@ -57,7 +57,12 @@
 // template's blocks: a message's text 40,000 characters, a section's 3,000,
 // a header's 150, a field's 2,000, ten fields per section, ten context
 // elements, 50 blocks. Content over a limit is cut and ends with "…"; it is
-// never rejected. The attachment holds at most 100 fields.
+// never rejected. So that thousands of metadata entries make a long message
+// rather than a huge one, the fields of a message hold at most 40,000
+// characters together, and the flux attachment at most 100 fields; the
+// last field then says how many more there were ("… 12 more"). Icons are
+// not mrkdwn: a template's iconURL and iconEmoji are sent unescaped, and an
+// iconURL that is not an http(s) URL is dropped.
 //
 // # Testing
 //

@@ -90,6 +90,10 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 	if n.Template != nil {
 		m, err := n.Template.Render(d, template.EscapeSlack)
 		if err != nil {
+			var fe *template.FieldError
+			if errors.As(err, &fe) { // "spec.template.text: ..."
+				return nil, fmt.Errorf("%s: spec.template.%w", templateOwner(n), err)
+			}
 			return nil, fmt.Errorf("%s: spec.template: %w", templateOwner(n), err)
 		}
 		msg = m
@@ -121,7 +125,7 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 		out.Username = d.Controller
 	}
 	out.Username = cut(out.Username, maxHeader)
-	if len(p.iconURL) <= maxURL {
+	if linkable(p.iconURL) {
 		out.IconURL = p.iconURL
 	}
 
@@ -181,7 +185,8 @@ func (p *parts) apply(m *template.Message) error {
 	if m.Color != "" {
 		p.color, p.colorSet = m.Color, true
 	}
-	p.iconEmoji, p.iconURL = m.IconEmoji, m.IconURL
+	// Neither is mrkdwn: undo the escaping of what the template printed.
+	p.iconEmoji, p.iconURL = unescape(m.IconEmoji), unescape(m.IconURL)
 	if len(m.Fields) > 0 {
 		p.fields, p.custom = m.Fields, true
 	}
@@ -193,6 +198,16 @@ func (p *parts) apply(m *template.Message) error {
 		p.blocks = limited
 	}
 	return nil
+}
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// unescape reverses template.EscapeSlack.
+func unescape(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return unescaper.Replace(s)
 }
 
 // summary is the plain-text summary Slack shows in notifications: the

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -253,6 +254,50 @@ func TestNotify_Request(t *testing.T) {
 			assert.Equal(t, "danger", r.Message.Attachments[0].Color)
 		})
 	}
+}
+
+func TestNotify_UnexpectedAnswer(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	srv.RespondFunc(func(slacktest.Request) slacktest.Answer {
+		return slacktest.Answer{Status: http.StatusOK, Body: "<html>Welcome to the hotel wifi</html>"}
+	})
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			nt, err := New(seedProvider(), tg.creds(srv.URL), tg.opts(srv.URL)...)
+			require.NoError(t, err)
+			defer nt.CloseIdleConnections()
+			n := seedNotification(nil)
+			n.Data.Channel = "#c"
+			err = nt.Notify(context.Background(), n)
+			if tg.name == "webhook" {
+				assert.NoError(t, err, "a webhook's 2xx is success, whatever the body")
+				return
+			}
+			require.EqualError(t, err, `slack chat.postMessage `+srv.PostMessageURL()+`: status 200: unexpected answer: not Slack's {"ok": …}`)
+			assert.False(t, provider.IsRetryable(err))
+		})
+	}
+}
+
+func TestNotify_Concurrent(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	nt, err := New(seedProvider(), provider.Credentials{Address: srv.WebhookURL()})
+	require.NoError(t, err)
+	defer nt.CloseIdleConnections()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Go(func() { errs <- nt.Notify(context.Background(), seedNotification(nil)) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	assert.Equal(t, 16, srv.Len())
+	assert.LessOrEqual(t, srv.Connections(), 16)
 }
 
 func TestNotify_ChatPostMessageNeedsChannel(t *testing.T) {

@@ -85,6 +85,17 @@ func TestRender_CustomTemplate(t *testing.T) {
 		assert.Contains(t, string(body), `"mrkdwn_in":["text"]`)
 	})
 
+	t.Run("icons are not mrkdwn", func(t *testing.T) {
+		n := seedNotification(parse(t, `{iconURL: '{{ .Metadata.icon }}', iconEmoji: ':{{ .Metadata.emoji }}:'}`))
+		n.Data.Metadata["icon"] = "https://example.com/icon.png?size=48&theme=dark"
+		n.Data.Metadata["emoji"] = "flux"
+		body := render(t, seedProvider(), n)
+		assert.Contains(t, string(body), `"icon_emoji":":flux:","icon_url":"https://example.com/icon.png?size=48&theme=dark"`)
+
+		n.Data.Metadata["icon"] = "javascript:alert(1)"
+		assert.NotContains(t, string(render(t, seedProvider(), n)), "icon_url", "not a usable URL: dropped")
+	})
+
 	t.Run("blocks format with a template title and fields", func(t *testing.T) {
 		n := seedNotification(parse(t, `
 format: blocks
@@ -156,7 +167,7 @@ func TestRender_TemplateErrors(t *testing.T) {
 		require.NoError(t, err)
 		defer nt.CloseIdleConnections()
 		_, err = nt.Render(n)
-		require.ErrorContains(t, err, "alert flux-system/flux-alerts: spec.template: text: ")
+		require.ErrorContains(t, err, "alert flux-system/flux-alerts: spec.template.text: ")
 
 		res, err := provider.Deliver(context.Background(), nt, n, tinyPolicy, 0)
 		var pe *provider.Error
