@@ -50,8 +50,8 @@
 //	eventSeverity: warn        warn, error                       warn only
 //	eventSeverity: error       error only                        error only
 //	eventSeverity: trace       every known severity              trace only
-//	eventSeverity: [a, b]      exactly a and b                   exactly a and b (not a Flux feature)
-//	unknown event severity     never matches                     matched by info only
+//	eventSeverity: [a, b]      exactly a and b                   exactly a and b (a fluxnotify addition)
+//	unknown event severity     never matches                     taken by info and unset only
 //	kind                       exact, or a glob (Helm*)          exact
 //	name                       "*", exact, or a glob (app-*)     "*" or exact
 //	namespace                  exact, or a glob (team-*, *)      exact

@@ -3,6 +3,7 @@ package match
 import (
 	"cmp"
 	"slices"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -165,12 +166,25 @@ func compareHits(a, b hit) int {
 	return cmp.Compare(a.src, b.src)
 }
 
+// hitPool holds the scratch slices of appendMatches, so that matching does
+// not allocate however many sources an event reaches.
+var hitPool = sync.Pool{New: func() any { s := make([]hit, 0, 64); return &s }}
+
 // appendMatches is the indexed match. Hits are sorted by alert, so results
 // come in input order, each alert once, and the labels are looked up at most
 // once, on the first source that needs them.
 func (m *Matcher) appendMatches(ec *evalCtx, dst []*alert.Alert) []*alert.Alert {
-	var buf [32]hit
-	hits := m.index.lookup(buf[:0], &ec.e.InvolvedObject, sevBit(ec.sev))
+	scratch := hitPool.Get().(*[]hit)
+	hits := m.index.lookup((*scratch)[:0], &ec.e.InvolvedObject, sevBit(ec.sev))
+	dst = m.resolve(ec, dst, hits)
+	*scratch = hits[:0]
+	hitPool.Put(scratch)
+	return dst
+}
+
+// resolve appends the alerts of hits that pass matchLabels and the message
+// filters.
+func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.Alert {
 	if len(hits) == 0 {
 		return dst
 	}

@@ -155,8 +155,8 @@ func (m *Matcher) Match(ctx context.Context, e *event.Event) []*alert.Alert {
 
 // AppendMatches appends the alerts that e matches to dst, in input order,
 // and returns the extended slice. It does not allocate when dst has room
-// (the Labeler aside), so a caller that keeps dst[:0] between events routes
-// without garbage.
+// (what the Labeler does aside), so a caller that reuses dst[:0] between
+// events routes without garbage.
 func (m *Matcher) AppendMatches(ctx context.Context, dst []*alert.Alert, e *event.Event) []*alert.Alert {
 	ec := newEvalCtx(ctx, &m.opts, e)
 	return m.appendMatches(&ec, dst)

@@ -483,3 +483,49 @@ func TestConcurrentMatch(t *testing.T) {
 		assert.Equal(t, []string{"flux-alerts", "g"}, <-done)
 	}
 }
+
+func TestManySourcesReachTheEvent(t *testing.T) {
+	var alerts []alert.Alert
+	var want []string
+	for i := range 150 {
+		name := fmt.Sprintf("a%03d", i)
+		sources := []alert.CrossNamespaceObjectReference{src("Kustomization", "*"), srcNS("Kustomization", "*", "my-*"), src("Kustomization", "my-app")}
+		alerts = append(alerts, newAlert(name, alert.Threshold("info"), sources[i%3:]...))
+		want = append(want, name)
+	}
+	e := ev("Kustomization", "flux-system", "my-app", "error", "failed")
+	m, err := match.Compile(alerts)
+	require.NoError(t, err)
+	dst := make([]*alert.Alert, 0, len(alerts))
+	assert.Equal(t, want, names(m.AppendMatches(context.Background(), dst, e)))
+	if !raceEnabled {
+		allocs := testing.AllocsPerRun(50, func() { dst = m.AppendMatches(context.Background(), dst[:0], e) })
+		assert.Zero(t, allocs, "AppendMatches allocations")
+	}
+}
+
+func TestAppendMatchesDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	platform := map[string]string{"team": "platform"}
+	lab := match.LabelerFunc(func(context.Context, *corev1.ObjectReference) (map[string]string, error) {
+		return platform, nil
+	})
+	alerts := []alert.Alert{
+		seedAlert(),
+		newAlert("glob", alert.Exactly("error", "warn"), src("Kustom*", "my-*")),
+		newAlert("labels", alert.Threshold("error"), srcLabels("Kustomization", "*", map[string]string{"team": "platform"})),
+		with(newAlert("filtered", alert.Threshold("info"), srcNS("Kustomization", "*", "*")), func(a *alert.Alert) {
+			a.Spec.InclusionList = []string{"(?i)FAILED", "^x"}
+			a.Spec.ExclusionList = []string{".*dry-run.*", "time[o0]ut"}
+		}),
+	}
+	m, err := match.Compile(alerts, match.WithLabeler(lab))
+	require.NoError(t, err)
+	e := ev("Kustomization", "flux-system", "my-app", "error", "health check failed")
+	dst := make([]*alert.Alert, 0, 8)
+	assert.Equal(t, []string{"flux-alerts", "glob", "labels", "filtered"}, names(m.AppendMatches(context.Background(), dst, e)))
+	allocs := testing.AllocsPerRun(100, func() { dst = m.AppendMatches(context.Background(), dst[:0], e) })
+	assert.Zero(t, allocs)
+}
