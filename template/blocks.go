@@ -139,7 +139,7 @@ func (r *renderer) blocks(segs []segment) (json.RawMessage, error) {
 		if err := r.exec(s.str); err != nil {
 			return nil, err
 		}
-		out = appendJSONString(out, r.buf.String())
+		out = appendJSONString(out, r.buf.Bytes())
 		if len(out) > MaxTotalOutput {
 			return nil, &FieldError{Field: s.str.path, Err: errTotal}
 		}
@@ -155,7 +155,7 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s to dst as a JSON string. Invalid UTF-8 becomes
 // U+FFFD; control characters and U+2028/U+2029 are escaped; <, > and & are
 // kept as they are (Slack reads them as mrkdwn, already escaped).
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -182,7 +182,7 @@ func appendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
@@ -202,3 +202,4 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+

@@ -27,3 +27,45 @@ func TestRenderEscapesActionsNotSafeValues(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, m.Text, "<b><!channel> & <https://evil|click></b>")
 }
+
+// TestRenderEscaping covers each way a value reaches the output: escaped
+// unless it is Safe, however it got there.
+func TestRenderEscaping(t *testing.T) {
+	link := `slackLink "https://example.com" "<x>"`
+	tests := []struct {
+		name, text, want string
+	}{
+		{"field", `{{ .Message }}`, "&lt;!channel&gt;"},
+		{"dollar field", `{{ with .Object }}{{ $.Message }}{{ end }}`, "&lt;!channel&gt;"},
+		{"metadata", `{{ .Metadata.note }}`, "&lt;b&gt;"},
+		{"literal string action", `{{ "<b>" }}`, "&lt;b&gt;"},
+		{"literal text", `<b>{{ "" }}</b>`, "<b></b>"},
+		{"trimmed literal text", "<b> \n {{- .Object.Name -}} \n </b>", "<b>my-app-kustomization</b>"},
+		{"string function", `{{ .Message | upper }}`, "&lt;!CHANNEL&gt;"},
+		{"printf", `{{ printf "<%s>" .Object.Name }}`, "&lt;my-app-kustomization&gt;"},
+		{"link", `{{ ` + link + ` }}`, "<https://example.com|&lt;x&gt;>"},
+		{"link in variable", `{{ $l := ` + link + ` }}{{ $l }}`, "<https://example.com|&lt;x&gt;>"},
+		{"link as dot", `{{ with ` + link + ` }}{{ . }}{{ end }}`, "<https://example.com|&lt;x&gt;>"},
+		{"link through default", `{{ .Metadata.nope | default (` + link + `) }}`, "<https://example.com|&lt;x&gt;>"},
+		{"event text through default", `{{ .Message | default "x" }}`, "&lt;!channel&gt;"},
+		{"range over mixed", `{{ range list (safe "<a>") "<b>" }}{{ . }}{{ end }}`, "<a>&lt;b&gt;"},
+		{"field of a map as dot", `{{ with dict "a" (safe "<a>") "b" "<b>" }}{{ .a }}{{ .b }}{{ end }}`, "<a>&lt;b&gt;"},
+		{"mention", `{{ slackMention "here" }} {{ .Message }}`, "<!here> &lt;!channel&gt;"},
+		{"slackEscape once", `{{ .Message | slackEscape }}`, "&lt;!channel&gt;"},
+		{"number", `{{ len .Message }}`, "10"},
+		{"stringer", `{{ .Timestamp }}`, "2025-03-14 09:26:53 +0000 UTC"},
+		{"if", `{{ if .Message }}{{ .Message }}{{ else }}<none>{{ end }}`, "&lt;!channel&gt;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := template.Parse(&template.Spec{Text: tt.text})
+			require.NoError(t, err)
+			d := template.Sample()
+			d.Message = "<!channel>"
+			d.Metadata["note"] = "<b>"
+			m, err := tmpl.Render(d, template.EscapeSlack)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, m.Text)
+		})
+	}
+}

@@ -1,37 +1,85 @@
 package template
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"text/template/parse"
 )
 
 // Names of the internal functions the parse tree is rewritten to call. They
-// cannot clash with a user's: Funcs has no name starting with "_".
+// cannot clash with a user's: names starting with "_" are reserved.
 const (
-	fnEscape = "_escape"    // {{ X }} becomes {{ X | _escape $ }}
+	fnEscape = "_escape"    // {{ X }} may become {{ X | _escape $ }}
 	fnRange  = "_countLoop" // {{ range X }} becomes {{ range X | _countLoop $ }}
-	fnCheck  = "_checkSize" // every function result passes through _checkSize
+	fnCheck  = "_checkSize" // function results pass through _checkSize
 )
 
 // maxArgs bounds the arguments of one command, which bounds what a single
 // call can concatenate.
 const maxArgs = 32
 
+// How escaping works. The output of a template goes to an outWriter, which
+// knows the Render call's escaper and the literal text of the template (the
+// TextNode slices text/template writes as they are). Everything else it is
+// given is the value of an action, which it escapes. An action whose value
+// may be Safe (a variable, a function returning Safe or an interface) is
+// rewritten at Parse time to end with "_escape $": _escape finds the
+// Render call in $, a per-call copy of Data, writes the value there itself,
+// escaped unless Safe, and returns "" to text/template. Nothing is shared
+// between Render calls and nothing is parsed again.
+
 // renderState is what one Render call carries through the templates, via
-// the unexported field of its copy of Data: nothing is shared between calls.
+// the unexported field of its copy of Data.
 type renderState struct {
 	data       Data
-	esc        Escaper
+	w          outWriter
 	iterations int
 }
 
+// outWriter appends the output of one field to buf, escaping the values of
+// actions with esc, and fails with err beyond max bytes.
+type outWriter struct {
+	buf  *bytes.Buffer
+	max  int
+	err  error
+	esc  Escaper
+	text map[*byte]int // the template's literal text: start → length
+}
+
+func (w *outWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if w.esc == nil || w.text[&p[0]] == len(p) {
+		return len(p), w.writeRaw(p)
+	}
+	return len(p), w.writeRawString(w.esc(string(p)))
+}
+
+func (w *outWriter) writeRaw(p []byte) error {
+	if w.buf.Len()+len(p) > w.max {
+		return w.err
+	}
+	w.buf.Write(p)
+	return nil
+}
+
+func (w *outWriter) writeRawString(s string) error {
+	if w.buf.Len()+len(s) > w.max {
+		return w.err
+	}
+	w.buf.WriteString(s)
+	return nil
+}
+
 var (
-	dataPtrType = reflect.TypeFor[*Data]()
 	safeType    = reflect.TypeFor[Safe]()
 	stringType  = reflect.TypeFor[string]()
 	errorType   = reflect.TypeFor[error]()
 	stringerTyp = reflect.TypeFor[fmt.Stringer]()
+	valueType   = reflect.TypeFor[reflect.Value]()
 )
 
 // internalFuncs are added to every template after the user's.
@@ -41,35 +89,39 @@ var internalFuncs = map[string]any{
 	fnCheck:  checkValue,
 }
 
-// escapeValue prints v the way text/template does and escapes the text
-// with the escaper of the Render call, unless v is Safe.
+// escapeValue writes v, printed the way text/template prints the value of
+// an action, to the output of the Render call, escaped unless v is Safe,
+// and returns "" for text/template to print.
 func escapeValue(d *Data, v reflect.Value) (string, error) {
-	var esc Escaper
-	if d != nil && d.rs != nil {
-		esc = d.rs.esc
+	if d == nil || d.rs == nil {
+		return "", errors.New("_escape: not in a Render call")
 	}
+	w := &d.rs.w
 	if v.IsValid() && v.Kind() == reflect.Interface && !v.IsNil() {
 		v = v.Elem()
 	}
 	if v.IsValid() {
 		switch v.Type() {
-		case stringType:
-			if esc == nil {
-				return v.String(), nil
-			}
-			return esc(v.String()), nil
 		case safeType:
-			return v.String(), nil
+			return "", w.writeRawString(v.String())
+		case stringType:
+			if w.esc == nil {
+				return "", w.writeRawString(v.String())
+			}
+			return "", w.writeRawString(w.esc(v.String()))
 		}
 	}
 	if n := sizeOfValue(v, MaxOutput+1); n > MaxOutput {
 		return "", tooLarge("print", n)
 	}
 	s, err := printValue(v)
-	if err != nil || esc == nil {
-		return s, err
+	if err != nil {
+		return "", err
 	}
-	return esc(s), nil
+	if w.esc != nil {
+		s = w.esc(s)
+	}
+	return "", w.writeRawString(s)
 }
 
 // printValue formats v as text/template prints the value of an action.
@@ -192,99 +244,139 @@ func sizeOfValue(v reflect.Value, limit int) int {
 	return 8
 }
 
-// rewrite prepares a parsed tree for bounded, escaped execution: every
-// action's value goes through fnEscape, every range through fnRange, every
-// function's result through fnCheck. It rejects what Render cannot bound or
-// escape: {{ template }} and {{ block }} (a called template sees another $).
-func rewrite(t *parse.Tree) error {
-	if t == nil || t.Root == nil {
-		return nil
-	}
-	return rewriteList(t, t.Root)
+// rewriter prepares a parsed tree for bounded, escaped execution: actions
+// whose value may be Safe go through fnEscape, every range through fnRange,
+// every function's result through fnCheck, and the literal text is
+// recorded for the outWriter. It rejects what Render cannot bound or
+// escape: {{template}} and {{block}} (a called template sees another $),
+// and declaring $.
+type rewriter struct {
+	tree  *parse.Tree
+	funcs map[string]any
+	text  map[*byte]int
 }
 
-func rewriteList(t *parse.Tree, l *parse.ListNode) error {
+func (r *rewriter) list(l *parse.ListNode, dotIsData bool) error {
 	if l == nil {
 		return nil
 	}
 	for _, n := range l.Nodes {
-		if err := rewriteNode(t, n); err != nil {
+		if err := r.node(n, dotIsData); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func rewriteNode(t *parse.Tree, n parse.Node) error {
+func (r *rewriter) node(n parse.Node, dotIsData bool) error {
 	switch n := n.(type) {
+	case *parse.TextNode:
+		if len(n.Text) > 0 {
+			if r.text == nil {
+				r.text = make(map[*byte]int)
+			}
+			r.text[&n.Text[0]] = len(n.Text)
+		}
 	case *parse.ActionNode:
-		if err := rewritePipe(t, n.Pipe); err != nil {
+		if err := r.pipe(n.Pipe); err != nil {
 			return err
 		}
-		if len(n.Pipe.Decl) == 0 {
-			n.Pipe.Cmds = append(n.Pipe.Cmds, internalCmd(t, n.Pipe.Pos, fnEscape, true))
+		if len(n.Pipe.Decl) == 0 && r.maybeSafe(n.Pipe, dotIsData) {
+			n.Pipe.Cmds = append(n.Pipe.Cmds, internalCmd(r.tree, n.Pipe.Pos, fnEscape, true))
 		}
 	case *parse.IfNode:
-		return rewriteBranch(t, &n.BranchNode)
+		return r.branch(&n.BranchNode, dotIsData, dotIsData)
 	case *parse.WithNode:
-		return rewriteBranch(t, &n.BranchNode)
+		return r.branch(&n.BranchNode, false, dotIsData)
 	case *parse.RangeNode:
-		if err := rewriteBranch(t, &n.BranchNode); err != nil {
+		if err := r.branch(&n.BranchNode, false, dotIsData); err != nil {
 			return err
 		}
-		n.Pipe.Cmds = append(n.Pipe.Cmds, internalCmd(t, n.Pipe.Pos, fnRange, true))
+		n.Pipe.Cmds = append(n.Pipe.Cmds, internalCmd(r.tree, n.Pipe.Pos, fnRange, true))
 	case *parse.TemplateNode:
-		return fmt.Errorf("%s: {{template}} and {{block}} are not supported: each string is one template", location(t, n))
+		return fmt.Errorf("%s: {{template}} and {{block}} are not supported: each string is one template", location(r.tree, n))
 	}
 	return nil
 }
 
-func rewriteBranch(t *parse.Tree, b *parse.BranchNode) error {
-	if err := rewritePipe(t, b.Pipe); err != nil {
+func (r *rewriter) branch(b *parse.BranchNode, dotInList, dotInElse bool) error {
+	if err := r.pipe(b.Pipe); err != nil {
 		return err
 	}
-	if err := rewriteList(t, b.List); err != nil {
+	if err := r.list(b.List, dotInList); err != nil {
 		return err
 	}
-	return rewriteList(t, b.ElseList)
+	return r.list(b.ElseList, dotInElse)
 }
 
-// rewritePipe inserts fnCheck after every function call of p and of the
+// maybeSafe reports whether the value of p may be Safe, and so must be
+// escaped by fnEscape rather than by the outWriter. A field of Data, a
+// literal, or a function with a concrete result type other than Safe
+// cannot be Safe; a variable, ., an interface or a builtin may be.
+func (r *rewriter) maybeSafe(p *parse.PipeNode, dotIsData bool) bool {
+	last := p.Cmds[len(p.Cmds)-1]
+	switch a := last.Args[0].(type) {
+	case *parse.FieldNode:
+		return !dotIsData
+	case *parse.VariableNode:
+		return a.Ident[0] != "$" || len(a.Ident) == 1
+	case *parse.StringNode, *parse.NumberNode, *parse.BoolNode:
+		return false
+	case *parse.IdentifierNode:
+		switch a.Ident {
+		case "eq", "ne", "lt", "le", "gt", "ge", "not", "len", "html", "js", "urlquery":
+			return false
+		}
+		f, ok := r.funcs[a.Ident]
+		if !ok {
+			return true
+		}
+		t := reflect.TypeOf(f)
+		if t == nil || t.Kind() != reflect.Func || t.NumOut() == 0 {
+			return true
+		}
+		out := t.Out(0)
+		return out == safeType || out == valueType || out.Kind() == reflect.Interface
+	}
+	return true
+}
+
+// pipe inserts fnCheck after every function call of p and of the
 // pipelines nested in its arguments.
-func rewritePipe(t *parse.Tree, p *parse.PipeNode) error {
+func (r *rewriter) pipe(p *parse.PipeNode) error {
 	if p == nil {
 		return nil
 	}
-	cmds := make([]*parse.CommandNode, 0, len(p.Cmds)+1)
 	for _, v := range p.Decl {
 		if v.Ident[0] == "$" {
-			return fmt.Errorf("%s: $ cannot be declared or assigned", location(t, v))
+			return fmt.Errorf("%s: $ cannot be declared or assigned", location(r.tree, v))
 		}
 	}
+	cmds := make([]*parse.CommandNode, 0, len(p.Cmds)+1)
 	for _, c := range p.Cmds {
 		if len(c.Args) > maxArgs+1 {
-			return fmt.Errorf("%s: more than %d arguments", location(t, c), maxArgs)
+			return fmt.Errorf("%s: more than %d arguments", location(r.tree, c), maxArgs)
 		}
 		for _, a := range c.Args {
-			if err := rewriteArg(t, a); err != nil {
+			if err := r.arg(a); err != nil {
 				return err
 			}
 		}
 		cmds = append(cmds, c)
 		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && !smallResult[id.Ident] {
-			cmds = append(cmds, internalCmd(t, c.Pos, fnCheck, false))
+			cmds = append(cmds, internalCmd(r.tree, c.Pos, fnCheck, false))
 		}
 	}
 	p.Cmds = cmds
 	return nil
 }
 
-func rewriteArg(t *parse.Tree, a parse.Node) error {
+func (r *rewriter) arg(a parse.Node) error {
 	switch a := a.(type) {
 	case *parse.PipeNode:
-		return rewritePipe(t, a)
+		return r.pipe(a)
 	case *parse.ChainNode:
-		return rewriteArg(t, a.Node)
+		return r.arg(a.Node)
 	}
 	return nil
 }

@@ -45,6 +45,7 @@ type field struct {
 	path string
 	lit  string
 	tmpl *ttemplate.Template
+	text map[*byte]int // literal text of tmpl, for outWriter
 }
 
 type fieldPair struct {
@@ -136,13 +137,15 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 			return nil, fmt.Errorf("template: function name %q: names starting with _ are reserved", name)
 		}
 	}
-	p := parser{root: baseTemplate()}
+	p := parser{root: baseTemplate(), funcs: funcs()}
 	var err error
 	if p.root, err = p.root.Clone(); err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
 	if o.funcs != nil {
 		p.root.Funcs(o.funcs).Funcs(internalFuncs)
+		p.funcs = maps.Clone(p.funcs)
+		maps.Copy(p.funcs, o.funcs)
 	}
 
 	spec := *s
@@ -200,7 +203,8 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 // parser parses the strings of one Spec into templates sharing one
 // function set.
 type parser struct {
-	root *ttemplate.Template
+	root  *ttemplate.Template
+	funcs map[string]any // root's functions, by name
 }
 
 func (p *parser) field(path, text string) (field, error) {
@@ -219,10 +223,11 @@ func (p *parser) field(path, text string) (field, error) {
 	if len(p.root.Templates()) > n+1 {
 		return f, &FieldError{Field: path, Err: errors.New("template: {{define}} and {{block}} are not supported: each string is one template")}
 	}
-	if err := rewrite(t.Tree); err != nil {
+	rw := rewriter{tree: t.Tree, funcs: p.funcs}
+	if err := rw.list(t.Tree.Root, true); err != nil {
 		return f, &FieldError{Field: path, Err: fmt.Errorf("template: %w", err)}
 	}
-	f.tmpl = t
+	f.tmpl, f.text = t, rw.text
 	return f, nil
 }
 
@@ -238,8 +243,9 @@ func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	if d == nil {
 		return nil, errors.New("template: nil data")
 	}
-	st := &renderState{data: *d, esc: esc}
+	st := &renderState{data: *d}
 	st.data.rs = st
+	st.w.esc = esc
 	r := renderer{st: st, buf: getBuffer()}
 	defer putBuffer(r.buf)
 
@@ -298,11 +304,12 @@ func (r *renderer) exec(f *field) error {
 		r.buf.WriteString(f.lit)
 		return nil
 	}
-	w := limitedWriter{buf: r.buf, max: MaxOutput, err: errOutput}
+	w := &r.st.w
+	w.buf, w.max, w.err, w.text = r.buf, MaxOutput, errOutput, f.text
 	if rest := MaxTotalOutput - r.total; rest < MaxOutput {
 		w.max, w.err = rest, errTotal
 	}
-	if err := f.tmpl.Execute(&w, &r.st.data); err != nil {
+	if err := f.tmpl.Execute(w, &r.st.data); err != nil {
 		return &FieldError{Field: f.path, Err: err}
 	}
 	r.total += r.buf.Len()
@@ -326,21 +333,6 @@ var (
 	errOutput = fmt.Errorf("output of more than %d bytes: %w", MaxOutput, ErrTooLarge)
 	errTotal  = fmt.Errorf("message of more than %d bytes in all: %w", MaxTotalOutput, ErrTooLarge)
 )
-
-// limitedWriter appends to buf until max bytes, then fails with err without
-// writing.
-type limitedWriter struct {
-	buf *bytes.Buffer
-	max int
-	err error
-}
-
-func (w *limitedWriter) Write(p []byte) (int, error) {
-	if w.buf.Len()+len(p) > w.max {
-		return 0, w.err
-	}
-	return w.buf.Write(p)
-}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
