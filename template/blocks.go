@@ -202,4 +202,3 @@ func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
-
