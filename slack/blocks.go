@@ -46,12 +46,15 @@ func defaultBlocks(d *template.Data, p parts) any {
 	return blocks
 }
 
+// emoji is the "emoji": true of plain text objects; shared, never written.
+var emoji = true
+
 func plainText(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	return &slack.TextBlockObject{Type: slack.PlainTextType, Text: s, Emoji: &emoji}
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return &slack.TextBlockObject{Type: slack.MarkdownType, Text: s}
 }
 
 // appendFieldSections adds fields as sections of at most ten fields each,

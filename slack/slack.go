@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fluxnotify/fluxnotify/provider"
@@ -211,15 +212,32 @@ func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
 	return encode(p)
 }
 
+// encoder is a reusable JSON encoder that does not escape HTML ('<', '>'
+// and '&' are Slack's markup and entities, not HTML).
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
 func encode(p *payload) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(1024)
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
+	e := encoders.Get().(*encoder)
+	defer func() {
+		if e.buf.Cap() <= 1<<20 {
+			e.buf.Reset()
+			encoders.Put(e)
+		}
+	}()
+	if err := e.enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("encoding the Slack message: %w", err)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
 
 // Notify posts n to Slack once. Every error is a *provider.Error (wrapped
