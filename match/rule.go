@@ -485,10 +485,11 @@ func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, err
 	rules := make([]rule, 0, len(own))
 	valid := make([]*alert.Alert, 0, len(own))
 	seen := make(map[[2]string]struct{}, len(own))
+	c := newCompiler(o.mode)
 	var errs []error
 	for i := range own {
 		a := &own[i]
-		r, fieldErrs := compileRule(a, o.mode)
+		r, fieldErrs := c.rule(a)
 		key := [2]string{a.Namespace, a.Name}
 		if _, dup := seen[key]; dup && a.Name != "" {
 			fieldErrs = append(fieldErrs, field.Duplicate(field.NewPath("metadata", "name"), a.Name))
@@ -504,9 +505,62 @@ func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, err
 	return rules, valid, errors.Join(errs...)
 }
 
-// compileRule compiles one alert for mode. It returns every problem found,
-// each with its field path.
-func compileRule(a *alert.Alert, mode Mode) (rule, field.ErrorList) {
+// compiler compiles alerts for one mode. Configurations repeat the same
+// patterns and expressions across many alerts; each is compiled once and
+// shared (compiled globs and regular expressions are safe for concurrent
+// use).
+type compiler struct {
+	mode     Mode
+	patterns map[patternKey]patternResult
+	texts    map[string]textResult
+}
+
+type patternKey struct {
+	text        string
+	globs, star bool
+}
+
+type patternResult struct {
+	p   pattern
+	err error
+}
+
+type textResult struct {
+	re   *regexp.Regexp
+	fast textMatcher
+	err  error
+}
+
+func newCompiler(mode Mode) *compiler {
+	return &compiler{mode: mode, patterns: make(map[patternKey]patternResult), texts: make(map[string]textResult)}
+}
+
+func (c *compiler) pattern(text string, globs, star bool) (pattern, error) {
+	k := patternKey{text, globs, star}
+	res, ok := c.patterns[k]
+	if !ok {
+		res.p, res.err = compilePattern(text, globs, star)
+		c.patterns[k] = res
+	}
+	return res.p, res.err
+}
+
+func (c *compiler) text(expr string) textResult {
+	res, ok := c.texts[expr]
+	if !ok {
+		res.re, res.err = regexp.Compile(expr)
+		if res.err == nil {
+			res.fast = newTextMatcher(expr, res.re)
+		}
+		c.texts[expr] = res
+	}
+	return res
+}
+
+// rule compiles one alert. It returns every problem found, each with its
+// field path.
+func (c *compiler) rule(a *alert.Alert) (rule, field.ErrorList) {
+	mode := c.mode
 	errs := a.FieldErrors()
 	spec := field.NewPath("spec")
 	r := rule{alert: a, excludeS: a.Spec.ExclusionList}
@@ -528,15 +582,15 @@ func compileRule(a *alert.Alert, mode Mode) (rule, field.ErrorList) {
 		p := srcs.Index(i)
 		var s source
 		var err error
-		if s.kind, err = compilePattern(src.Kind, globs, false); err != nil {
+		if s.kind, err = c.pattern(src.Kind, globs, false); err != nil {
 			errs = append(errs, field.Invalid(p.Child("kind"), src.Kind, err.Error()))
 		}
-		if s.name, err = compilePattern(src.Name, globs, true); err != nil {
+		if s.name, err = c.pattern(src.Name, globs, true); err != nil {
 			errs = append(errs, field.Invalid(p.Child("name"), src.Name, err.Error()))
 		}
 		if src.Namespace == "" {
 			s.namespace = exactPattern(a.Namespace)
-		} else if s.namespace, err = compilePattern(src.Namespace, globs, false); err != nil {
+		} else if s.namespace, err = c.pattern(src.Namespace, globs, false); err != nil {
 			errs = append(errs, field.Invalid(p.Child("namespace"), src.Namespace, err.Error()))
 		}
 		if mode == Flux {
@@ -561,15 +615,15 @@ func compileRule(a *alert.Alert, mode Mode) (rule, field.ErrorList) {
 	// alert.Validate has checked that the expressions compile; a failure
 	// here is already in errs.
 	for _, expr := range a.Spec.InclusionList {
-		if re, err := regexp.Compile(expr); err == nil {
-			r.include = append(r.include, re)
-			r.fastInclude = append(r.fastInclude, newTextMatcher(expr, re))
+		if t := c.text(expr); t.err == nil {
+			r.include = append(r.include, t.re)
+			r.fastInclude = append(r.fastInclude, t.fast)
 		}
 	}
 	for _, expr := range a.Spec.ExclusionList {
-		if re, err := regexp.Compile(expr); err == nil {
-			r.exclude = append(r.exclude, re)
-			r.fastExclude = append(r.fastExclude, newTextMatcher(expr, re))
+		if t := c.text(expr); t.err == nil {
+			r.exclude = append(r.exclude, t.re)
+			r.fastExclude = append(r.fastExclude, t.fast)
 		}
 	}
 	return r, errs
