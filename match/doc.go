@@ -62,9 +62,14 @@
 // alternatives, "\" escapes. A value without meta characters is exact.
 // Event severities are compared after parsing, so "warning" is "warn".
 //
-// In both modes matchLabels applies whatever the source's name: Flux's
-// current notification-controller does the same (releases before the Alert
-// v1beta3 API only applied it to name "*").
+// In both modes matchLabels applies whatever the source's name, and a failed
+// label lookup means no match: this is what Flux's current
+// notification-controller does (older releases only applied matchLabels to
+// name "*", and matched an object they could not read against no labels).
+//
+// Flux's own controllers never send trace events to the
+// notification-controller; fluxnotify accepts them, and in flux mode an
+// info alert takes them, as the notification-controller would.
 //
 // # Invalid alerts
 //

@@ -49,10 +49,11 @@ func ParseMode(s string) (Mode, error) {
 // matchLabels. A controller reads them from the cluster (for example a
 // metadata-only Get); a test supplies them. A Matcher calls it at most once
 // per Match, AppendMatches or Explain call, with that call's context, and
-// only when an alert with matchLabels is otherwise a match. It must be safe
-// for concurrent use when the Matcher is. A returned error makes the alerts
-// that need the labels miss; Explain quotes it, so it should not contain
-// secrets.
+// only when a source with matchLabels selects the involved object and its
+// alert takes the event's severity. obj is the event's involved object:
+// read it, do not modify it. Labels must be safe for concurrent use when the
+// Matcher is used concurrently. A returned error makes the sources that need
+// the labels miss; Explain quotes it, so it should not contain secrets.
 type Labeler interface {
 	Labels(ctx context.Context, obj *corev1.ObjectReference) (map[string]string, error)
 }
