@@ -69,3 +69,15 @@ func TestRenderEscaping(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderDoesNotChangeTheData(t *testing.T) {
+	tmpl, err := template.Parse(&template.Spec{
+		Text: `{{ .Event.Timestamp.UnmarshalQueryParameter "2000-01-01T00:00:00Z" }}`,
+	})
+	require.NoError(t, err)
+	d := template.Sample()
+	want := d.Event.Timestamp
+	_, err = tmpl.Render(d, nil)
+	require.NoError(t, err)
+	assert.Equal(t, want, d.Event.Timestamp)
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"text/template/parse"
+
+	"github.com/fluxnotify/fluxnotify/event"
 )
 
 // Names of the internal functions the parse tree is rewritten to call. They
@@ -33,7 +35,11 @@ const maxArgs = 32
 // renderState is what one Render call carries through the templates, via
 // the unexported field of its copy of Data.
 type renderState struct {
-	data       Data
+	data Data
+	// event is a shallow copy of data.Event: a template can call a
+	// pointer method on a field it reaches (metav1.Time's
+	// UnmarshalQueryParameter), which must not change the caller's event.
+	event      event.Event
 	w          outWriter
 	iterations int
 }

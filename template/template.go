@@ -245,6 +245,10 @@ func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	}
 	st := &renderState{data: *d}
 	st.data.rs = st
+	if d.Event != nil {
+		st.event = *d.Event
+		st.data.Event = &st.event
+	}
 	st.w.esc = esc
 	r := renderer{st: st, buf: getBuffer()}
 	defer putBuffer(r.buf)
