@@ -40,7 +40,11 @@ type Spec struct {
 	// +optional
 	Fields []Field `json:"fields,omitempty"`
 
-	// Blocks is a Slack Block Kit array; each string in it is a template.
+	// Blocks is a Slack Block Kit array, written as YAML or JSON, or as a
+	// string holding the JSON array (a YAML block scalar). Each string value
+	// in it is a template; object keys, numbers, booleans and nulls are kept
+	// as written (in the order written, when given as JSON), and the result
+	// is always valid JSON.
 	// +optional
 	Blocks json.RawMessage `json:"blocks,omitempty"`
 
