@@ -3,6 +3,7 @@ package alert
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -34,7 +35,7 @@ func (a *Alert) Validate() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("alert %s: %w", a.NamespacedName(), errs.ToAggregate())
+	return fmt.Errorf("alert %s: %w", a.NamespacedName(), fieldErrors(errs))
 }
 
 // FieldErrors returns the same problems as Validate, as a field.ErrorList.
@@ -88,4 +89,24 @@ func validateRegexps(p *field.Path, exprs []string) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// fieldErrors is a field.ErrorList as an error: the problems joined by "; ",
+// each one reachable with errors.As (a *field.Error) through Unwrap.
+type fieldErrors field.ErrorList
+
+func (e fieldErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, fe := range e {
+		msgs[i] = fe.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e fieldErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, fe := range e {
+		out[i] = fe
+	}
+	return out
 }

@@ -53,6 +53,10 @@ func (p RetryPolicy) Backoff(retry int, retryAfter time.Duration) time.Duration 
 	}
 	d := p.MinWait
 	for i := 1; i < retry && d < p.MaxWait; i++ {
+		if d > p.MaxWait/2 { // doubling would pass MaxWait, or overflow
+			d = p.MaxWait
+			break
+		}
 		d *= 2
 	}
 	d = min(d, p.MaxWait)

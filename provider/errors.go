@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Error is a classified delivery failure. It carries what the destination
@@ -94,40 +95,53 @@ func ClassifyResponse(resp *http.Response, body []byte) error {
 	return e
 }
 
-// bodyCode keeps a short single-line body as an error code.
+// maxCodeLen bounds the body text kept as Error.Code.
+const maxCodeLen = 200
+
+// bodyCode keeps the start of a plain-text body as an error code, on one
+// line and valid UTF-8. An HTML error page says nothing useful: it gives "".
 func bodyCode(body []byte) string {
 	s := strings.TrimSpace(string(body))
-	if s == "" || len(s) > 200 || strings.ContainsAny(s, "\n<") {
-		if len(s) > 200 {
-			s = s[:200] + "…"
-		}
-		if strings.Contains(s, "<") { // an HTML error page says nothing useful
-			return ""
-		}
-		return strings.ReplaceAll(s, "\n", " ")
+	if strings.Contains(s, "<") {
+		return ""
 	}
-	return s
+	if len(s) > maxCodeLen {
+		cut := maxCodeLen
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Join(strings.Fields(s), " ")
 }
+
+// maxRetryAfter bounds what ParseRetryAfter returns, so arithmetic on it
+// never overflows; RetryPolicy.MaxWait caps it far lower anyway.
+const maxRetryAfter = 24 * time.Hour
 
 // ParseRetryAfter parses a Retry-After header, in seconds or as an HTTP
 // date, relative to now. It reports false for an empty or invalid value.
+// A date in the past is a wait of 0; waits are capped at 24 hours.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(v); err == nil {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if secs < 0 {
 			return 0, false
 		}
+		// A huge value must not overflow into a negative wait.
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
 		return time.Duration(secs) * time.Second, true
+	} else if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+		return maxRetryAfter, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }

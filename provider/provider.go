@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -125,7 +126,7 @@ func (p *Provider) Validate() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("provider %s: %w", p.NamespacedName(), errs.ToAggregate())
+	return fmt.Errorf("provider %s: %w", p.NamespacedName(), fieldErrors(errs))
 }
 
 // FieldErrors returns the same problems as Validate, as a field.ErrorList.
@@ -171,4 +172,24 @@ func validateURL(p *field.Path, v string) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, RedactURL(v), "must be an absolute URL such as https://example.com/...")}
 	}
 	return nil
+}
+
+// fieldErrors is a field.ErrorList as an error: the problems joined by "; ",
+// each one reachable with errors.As (a *field.Error) through Unwrap.
+type fieldErrors field.ErrorList
+
+func (e fieldErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, fe := range e {
+		msgs[i] = fe.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e fieldErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, fe := range e {
+		out[i] = fe
+	}
+	return out
 }

@@ -1,0 +1,33 @@
+// Package alert models Flux's Alert: which events to send, and through
+// which provider.
+//
+// [Alert] has Flux's shape (metav1.TypeMeta, metav1.ObjectMeta and a [Spec]
+// with the fields of every notification.toolkit.fluxcd.io version from
+// v1beta1 to v1), so manifests written for Flux load unchanged and code
+// written against Flux's types reads the same:
+//
+//	a.Spec.ProviderRef.Name
+//	a.Spec.EventSources[i].Kind, .Name, .Namespace, .MatchLabels
+//	a.Spec.InclusionList, a.Spec.ExclusionList, a.Spec.EventMetadata
+//
+// fluxnotify adds Spec.Channel (send this alert's events to another channel
+// than the provider's) and Spec.Template (this alert's own message).
+//
+// # Severity
+//
+// spec.eventSeverity is an [EventSeverity]: a single level is a threshold
+// ("info" takes info, warn and error), a list takes exactly the listed
+// levels (["error", "warn"]). Both forms decode from YAML and JSON and
+// encode back the way they were written. [Threshold] and [Exactly] build
+// them in Go.
+//
+// # Validation
+//
+// [Alert.Validate] checks what does not depend on the matching mode: the
+// name, spec.providerRef, every severity, every event source's kind and
+// name, and that the inclusion and exclusion expressions compile. It
+// returns every problem at once, each with its field path
+// (spec.eventSources[1].name), and [Alert.FieldErrors] returns them as a
+// field.ErrorList for tools. Glob syntax and cross-namespace rules are
+// checked by package match, which knows the mode.
+package alert

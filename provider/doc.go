@@ -1,0 +1,41 @@
+// Package provider models Flux's Provider (how to reach a destination) and
+// holds what every notifier shares: credentials, the registry of provider
+// types, the Notifier interface and delivery with retries.
+//
+// # Providers and credentials
+//
+// [Provider] has Flux's shape: spec.type selects the notifier, spec.channel
+// and spec.username tune the message, spec.secretRef names the Secret that
+// holds the webhook URL or token. [Resolve] reads a provider's
+// [Credentials] through a [SecretGetter]: a controller reads Secrets from
+// the cluster, tests and offline tools use [StaticSecrets] over Secrets
+// loaded from files. The Secret keys are Flux's: "address" (or "url", as in
+// many guides) for the URL, "token", "username", "password", "proxy" and
+// "headers" (a YAML map); certSecretRef's "ca.crt" and proxySecretRef's
+// "address". Routing never needs Secrets: call Resolve only to deliver.
+//
+// Credentials never print a secret: String, GoString and every fmt verb show
+// which parts are set and the URL's host only.
+//
+// # Notifiers and the registry
+//
+// A [Notifier] makes exactly one delivery attempt; [NotifierFunc] adapts a
+// function. A [Registry] maps provider types to a [Factory] that builds the
+// notifier of one provider, so users add their own types next to the
+// built-in "slack".
+//
+// # Delivery
+//
+// [Deliver] sends a [Notification] with a [RetryPolicy] (Flux's by
+// default): network errors, 429 and 5xx are retried with exponential
+// backoff and jitter, honouring Retry-After, bounded by the number of
+// retries, each attempt's timeout and the context; other failures are
+// permanent. Notifiers report failures as *[Error] (see [ClassifyResponse])
+// so the retry loop knows which are worth another attempt, and pass errors
+// through [SanitizeError] so that no webhook URL, token or header value
+// reaches a log. [RedactURL] and [Redact] do the same for text.
+//
+// # Testing
+//
+// Package providertest checks that a notifier meets these rules.
+package provider
