@@ -74,8 +74,9 @@
 // executes the template once on [Sample], so a template that fails when
 // executed is a load error, not a failed notification. Render bounds each
 // rendered string by [MaxOutput], the whole message by [MaxTotalOutput] and
-// the range loops by [MaxIterations]; every value a function returns is
-// checked against MaxOutput, and commands take at most 32 arguments, so a
+// the range loops by [MaxIterations]; every function result that can be
+// larger than its arguments is checked against MaxOutput, and commands
+// take at most 32 arguments, so a
 // template that would produce megabytes fails with an error naming the
 // field, without allocating them. {{define}}, {{template}} and {{block}}
 // are not supported: each string is one template.
@@ -83,6 +84,15 @@
 // Errors from Parse and Render are [*FieldError], naming the field ("text",
 // "fields[1].value", "blocks[0].text.text"), to which the configuration
 // loader adds the object ("alert flux-system/x: spec.template.text: ...").
+//
+// # Testing
+//
+// [Sample] returns the data Parse validates templates with, a failing
+// Kustomization health check; change it to test a template on other events:
+//
+//	d := template.Sample()
+//	d.Message = "<!channel> \"quoted\"\n$HOME"
+//	m, err := tmpl.Render(d, template.EscapeSlack)
 //
 // # Links
 //

@@ -57,21 +57,32 @@ type fieldPair struct {
 // executed. Blocks is the rendered Block Kit array, valid JSON, or nil when
 // the Spec has none. Format is Spec.Format, as written.
 type Message struct {
-	Format    string
-	Title     string
-	Text      string
-	Color     string
+	// Format is Spec.Format: the notifier's layout for what is unset.
+	Format string
+	// Title is the rendered Spec.Title.
+	Title string
+	// Text is the rendered Spec.Text.
+	Text string
+	// Color is the rendered Spec.Color.
+	Color string
+	// IconEmoji is the rendered Spec.IconEmoji.
 	IconEmoji string
-	IconURL   string
-	Fields    []Field
-	Blocks    json.RawMessage
+	// IconURL is the rendered Spec.IconURL.
+	IconURL string
+	// Fields are the rendered Spec.Fields, in order; nil when it has none.
+	Fields []Field
+	// Blocks is the rendered Spec.Blocks, a valid JSON array; nil when it
+	// has none.
+	Blocks json.RawMessage
 }
 
 // FieldError is a template error and the field of the Spec it concerns, for
 // example "text", "fields[1].value" or "blocks[0].text.text".
 type FieldError struct {
+	// Field is the path of the field in the Spec.
 	Field string
-	Err   error
+	// Err is the cause, a text/template error or a limit (see ErrTooLarge).
+	Err error
 }
 
 // Error returns "field: cause".
@@ -82,6 +93,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Option configures Parse.
 type Option func(*options)
+
+// options are the settings Options change.
 
 type options struct {
 	funcs  ttemplate.FuncMap
