@@ -149,7 +149,8 @@ func (m *Matcher) Alerts() []*alert.Alert { return m.alerts }
 // Mode returns the semantics the Matcher was compiled with.
 func (m *Matcher) Mode() Mode { return m.opts.mode }
 
-// Match returns the alerts that e matches, in input order, each once.
+// Match returns the alerts that e matches, in input order, each once. A nil
+// event matches nothing.
 func (m *Matcher) Match(ctx context.Context, e *event.Event) []*alert.Alert {
 	return m.AppendMatches(ctx, nil, e)
 }
@@ -159,6 +160,9 @@ func (m *Matcher) Match(ctx context.Context, e *event.Event) []*alert.Alert {
 // (what the Labeler does aside), so a caller that reuses dst[:0] between
 // events routes without garbage.
 func (m *Matcher) AppendMatches(ctx context.Context, dst []*alert.Alert, e *event.Event) []*alert.Alert {
+	if e == nil {
+		return dst
+	}
 	ec := newEvalCtx(ctx, &m.opts, e)
 	return m.appendMatches(&ec, dst)
 }
@@ -178,6 +182,9 @@ func (m *Matcher) Explain(ctx context.Context, e *event.Event) []Miss {
 }
 
 func explain(ctx context.Context, o *options, rules []rule, e *event.Event) []Miss {
+	if e == nil {
+		e = &event.Event{}
+	}
 	ec := newEvalCtx(ctx, o, e)
 	var out []Miss
 	for i := range rules {

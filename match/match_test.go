@@ -529,3 +529,18 @@ func TestAppendMatchesDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { dst = m.AppendMatches(context.Background(), dst[:0], e) })
 	assert.Zero(t, allocs)
 }
+
+func TestNilEventAndZeroMatcher(t *testing.T) {
+	for impl, m := range implementations(t, []alert.Alert{seedAlert()}) {
+		t.Run(impl, func(t *testing.T) {
+			assert.Empty(t, m.Match(context.Background(), nil))
+			misses := m.Explain(context.Background(), nil)
+			require.Len(t, misses, 1)
+			assert.Equal(t, `kind "", want Kustomization`, misses[0].Reason)
+		})
+	}
+	var zero match.Matcher
+	assert.Empty(t, zero.Match(context.Background(), ev("Kustomization", "flux-system", "x", "error", "failed")))
+	assert.Empty(t, zero.Explain(context.Background(), ev("Kustomization", "flux-system", "x", "error", "failed")))
+	assert.Empty(t, zero.Alerts())
+}

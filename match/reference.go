@@ -38,6 +38,9 @@ func (r *Reference) Match(ctx context.Context, e *event.Event) []*alert.Alert {
 
 // AppendMatches appends the alerts that e matches to dst and returns it.
 func (r *Reference) AppendMatches(ctx context.Context, dst []*alert.Alert, e *event.Event) []*alert.Alert {
+	if e == nil {
+		return dst
+	}
 	ec := newEvalCtx(ctx, &r.opts, e)
 	for i := range r.rules {
 		if ok, _ := r.rules[i].eval(&ec, false); ok {
