@@ -408,6 +408,15 @@ func TestNew_Errors(t *testing.T) {
 	}
 }
 
+func TestRegister(t *testing.T) {
+	r := provider.NewRegistry()
+	require.EqualError(t, Register(r, WithFormat("fancy")), `slack: WithFormat: unknown format "fancy" (want "flux" or "blocks")`)
+	assert.Empty(t, r.Types())
+	require.NoError(t, Register(r, WithFormat(FormatBlocks)))
+	assert.Equal(t, []string{Type}, r.Types())
+	require.ErrorContains(t, Register(r), `type "slack" is already registered`)
+}
+
 func TestNotifier_NeverShowsSecrets(t *testing.T) {
 	const hook = "https://hooks.slack.com/services/T0/B0/SECRETSECRET"
 	for _, tt := range []struct {
@@ -417,6 +426,7 @@ func TestNotifier_NeverShowsSecrets(t *testing.T) {
 		{provider.Credentials{Address: hook}, "slack webhook https://hooks.slack.com/<redacted> (provider flux-system/slack)"},
 		{provider.Credentials{Token: "xoxb-SECRETSECRET"}, "slack chat.postMessage https://slack.com/api/chat.postMessage (provider flux-system/slack)"},
 		{provider.Credentials{}, "slack unconfigured (provider flux-system/slack)"},
+		{provider.Credentials{Token: "xoxb-SECRETSECRET", Address: hook}, "slack chat.postMessage https://hooks.slack.com/<redacted> (provider flux-system/slack)"},
 	} {
 		nt, err := New(seedProvider(), tt.creds)
 		require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,6 +64,7 @@ type Notifier struct {
 	providerFormat string
 	defaultFormat  string
 	userAgent      string
+	where          string // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
 }
@@ -102,30 +104,42 @@ func Factory(opts ...Option) provider.Factory {
 	}
 }
 
-// Register adds the Slack notifier, as Type, to r.
+// Register adds the Slack notifier, as Type, to r. It checks opts first,
+// so that a bad option is an error now rather than for every provider.
 func Register(r *provider.Registry, opts ...Option) error {
+	if _, err := applyOptions(opts); err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
 	return r.Register(Type, Factory(opts...))
 }
 
-func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
-	if p == nil {
-		return nil, errors.New("nil provider")
-	}
+func applyOptions(opts []Option) (options, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
 		if err := opt(&o); err != nil {
-			return nil, err
+			return o, err
 		}
+	}
+	return o, nil
+}
+
+func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifier, error) {
+	if p == nil {
+		return nil, errors.New("nil provider")
+	}
+	o, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	n := &Notifier{
 		provider:      p.NamespacedName(),
 		username:      p.Spec.Username,
 		defaultFormat: o.format,
 		userAgent:     o.userAgent,
-		headers:       c.Headers,
+		headers:       maps.Clone(c.Headers),
 		token:         c.Token,
 		secrets:       c.Secrets(),
 	}
@@ -139,12 +153,17 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 	case c.Token != "":
 		n.mode = modeAPI
 		n.endpoint = o.apiURL + "chat.postMessage"
+		n.where = n.mode.String() + " " + stripQuery(n.endpoint)
 		if c.Address != "" {
 			n.endpoint = c.Address
+			n.where = n.mode.String() + " " + provider.RedactURL(c.Address)
 		}
 	case c.Address != "":
 		n.mode = modeWebhook
 		n.endpoint = c.Address
+		n.where = n.mode.String() + " " + provider.RedactURL(c.Address)
+	default:
+		n.where = n.mode.String()
 	}
 	if n.mode != modeNone {
 		u, err := url.Parse(n.endpoint)
@@ -322,7 +341,7 @@ func (nt *Notifier) fail(err error) error {
 		}
 		err = &cp
 	}
-	return fmt.Errorf("slack %s: %w", nt.where(), err)
+	return fmt.Errorf("slack %s: %w", nt.where, err)
 }
 
 // redacted shows a message without secrets and keeps its cause for
@@ -334,17 +353,6 @@ type redacted struct {
 
 func (e redacted) Error() string { return e.msg }
 func (e redacted) Unwrap() error { return e.cause }
-
-// where names the destination without its secret.
-func (nt *Notifier) where() string {
-	if nt.mode == modeNone {
-		return nt.mode.String()
-	}
-	if nt.mode == modeAPI {
-		return nt.mode.String() + " " + stripQuery(nt.endpoint)
-	}
-	return nt.mode.String() + " " + provider.RedactURL(nt.endpoint)
-}
 
 // stripQuery returns u without user information, query and fragment.
 func stripQuery(u string) string {
@@ -375,7 +383,7 @@ func (nt *Notifier) CloseIdleConnections() {
 // String describes the notifier without any secret, for logs:
 // "slack webhook https://hooks.slack.com/<redacted> (provider flux-system/slack)".
 func (nt *Notifier) String() string {
-	return "slack " + nt.where() + " (provider " + nt.provider + ")"
+	return "slack " + nt.where + " (provider " + nt.provider + ")"
 }
 
 // GoString is String, so %#v shows no secret either.
