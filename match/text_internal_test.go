@@ -1,0 +1,59 @@
+package match
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestTextMatcherAgreesWithRegexp checks the literal fast paths of
+// inclusionList and exclusionList against regexp itself.
+func TestTextMatcherAgreesWithRegexp(t *testing.T) {
+	exprs := []string{
+		"", ".*", "(?s).*", "dry-run", ".*dry-run.*", ".*?dry-run", "(?s).*dry-run.*", "^dry-run", "dry-run$",
+		"(?i)timeout", "(?i)TimeOut", "(?i).*kelvin.*", "(?i)straße", "timeout|dry-run", "time.ut", `\.`, "(?:)", "a*",
+	}
+	messages := []string{
+		"", "dry-run failed", "apply failed: TIMEOUT", "Timeout", "\u212aelvin", "kelvin", "STRASSE", "straße",
+		"multi\nline dry-run", "time-out", ".", "tim", "ok",
+	}
+	for _, expr := range exprs {
+		re := regexp.MustCompile(expr)
+		tm := newTextMatcher(expr, re)
+		for _, msg := range messages {
+			assert.Equal(t, re.MatchString(msg), tm.match(msg), "%q on %q", expr, msg)
+		}
+	}
+}
+
+func TestTextMatcherFastPaths(t *testing.T) {
+	for _, tc := range []struct {
+		expr    string
+		literal string
+		fold    bool
+		regexp  bool
+	}{
+		{expr: ".*dry-run.*", literal: "dry-run"},
+		{expr: "dry-run", literal: "dry-run"},
+		{expr: ".*", literal: ""},
+		{expr: "(?:)", literal: ""},
+		{expr: "(?i)TimeOut", literal: "timeout", fold: true, regexp: true},
+		{expr: "(?i)straße", regexp: true},
+		{expr: "^dry-run", regexp: true},
+		{expr: "time.ut", regexp: true},
+	} {
+		tm := newTextMatcher(tc.expr, regexp.MustCompile(tc.expr))
+		assert.Equal(t, tc.regexp, tm.re != nil, tc.expr)
+		assert.Equal(t, tc.fold, tm.fold, tc.expr)
+		if !tc.regexp || tc.fold {
+			assert.Equal(t, tc.literal, tm.literal, tc.expr)
+		}
+	}
+}
+
+func TestMatcherMode(t *testing.T) {
+	m, err := Compile(nil, WithMode(Flux))
+	assert.NoError(t, err)
+	assert.Equal(t, Flux, m.Mode())
+}
