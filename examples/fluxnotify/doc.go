@@ -1,0 +1,18 @@
+// Command fluxnotify tests Flux notification Alerts offline, and serves a
+// Flux-compatible event endpoint that delivers to Slack.
+//
+//	fluxnotify route  -f manifests/ --event event.json [--expect ns/alert,...]
+//	fluxnotify render -f manifests/ --event event.json
+//	fluxnotify send   -f manifests/ --event event.json
+//	fluxnotify serve  -f manifests/ --addr 127.0.0.1:9090
+//
+// route and render are dry runs: they read no Secret and use no network, so
+// they fit the CI pipeline of a GitOps repository (route --expect exits 1
+// when an event does not reach the alerts it should). send delivers one
+// event for real. serve is the endpoint Flux controllers post their events
+// to (their --events-addr flag); it reloads the manifests on SIGHUP and
+// finishes deliveries in flight on SIGINT or SIGTERM.
+//
+// Exit status: 0 on success, 1 when a delivery failed or an --expect did
+// not hold, 2 on bad input (flags, manifests, event).
+package main

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/fluxnotify/fluxnotify"
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/provider"
+)
+
+var serveCommand = command{
+	name:     "serve",
+	synopsis: "-f PATH [-f PATH ...] [--addr 127.0.0.1:9090] [--mode extended|flux] [--dedup-window 5m]",
+	about: `Serve runs the event endpoint that Flux controllers post their events to, as
+the notification-controller does: point their --events-addr flag at it. Each
+event is routed to the alerts it matches and delivered to Slack in the
+background. Answers: 202 accepted, 400 bad JSON or missing fields, 413 over
+3 MiB, 429 duplicate within the deduplication window, 503 overloaded or
+shutting down; GET /healthz answers 200.
+
+SIGHUP reloads the manifests (the valid objects replace the configuration;
+problems are logged). SIGINT or SIGTERM stops accepting events and waits for
+deliveries in flight (at most --shutdown-timeout).`,
+	examples: `  fluxnotify serve -f notifications/ --addr 127.0.0.1:9090
+  curl -i -X POST --data @testdata/health-check-failed.json http://127.0.0.1:9090/
+  kill -HUP $(pidof fluxnotify)   # reload the manifests
+`,
+}
+
+// serveHooks let tests follow serve: each is called, when set, from the
+// serving goroutine.
+type serveHooks struct {
+	// ready is called with the listening address once the endpoint serves.
+	ready func(addr string)
+	// reloaded is called after a SIGHUP reload, with its problems.
+	reloaded func(err error)
+	// stopping is called when shutdown begins.
+	stopping func()
+	// signals, when set, replaces the process's signals.
+	signals chan os.Signal
+}
+
+func (c *cli) serve(ctx context.Context, args []string) int {
+	fs := c.newFlagSet(serveCommand)
+	var f common
+	f.register(fs)
+	addr := fs.String("addr", "127.0.0.1:9090", "`address` to listen on (host:port)")
+	window := fs.Duration("dedup-window", fluxnotify.DefaultDedupWindow, "drop an event seen within this `duration` (0 turns deduplication off)")
+	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait at most this `duration` for deliveries in flight")
+	if code, done := c.parse(serveCommand, fs, args); done {
+		return code
+	}
+	opts, err := f.options()
+	if err != nil {
+		return c.fail("serve", err)
+	}
+	if *window < 0 {
+		return c.fail("serve", badInput("--dedup-window %s: must not be negative", *window))
+	}
+	log := slog.New(slog.NewTextHandler(c.stderr, nil))
+	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window))
+
+	// Like a controller, serve runs with the valid part of the manifests and
+	// logs the problems of the rest; it stops only when nothing loads.
+	// Objects with a mistyped field are left out, as the API server would.
+	cfg, err := fluxnotify.LoadFiles(f.files...)
+	if cfg == nil {
+		return c.fail("serve", badInput("%w", err))
+	}
+	if err != nil {
+		log.Warn("manifest problems; serving the valid objects", "problems", err.Error())
+		dropMistyped(cfg, err)
+	}
+	d, err := fluxnotify.New(cfg, opts...)
+	if d == nil {
+		return c.fail("serve", badInput("%w", err))
+	}
+	if err != nil {
+		log.Warn("configuration problems; serving the valid alerts", "problems", err.Error())
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		_ = d.Close(context.Background())
+		return c.fail("serve", badInput("--addr: %w", err))
+	}
+	srv := &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("serving Flux events", "addr", "http://"+ln.Addr().String(), "alerts", len(cfg.Alerts), "providers", len(cfg.Providers))
+
+	sigs := c.serveHooks.signals
+	if sigs == nil {
+		sigs = make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		defer signal.Stop(sigs)
+	}
+	if c.serveHooks.ready != nil {
+		c.serveHooks.ready(ln.Addr().String())
+	}
+
+	code := exitOK
+loop:
+	for {
+		select {
+		case err := <-served:
+			log.Error("the endpoint stopped", "error", err)
+			code = exitFailed
+			break loop
+		case <-ctx.Done():
+			break loop
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				err := c.reload(d, f.files, log)
+				if c.serveHooks.reloaded != nil {
+					c.serveHooks.reloaded(err)
+				}
+				continue
+			}
+			log.Info("shutting down: finishing deliveries in flight", "signal", sig.String(), "timeout", grace.String())
+			break loop
+		}
+	}
+
+	if c.serveHooks.stopping != nil {
+		c.serveHooks.stopping()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("closing the endpoint", "error", err)
+		code = exitFailed
+	}
+	if err := d.Close(sctx); err != nil {
+		log.Error("deliveries did not finish in time", "error", err)
+		code = exitFailed
+	}
+	log.Info("stopped")
+	return code
+}
+
+// dropMistyped removes from cfg the Alerts and Providers that have an
+// unknown field (a typo such as eventSeverty): what the user meant is
+// unknown, and the API server would have refused them too.
+func dropMistyped(cfg *fluxnotify.Config, err error) {
+	bad := map[string]bool{}
+	for _, le := range fluxnotify.LoadErrors(err) {
+		if errors.Is(le, fluxnotify.ErrUnknownField) {
+			bad[le.Object] = true
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	cfg.Alerts = slices.DeleteFunc(cfg.Alerts, func(a alert.Alert) bool {
+		return bad[alert.Kind+" "+a.Namespace+"/"+a.Name]
+	})
+	cfg.Providers = slices.DeleteFunc(cfg.Providers, func(p provider.Provider) bool {
+		return bad[provider.Kind+" "+p.Namespace+"/"+p.Name]
+	})
+}
+
+// reload loads the manifests again and swaps them in. When nothing loads
+// the configuration in use is kept.
+func (c *cli) reload(d *fluxnotify.Dispatcher, files []string, log *slog.Logger) error {
+	cfg, err := fluxnotify.LoadFiles(files...)
+	if cfg == nil {
+		log.Error("reload failed; keeping the configuration in use", "error", err)
+		return fmt.Errorf("reload: %w", err)
+	}
+	loadErr := err
+	dropMistyped(cfg, err)
+	updateErr := d.Update(cfg)
+	err = errors.Join(loadErr, updateErr)
+	if err != nil {
+		log.Warn("reloaded with problems; the valid objects are in use", "alerts", len(cfg.Alerts), "providers", len(cfg.Providers), "problems", err.Error())
+		return err
+	}
+	log.Info("reloaded", "alerts", len(cfg.Alerts), "providers", len(cfg.Providers))
+	return nil
+}
