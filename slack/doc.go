@@ -31,12 +31,14 @@
 //
 // The format, spec.template.format, is [FormatFlux] (the default) or
 // [FormatBlocks]. The flux format is the payload Flux's notification-controller
-// sends: one attachment colored "danger" for errors and "good" otherwise,
+// sends: one attachment colored "danger" for errors and "good" otherwise
+// ("warning" for warn, which Flux never sends),
 // "kind/name.namespace" as author, the event's message as text,
 // mrkdwn_in ["text"], one field per metadata key, and the reporting
 // controller as username unless spec.username is set. It differs from
-// Flux's in three ways: fields are sorted by key, the attachment has a
-// fallback (the notification's summary), and event text is escaped. The
+// Flux's in four small ways: fields are sorted by key, the attachment has a
+// fallback (the notification's summary), event text is escaped, and empty
+// keys are left out (Flux sends "channel": "", "icon_url": ""). The
 // blocks format is a Block Kit message: a header, the message, the metadata
 // as fields, a context line (severity, reason, controller, time, cluster)
 // and buttons to the commit and the dashboard when their links are known.

@@ -163,8 +163,11 @@ func defaultParts(d *template.Data) parts {
 		color:  "good",
 		fields: metadataFields(d.Metadata),
 	}
-	if d.Severity == "error" {
+	switch d.Severity {
+	case "error":
 		p.color = "danger"
+	case "warn": // Flux never sends warn; custom operators may
+		p.color = "warning"
 	}
 	if ns != "" {
 		p.title = kind + " " + ns + "/" + name

@@ -111,6 +111,9 @@ func TestRender_FluxShape(t *testing.T) {
 	require.NoError(t, json.Unmarshal(render(t, p, n), &got))
 	assert.Equal(t, "good", got.Attachments[0].Color)
 	assert.Equal(t, "Flux", got.Username)
+	n.Data.Severity = "warn"
+	require.NoError(t, json.Unmarshal(render(t, p, n), &got))
+	assert.Equal(t, "warning", got.Attachments[0].Color)
 	assert.Equal(t, "#gitops-updates", got.Channel)
 }
 
