@@ -314,6 +314,9 @@ type renderer struct {
 func (r *renderer) exec(f *field) error {
 	r.buf.Reset()
 	if f.tmpl == nil {
+		if len(f.lit) > MaxOutput {
+			return &FieldError{Field: f.path, Err: errOutput}
+		}
 		if r.total+len(f.lit) > MaxTotalOutput {
 			return &FieldError{Field: f.path, Err: errTotal}
 		}

@@ -47,6 +47,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"blocks trailing", template.Spec{Blocks: json.RawMessage(`[] []`)}, "blocks", "unexpected data after the array"},
 		{"blocks string not array", template.Spec{Blocks: json.RawMessage(`"hello"`)}, "blocks", "must be a JSON array"},
 		{"too large on sample", template.Spec{Text: `{{ repeat 70000 "x" }}`}, "text", "over the size limit"},
+		{"literal too large", template.Spec{Title: strings.Repeat("x", template.MaxOutput+1)}, "title", "output of more than 65536 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +72,18 @@ func TestParseOptions(t *testing.T) {
 	m, err := tmpl.Render(template.Sample(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "MY-APP-KUSTOMIZATION!", m.Text)
+
+	// What a function returns decides whether its output is escaped.
+	tmpl, err = template.Parse(&template.Spec{Text: `{{ bold "<x>" }} {{ plain "<x>" }} {{ anything "<x>" }}`},
+		template.WithFuncs(ttemplate.FuncMap{
+			"bold":     func(s string) template.Safe { return template.Safe("*" + template.EscapeSlack(s) + "*") },
+			"plain":    func(s string) string { return s },
+			"anything": func(s string) any { return template.Safe(s) },
+		}))
+	require.NoError(t, err)
+	m, err = tmpl.Render(template.Sample(), template.EscapeSlack)
+	require.NoError(t, err)
+	assert.Equal(t, "*&lt;x&gt;* &lt;x&gt; <x>", m.Text)
 
 	_, err = template.Parse(&template.Spec{Text: "x"}, template.WithFuncs(ttemplate.FuncMap{"_escape": strings.ToUpper}))
 	assert.ErrorContains(t, err, "reserved")
