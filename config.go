@@ -420,6 +420,9 @@ type document struct {
 	// yamlLine is the line of the stream where data starts: YAML parser
 	// errors count lines from there.
 	yamlLine int
+	// dupKeys reports keys written twice in a YAML mapping, which JSON
+	// conversion resolves silently (the last one wins).
+	dupKeys error
 }
 
 func (l *loader) loadStream(file string, data []byte) {
@@ -569,10 +572,17 @@ func (l *loader) loadDocument(d document) {
 		if blankYAML(d.data) {
 			return
 		}
+		// One strict parse in the common case; a document with a duplicate
+		// key is parsed again leniently, and the duplicate is reported if
+		// the document is one the loader reads.
 		var err error
-		if j, err = yamlToJSON(d.data, false); err != nil {
-			l.fail(d.loc, "", "", yamlError(err, d.yamlLine))
-			return
+		if j, err = yamlToJSON(d.data, true); err != nil {
+			var lerr error
+			if j, lerr = yamlToJSON(d.data, false); lerr != nil {
+				l.fail(d.loc, "", "", yamlError(lerr, d.yamlLine))
+				return
+			}
+			d.dupKeys = yamlError(err, d.yamlLine)
 		}
 	}
 	l.loadObject(d, j, "", 0)
@@ -709,15 +719,11 @@ func (l *loader) identify(key manifestKey, at origin, object string) bool {
 	return true
 }
 
-// checkYAMLKeys reports keys written twice in a YAML mapping, which JSON
-// conversion would otherwise resolve silently (the last one wins). It runs
-// once per document, on documents the loader reads.
+// checkYAMLKeys reports the duplicate keys of a document the loader reads,
+// once per document.
 func (l *loader) checkYAMLKeys(d document, object string, depth int) {
-	if d.json || depth > 0 {
-		return // JSON duplicates are found by the strict decoder
-	}
-	if _, err := yamlToJSON(d.data, true); err != nil {
-		l.fail(d.loc, object, "", yamlError(err, d.yamlLine))
+	if d.dupKeys != nil && depth == 0 {
+		l.fail(d.loc, object, "", d.dupKeys)
 	}
 }
 

@@ -475,7 +475,6 @@ func TestLoadTooLarge(t *testing.T) {
 	assert.ErrorContains(t, err, "big.yaml: larger than 32 MiB")
 }
 
-
 func TestLoadFilesFolder(t *testing.T) {
 	cfg, err := LoadFiles("testdata/manifests/tree")
 	require.NoError(t, err, "kustomization.yaml, hidden folders and other extensions are skipped")
