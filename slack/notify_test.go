@@ -280,6 +280,27 @@ func TestNotify_UnexpectedAnswer(t *testing.T) {
 	}
 }
 
+func TestNotify_WebAPIErrorBody(t *testing.T) {
+	// The Web API answers 429 with a JSON body: its error string is the code.
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	a := slacktest.NotOK("ratelimited")
+	a.Status = http.StatusTooManyRequests
+	a.Header.Set("Retry-After", "30")
+	srv.Respond(1, a)
+	nt, err := New(seedProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()), WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	n := seedNotification(nil)
+	n.Data.Channel = "#c"
+	err = nt.Notify(context.Background(), n)
+	var pe *provider.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, &provider.Error{StatusCode: 429, Code: "ratelimited", Retryable: true, RetryAfter: 30 * time.Second}, pe)
+	nt.CloseIdleConnections() // the client given is not the notifier's: left alone
+	require.NoError(t, nt.Notify(context.Background(), n))
+	assert.Equal(t, 1, srv.Connections(), "the given client's connection was kept")
+}
+
 func TestNotify_Concurrent(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
