@@ -320,7 +320,14 @@ func (r *rewriter) branch(b *parse.BranchNode, dotInList, dotInElse bool) error 
 // literal, or a function with a concrete result type other than Safe
 // cannot be Safe; a variable, ., an interface or a builtin may be.
 func (r *rewriter) maybeSafe(p *parse.PipeNode, dotIsData bool) bool {
+	// The command that makes the value: the last before any fnCheck.
 	last := p.Cmds[len(p.Cmds)-1]
+	for i := len(p.Cmds) - 1; i >= 0; i-- {
+		if id, ok := p.Cmds[i].Args[0].(*parse.IdentifierNode); !ok || id.Ident != fnCheck {
+			last = p.Cmds[i]
+			break
+		}
+	}
 	switch a := last.Args[0].(type) {
 	case *parse.FieldNode:
 		return !dotIsData
@@ -387,18 +394,21 @@ func (r *rewriter) arg(a parse.Node) error {
 	return nil
 }
 
-// smallResult names the functions whose result is never larger than a
-// few bytes or than one of their arguments, which need no check.
+// smallResult names the functions whose result is a number, a boolean, one
+// of their arguments, or a string at most a few bytes longer than one:
+// applied in a loop, they cannot grow a value exponentially, so their
+// results need no check. (upper and lower are not here: case mapping can
+// lengthen UTF-8.)
 var smallResult = map[string]bool{
 	"and": true, "or": true, "not": true, "eq": true, "ne": true, "lt": true, "le": true,
 	"gt": true, "ge": true, "len": true, "index": true, "slice": true,
 	"default": true, "empty": true, "coalesce": true, "ternary": true,
 	"contains": true, "hasPrefix": true, "hasSuffix": true, "hasKey": true, "has": true,
-	"trunc": true, "truncate": true, "lower": true, "upper": true, "trim": true,
+	"trunc": true, "truncate": true, "trim": true,
 	"first": true, "last": true, "get": true, "kindIs": true, "typeIs": true,
 	"atoi": true, "int": true, "int64": true, "float64": true, "add": true, "add1": true,
 	"sub": true, "mul": true, "div": true, "mod": true, "max": true, "min": true,
-	"regexMatch": true, "semverCompare": true, "safe": true, "slackEscape": true,
+	"regexMatch": true, "semverCompare": true, "safe": true,
 	"shortRevision": true, "commitSHA": true,
 }
 

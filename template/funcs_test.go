@@ -161,3 +161,13 @@ func TestFuncsReturnsACopy(t *testing.T) {
 	}
 	assert.Contains(t, template.Funcs(), "slackLink")
 }
+
+func TestFuncsGrowthInLoops(t *testing.T) {
+	for _, text := range []string{
+		`{{ $x := "ȿȿȿȿ" }}{{ range until 100 }}{{ $x = cat $x (upper $x) }}{{ end }}`,
+		`{{ $x := "<>" }}{{ range until 20 }}{{ $x = printf "%s%s" $x $x }}{{ end }}`,
+	} {
+		_, err := render(t, text)
+		assert.ErrorIs(t, err, template.ErrTooLarge, text)
+	}
+}
