@@ -197,13 +197,13 @@ func LoadFiles(paths ...string) (*Config, error) {
 			l.fail(location{file: ferr.path, seq: l.nextSeq()}, "", "", ferr.err)
 		}
 		for _, f := range files {
-			data, err := readAll(f.path, f.open)
+			data, err := readFile(f)
 			if err != nil {
-				l.fail(location{file: f.path, seq: l.nextSeq()}, "", "", err)
+				l.fail(location{file: f, seq: l.nextSeq()}, "", "", err)
 				continue
 			}
 			read++
-			l.loadStream(f.path, data)
+			l.loadStream(f, data)
 		}
 		if len(files) == 0 && len(err) == 0 {
 			read++ // an empty folder is not a failure
@@ -217,19 +217,13 @@ func LoadFiles(paths ...string) (*Config, error) {
 // "stdin"). The Config is nil only when r cannot be read.
 func Load(r io.Reader, name string) (*Config, error) {
 	l := newLoader()
-	data, err := readAll(name, func() (io.ReadCloser, error) { return io.NopCloser(r), nil })
+	data, err := readLimited(r)
 	if err != nil {
 		l.fail(location{file: name}, "", "", err)
 		return l.result(false)
 	}
 	l.loadStream(name, data)
 	return l.result(true)
-}
-
-// manifestFile is a file to read, and how to open it.
-type manifestFile struct {
-	path string
-	open func() (io.ReadCloser, error)
 }
 
 type pathError struct {
@@ -239,20 +233,23 @@ type pathError struct {
 
 // manifestFiles lists the files that path names: itself, or the manifests
 // under it.
-func manifestFiles(path string) ([]manifestFile, []pathError) {
-	openFile := func(p string) func() (io.ReadCloser, error) {
-		return func() (io.ReadCloser, error) { return os.Open(p) }
-	}
+func manifestFiles(path string) ([]string, []pathError) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, []pathError{{path, unwrapPathError(err)}}
 	}
 	if !info.IsDir() {
-		return []manifestFile{{path, openFile(path)}}, nil
+		return []string{path}, nil
 	}
-	var files []manifestFile
+	// WalkDir does not follow a symbolic link, even as its root: a trailing
+	// separator makes it (a mounted ConfigMap is a tree of links).
+	root := path
+	if li, err := os.Lstat(path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		root = path + string(filepath.Separator)
+	}
+	var files []string
 	var errs []pathError
-	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, pathError{p, unwrapPathError(err)})
 			if d != nil && d.IsDir() {
@@ -262,7 +259,7 @@ func manifestFiles(path string) ([]manifestFile, []pathError) {
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if p != path && strings.HasPrefix(name, ".") {
+			if p != root && strings.HasPrefix(name, ".") {
 				return fs.SkipDir
 			}
 			return nil
@@ -270,7 +267,7 @@ func manifestFiles(path string) ([]manifestFile, []pathError) {
 		if !isManifestName(name) {
 			return nil
 		}
-		files = append(files, manifestFile{p, openFile(p)})
+		files = append(files, p)
 		return nil
 	})
 	if walkErr != nil {
@@ -304,13 +301,18 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func readAll(name string, open func() (io.ReadCloser, error)) ([]byte, error) {
-	rc, err := open()
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, unwrapPathError(err)
 	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxStreamSize+1))
+	defer f.Close()
+	return readLimited(f)
+}
+
+// readLimited reads r whole, up to maxStreamSize bytes.
+func readLimited(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxStreamSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading: %w", unwrapPathError(err))
 	}

@@ -535,6 +535,23 @@ func TestLoadFilesPaths(t *testing.T) {
 		assert.ErrorIs(t, errs[0], ErrDuplicateObject)
 		assert.Contains(t, errs[0].Error(), "already defined in "+providers+": document 1")
 	})
+	t.Run("symbolic links are followed, as in a mounted ConfigMap", func(t *testing.T) {
+		// ConfigMap volumes look like this: files are links into ..data,
+		// itself a link to a hidden timestamped folder.
+		mount := filepath.Join(dir, "mount")
+		require.NoError(t, os.MkdirAll(filepath.Join(mount, "..2026_03_01"), 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(mount, "..2026_03_01", "providers.yaml"), []byte(okProvider), 0o600))
+		require.NoError(t, os.Symlink("..2026_03_01", filepath.Join(mount, "..data")))
+		require.NoError(t, os.Symlink(filepath.Join("..data", "providers.yaml"), filepath.Join(mount, "providers.yaml")))
+		link := filepath.Join(dir, "link-to-mount")
+		require.NoError(t, os.Symlink(mount, link))
+
+		for _, p := range []string{mount, link} {
+			cfg, err := LoadFiles(p)
+			require.NoError(t, err, p)
+			assert.Len(t, cfg.Providers, 1, "%s: each file is read once", p)
+		}
+	})
 	t.Run("an empty folder is an empty config", func(t *testing.T) {
 		cfg, err := LoadFiles(empty)
 		require.NoError(t, err)
