@@ -37,6 +37,7 @@ type Template struct {
 	iconURL   field
 	fields    []fieldPair
 	blocks    []segment // nil when the spec has no blocks
+	static    *Message  // the message, when no string has an action
 }
 
 // field is one string of a Spec: a literal, or a template when it has an
@@ -203,12 +204,16 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 	if sample == nil {
 		sample = Sample()
 	}
-	if _, err := t.Render(sample, EscapeSlack); err != nil {
+	m, err := t.Render(sample, EscapeSlack)
+	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return nil, &FieldError{Field: fe.Field, Err: fmt.Errorf("executing on a sample event: %w", fe.Err)}
 		}
 		return nil, fmt.Errorf("executing on a sample event: %w", err)
+	}
+	if !t.dynamic() {
+		t.static = m
 	}
 	return t, nil
 }
@@ -244,6 +249,26 @@ func (p *parser) field(path, text string) (field, error) {
 	return f, nil
 }
 
+// dynamic reports whether some string of t has an action.
+func (t *Template) dynamic() bool {
+	for _, f := range []*field{&t.title, &t.text, &t.color, &t.iconEmoji, &t.iconURL} {
+		if f.tmpl != nil {
+			return true
+		}
+	}
+	for i := range t.fields {
+		if t.fields[i].title.tmpl != nil || t.fields[i].value.tmpl != nil {
+			return true
+		}
+	}
+	for _, s := range t.blocks {
+		if s.str != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Spec returns the spec t was parsed from. It must not be modified.
 func (t *Template) Spec() *Spec { return t.spec }
 
@@ -255,6 +280,12 @@ func (t *Template) Spec() *Spec { return t.spec }
 func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	if d == nil {
 		return nil, errors.New("template: nil data")
+	}
+	if t.static != nil {
+		m := *t.static
+		m.Fields = slices.Clone(m.Fields)
+		m.Blocks = bytes.Clone(m.Blocks)
+		return &m, nil
 	}
 	st := &renderState{data: *d}
 	st.data.rs = st

@@ -361,3 +361,32 @@ func TestSample(t *testing.T) {
 	assert.Equal(t, "HealthCheckFailed", b.Event.Reason)
 	assert.Equal(t, "https://github.com/example/fleet-infra/commit/"+sha, b.Links.Commit)
 }
+
+func TestRenderStatic(t *testing.T) {
+	tmpl, err := template.Parse(&template.Spec{
+		Format: "blocks", IconEmoji: ":flux:",
+		Fields: []template.Field{{Title: "a", Value: "b"}},
+		Blocks: json.RawMessage(`[{"type":"divider"}]`),
+	})
+	require.NoError(t, err)
+	m, err := tmpl.Render(template.Sample(), template.EscapeSlack)
+	require.NoError(t, err)
+	assert.Equal(t, &template.Message{
+		Format: "blocks", IconEmoji: ":flux:",
+		Fields: []template.Field{{Title: "a", Value: "b"}},
+		Blocks: json.RawMessage(`[{"type":"divider"}]`),
+	}, m)
+	// Each call returns its own message.
+	m.Fields[0].Title = "changed"
+	m.Blocks[0] = '{'
+	m2, err := tmpl.Render(template.Sample(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "a", m2.Fields[0].Title)
+	assert.Equal(t, `[{"type":"divider"}]`, string(m2.Blocks))
+
+	empty, err := template.Parse(&template.Spec{})
+	require.NoError(t, err)
+	m, err = empty.Render(template.Sample(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, &template.Message{}, m)
+}
