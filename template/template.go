@@ -276,7 +276,8 @@ func (t *Template) Spec() *Spec { return t.spec }
 // every action ({{ ... }}) that is not of type Safe (see EscapeSlack); the
 // literal text of the template is never escaped. Rendering is bounded by
 // MaxOutput, MaxTotalOutput and MaxIterations. Errors are *FieldError
-// naming the field.
+// naming the field. d is not modified; Render may be called concurrently,
+// with different escapers.
 func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	if d == nil {
 		return nil, errors.New("template: nil data")
@@ -367,15 +368,13 @@ func (r *renderer) exec(f *field) error {
 	return nil
 }
 
+// string renders f as a string.
 func (r *renderer) string(f *field) (string, error) {
-	if f.tmpl == nil {
-		if err := r.exec(f); err != nil {
-			return "", err
-		}
-		return f.lit, nil
-	}
 	if err := r.exec(f); err != nil {
 		return "", err
+	}
+	if f.tmpl == nil {
+		return f.lit, nil
 	}
 	return r.buf.String(), nil
 }
