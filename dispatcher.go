@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/match"
@@ -273,11 +275,16 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 		secrets:   d.opts.secrets,
 	}
 	if st.secrets == nil {
-		st.secrets = provider.StaticSecrets(slices.Clone(cfg.Secrets)...)
+		// Copies, so that the state does not change if the caller reuses cfg.
+		secrets := make([]corev1.Secret, len(cfg.Secrets))
+		for i := range cfg.Secrets {
+			cfg.Secrets[i].DeepCopyInto(&secrets[i])
+		}
+		st.secrets = provider.StaticSecrets(secrets...)
 	}
 
 	for i := range cfg.Providers {
-		p := &cfg.Providers[i]
+		p := cfg.Providers[i].DeepCopy()
 		k := objKey{p.Namespace, p.Name}
 		if _, dup := st.providers[k]; dup {
 			problems = append(problems, fmt.Errorf("provider %s: defined more than once; the first definition is used", k))
@@ -536,7 +543,9 @@ func (r Result) Delivered() bool { return r.Err == nil }
 // otherwise it joins the Err of every failed Result. Dispatch returns no
 // Result and an error for an invalid event (event.ErrInvalid), a duplicate
 // within the deduplication window (ErrDuplicate) and after Close
-// (ErrClosed).
+// (ErrClosed). As in Flux, an event is remembered for deduplication before
+// it is delivered, whatever the outcome: retrying a failed delivery is the
+// job of the retry policy, not of the caller.
 func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, error) {
 	if err := event.Validate(e); err != nil {
 		return nil, err

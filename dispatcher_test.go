@@ -725,7 +725,7 @@ func TestDispatch_faults(t *testing.T) {
 	cfg.Providers = cfg.Providers[:1]
 	cfg.Providers[0].Spec.Type = slack.Type
 	cfg.Secrets = []corev1.Secret{newSecret("team-secret", sink.WebhookURL())}
-	d, err := New(cfg, WithLogger(discardLogger()), WithConcurrency(16),
+	d, err := New(cfg, WithLogger(discardLogger()), WithConcurrency(4),
 		WithRetryPolicy(provider.RetryPolicy{Retries: 4, MinWait: time.Millisecond, MaxWait: 4 * time.Millisecond}))
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, d.Close(context.Background())) }()
@@ -759,6 +759,7 @@ func TestDispatch_faults(t *testing.T) {
 
 	assert.EqualValues(t, events, delivered.Load()+failed.Load())
 	assert.Positive(t, failed.Load(), "with 40%% failures and 5 attempts, about 1%% of events fail")
+	assert.LessOrEqual(t, sink.Connections(), 8, "connections are reused, through 500 and 429 answers too")
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Len(t, okPerEvent, int(delivered.Load()), "one accepted post per delivered event")

@@ -87,7 +87,11 @@ func (d *Dispatcher) accept(e *event.Event) error {
 	go func() {
 		defer d.wg.Done()
 		defer d.pending.Add(-1)
-		d.deliver(d.base, e)
+		if results := d.deliver(d.base, e); len(results) == 0 {
+			d.log.LogAttrs(d.base, slog.LevelDebug, "event matches no alert",
+				slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name),
+				slog.String("severity", e.Severity), slog.String("reason", e.Reason))
+		}
 	}()
 	return nil
 }
