@@ -2,9 +2,12 @@ package fluxnotify_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -165,4 +168,46 @@ func ExampleDispatcher_Dispatch() {
 	// #devops-alerts from kustomize-controller: danger kustomization/my-app-kustomization.flux-system
 	// Health check failed after 2m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']
 	// duplicate event within the deduplication window
+}
+
+// Handler is the endpoint Flux controllers post their events to (their
+// --events-addr flag). It answers at once and delivers in the background;
+// Close waits for those deliveries.
+func ExampleDispatcher_Handler() {
+	sink := slacktest.NewServer()
+	defer sink.Close()
+	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Secrets[0].StringData["url"] = sink.WebhookURL()
+	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	srv := httptest.NewServer(d.Handler()) // in production: an http.Server on :9292
+	defer srv.Close()
+	body, err := json.Marshal(healthCheckFailed())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, b := range []string{string(body), string(body), `{"involvedObject": {}}`} {
+		resp, err := http.Post(srv.URL+"/", "application/json", strings.NewReader(b))
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.Status)
+	}
+
+	if err := d.Close(context.Background()); err != nil { // waits for the delivery
+		log.Fatal(err)
+	}
+	fmt.Println("messages received by Slack:", sink.Len())
+	// Output:
+	// 202 Accepted
+	// 429 Too Many Requests
+	// 400 Bad Request
+	// messages received by Slack: 2
 }
