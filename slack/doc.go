@@ -48,7 +48,10 @@
 // from the format. Templates are rendered with template.EscapeSlack, so
 // their values are escaped; a template that sets blocks makes a Block Kit
 // message whatever the format, and a color then puts the blocks in a
-// colored attachment.
+// colored attachment. When an event is too long for the template's output
+// bounds (a message of megabytes), the template is rendered again on a
+// shortened copy (the message cut to 10,000 characters, at most 100
+// metadata entries), so the event is still delivered, cut.
 //
 // Text from an event (message, names, metadata) is escaped for Slack
 // mrkdwn ('&', '<', '>'), in the formats as in templates: an event message

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +89,7 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 	format := nt.providerFormat
 	var msg *template.Message
 	if n.Template != nil {
-		m, err := n.Template.Render(d, template.EscapeSlack)
+		m, err := renderTemplate(n.Template, d)
 		if err != nil {
 			var fe *template.FieldError
 			if errors.As(err, &fe) { // "spec.template.text: ..."
@@ -138,6 +139,62 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 		fluxMessage(out, p)
 	}
 	return out, nil
+}
+
+// renderTemplate renders t on d. When the output would exceed the
+// template's bounds because the event is very long (a message of
+// megabytes, thousands of metadata entries), it renders again on a
+// shortened copy of d, so that a long event makes a cut message, not a lost
+// one.
+func renderTemplate(t *template.Template, d *template.Data) (*template.Message, error) {
+	m, err := t.Render(d, template.EscapeSlack)
+	if err == nil || !(errors.Is(err, template.ErrTooLarge) || errors.Is(err, template.ErrTooManyIterations)) {
+		return m, err
+	}
+	short, ok := shorten(d)
+	if !ok {
+		return nil, err // the template itself is too big
+	}
+	return t.Render(short, template.EscapeSlack)
+}
+
+// Bounds of shorten: escaped, the message stays under template.MaxOutput.
+const (
+	shortMessage  = 10000
+	shortMetadata = 100
+)
+
+// shorten returns a copy of d with the message cut to shortMessage
+// characters, at most shortMetadata metadata entries (the first keys in
+// order) and values cut to maxFieldText; it reports false when d was
+// already that short.
+func shorten(d *template.Data) (*template.Data, bool) {
+	cp := *d
+	changed := false
+	if c := cut(d.Message, shortMessage); c != d.Message {
+		cp.Message, changed = c, true
+	}
+	if d.Event != nil {
+		e := *d.Event
+		if c := cut(e.Message, shortMessage); c != e.Message {
+			e.Message, changed = c, true
+		}
+		e.Metadata = nil // the merged metadata is in Metadata
+		cp.Event = &e
+	}
+	if len(d.Metadata) > 0 {
+		keys := slices.Sorted(maps.Keys(d.Metadata))
+		if len(keys) > shortMetadata {
+			keys, changed = keys[:shortMetadata], true
+		}
+		cp.Metadata = make(map[string]string, len(keys))
+		for _, k := range keys {
+			v := cut(d.Metadata[k], maxFieldText)
+			changed = changed || v != d.Metadata[k]
+			cp.Metadata[cut(k, maxHeader)] = v
+		}
+	}
+	return &cp, changed
 }
 
 // templateOwner names the object whose spec.template is in use.

@@ -85,6 +85,36 @@ func TestRender_CustomTemplate(t *testing.T) {
 		assert.Contains(t, string(body), `"mrkdwn_in":["text"]`)
 	})
 
+	t.Run("a very long event makes a cut message, not an error", func(t *testing.T) {
+		n := seedNotification(parse(t, `{text: '{{ .Message }}', fields: [{title: all, value: '{{ range $k, $v := .Metadata }}{{ $k }}={{ $v }} {{ end }}'}]}`))
+		n.Data.Message = strings.Repeat("<&>", 1<<20)
+		for i := range 3000 {
+			n.Data.Metadata[fmt.Sprintf("k%04d", i)] = strings.Repeat("v", 100)
+		}
+		body := render(t, seedProvider(), n)
+		var got struct {
+			Attachments []struct {
+				Text   string                   `json:"text"`
+				Fields []struct{ Value string } `json:"fields"`
+			} `json:"attachments"`
+		}
+		require.NoError(t, json.Unmarshal(body, &got))
+		text := got.Attachments[0].Text
+		assert.True(t, strings.HasPrefix(text, "&lt;&amp;&gt;"))
+		assert.True(t, strings.HasSuffix(text, marker))
+		assert.Contains(t, got.Attachments[0].Fields[0].Value, "k0000=")
+		assert.NotContains(t, got.Attachments[0].Fields[0].Value, "k0100=", "at most 100 entries")
+
+		// A template that is too big by itself still fails, naming the field.
+		n = seedNotification(parse(t, `{text: '{{ if eq .Reason "Boom" }}{{ repeat 100000 "x" }}{{ end }}'}`))
+		n.Data.Reason = "Boom"
+		nt, err := New(seedProvider(), provider.Credentials{})
+		require.NoError(t, err)
+		_, err = nt.Render(n)
+		require.ErrorIs(t, err, template.ErrTooLarge)
+		require.ErrorContains(t, err, "provider flux-system/slack: spec.template.text: ")
+	})
+
 	t.Run("icons are not mrkdwn", func(t *testing.T) {
 		n := seedNotification(parse(t, `{iconURL: '{{ .Metadata.icon }}', iconEmoji: ':{{ .Metadata.emoji }}:'}`))
 		n.Data.Metadata["icon"] = "https://example.com/icon.png?size=48&theme=dark"
