@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -131,7 +132,8 @@ type Dispatcher struct {
 	log   *slog.Logger
 
 	state    atomic.Pointer[state]
-	updateMu sync.Mutex // serializes Update
+	updateMu sync.Mutex    // serializes Update
+	gen      atomic.Uint64 // generations of provider specs
 
 	notifierMu sync.Mutex
 	notifiers  map[objKey]*cachedNotifier
@@ -168,15 +170,17 @@ type route struct {
 }
 
 type providerState struct {
-	p       *provider.Provider
-	spec    string // the spec as JSON, to tell when a cached notifier is stale
+	p *provider.Provider
+	// gen changes when the provider's spec does, to tell when a cached
+	// notifier is stale; it stays the same across Updates that keep it.
+	gen     uint64
 	tmpl    *template.Template
 	typeErr error // the type is not registered
 	tmplErr error // the template does not parse
 }
 
 type cachedNotifier struct {
-	spec  string
+	gen   uint64
 	creds provider.Credentials
 	n     provider.Notifier
 }
@@ -212,6 +216,9 @@ func New(cfg *Config, opts ...Option) (*Dispatcher, error) {
 	}
 	if o.dedupWindow < 0 {
 		bad = append(bad, fmt.Errorf("fluxnotify: WithDedupWindow(%s): must not be negative", o.dedupWindow))
+	}
+	if o.mode != match.Extended && o.mode != match.Flux {
+		bad = append(bad, fmt.Errorf("fluxnotify: WithMode(%s): want match.Extended or match.Flux", o.mode))
 	}
 	if o.dedupCapacity < 0 {
 		bad = append(bad, fmt.Errorf("fluxnotify: WithDedupCapacity(%d): must not be negative", o.dedupCapacity))
@@ -254,7 +261,7 @@ func (d *Dispatcher) Update(cfg *Config) error {
 	// connections are not kept for nothing.
 	d.notifierMu.Lock()
 	for k, c := range d.notifiers {
-		if ps, ok := st.providers[k]; !ok || ps.spec != c.spec {
+		if ps, ok := st.providers[k]; !ok || ps.gen != c.gen {
 			closeIdle(c.n)
 			delete(d.notifiers, k)
 		}
@@ -268,6 +275,7 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
+	prev := d.state.Load() // nil in New
 	var problems []error
 	st := &state{
 		routes:    make(map[objKey]*route, len(cfg.Alerts)),
@@ -290,16 +298,17 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 			problems = append(problems, fmt.Errorf("provider %s: defined more than once; the first definition is used", k))
 			continue
 		}
-		ps := &providerState{p: p}
-		spec, err := json.Marshal(p.Spec)
-		if err != nil { // cannot happen with the Spec type, but never panic
-			ps.typeErr = fmt.Errorf("provider %s: spec: %w", k, err)
+		ps := &providerState{p: p, gen: d.gen.Add(1)}
+		if prev != nil {
+			if old := prev.providers[k]; old != nil && reflect.DeepEqual(old.p.Spec, p.Spec) {
+				ps.gen = old.gen
+			}
 		}
-		ps.spec = string(spec)
-		if _, ok := d.opts.registry.Lookup(p.Spec.Type); !ok && ps.typeErr == nil {
+		if _, ok := d.opts.registry.Lookup(p.Spec.Type); !ok {
 			ps.typeErr = fmt.Errorf("provider %s: spec.type: unsupported type %q (registered: %v)", k, p.Spec.Type, d.opts.registry.Types())
 		}
 		if !p.Spec.Template.IsZero() {
+			var err error
 			if ps.tmpl, err = template.Parse(p.Spec.Template); err != nil {
 				ps.tmplErr = templateError("provider", k, err)
 			}
@@ -703,7 +712,7 @@ func (d *Dispatcher) notifier(ctx context.Context, st *state, ps *providerState)
 	k := objKey{ps.p.Namespace, ps.p.Name}
 	d.notifierMu.Lock()
 	defer d.notifierMu.Unlock()
-	if c := d.notifiers[k]; c != nil && c.spec == ps.spec && sameCredentials(c.creds, creds) {
+	if c := d.notifiers[k]; c != nil && c.gen == ps.gen && sameCredentials(c.creds, creds) {
 		return c.n, nil
 	}
 	n, err := d.opts.registry.New(ps.p, creds)
@@ -713,7 +722,7 @@ func (d *Dispatcher) notifier(ctx context.Context, st *state, ps *providerState)
 	if old := d.notifiers[k]; old != nil {
 		closeIdle(old.n)
 	}
-	d.notifiers[k] = &cachedNotifier{spec: ps.spec, creds: creds, n: n}
+	d.notifiers[k] = &cachedNotifier{gen: ps.gen, creds: creds, n: n}
 	return n, nil
 }
 

@@ -181,6 +181,7 @@ func TestNew_options(t *testing.T) {
 		{"negative window", WithDedupWindow(-time.Second), "WithDedupWindow(-1s): must not be negative"},
 		{"negative capacity", WithDedupCapacity(-1), "WithDedupCapacity(-1): must not be negative"},
 		{"zero pending", WithMaxPending(0), "WithMaxPending(0): must be at least 1"},
+		{"unknown mode", WithMode(match.Mode(9)), "WithMode(Mode(9)): want match.Extended or match.Flux"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
