@@ -650,11 +650,15 @@ func (d *Dispatcher) deliverOne(ctx context.Context, st *state, e *event.Event, 
 		res.Err = fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, ErrSuspended)
 		return res
 	}
-	select {
-	case d.sem <- struct{}{}:
-		defer func() { <-d.sem }()
-	case <-ctx.Done():
-		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, r.ref, ctx.Err())
+	if ctx.Err() == nil {
+		select {
+		case d.sem <- struct{}{}:
+			defer func() { <-d.sem }()
+		case <-ctx.Done():
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, r.ref, err)
 		return res
 	}
 	start := time.Now()

@@ -772,3 +772,54 @@ func TestDispatch_faults(t *testing.T) {
 }
 
 var eventID = regexp.MustCompile(`event-\d{4}`)
+
+func TestNew_matcherOptions(t *testing.T) {
+	labelled := newAlert("payments", "team", alert.Threshold("error"), alert.CrossNamespaceObjectReference{
+		Kind: "HelmRelease", Name: "*", Namespace: "payments", MatchLabels: map[string]string{"team": "payments"},
+	})
+	cfg := testConfig()
+	cfg.Alerts = []alert.Alert{labelled}
+	ev := newEvent("HelmRelease", "checkout", "error", "upgrade failed")
+	ev.InvolvedObject.Namespace = "payments"
+	labels := match.LabelerFunc(func(context.Context, *corev1.ObjectReference) (map[string]string, error) {
+		return map[string]string{"team": "payments"}, nil
+	})
+	tests := []struct {
+		name    string
+		opts    []Option
+		matches bool
+		reason  string
+	}{
+		{"no labeler", nil, false, "labels"},
+		{"labeler", []Option{WithLabeler(labels)}, true, ""},
+		{"no cross-namespace refs", []Option{WithLabeler(labels), WithNoCrossNamespaceRefs()}, false, "cross-namespace"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDispatcher(t, cfg, &recorder{}, tt.opts...)
+			got, err := d.Route(t.Context(), ev)
+			require.NoError(t, err)
+			if tt.matches {
+				assert.Len(t, got.Routes, 1)
+				return
+			}
+			assert.Empty(t, got.Routes)
+			require.Len(t, got.Unmatched, 1)
+			assert.Contains(t, got.Unmatched[0].Reason, tt.reason)
+		})
+	}
+}
+
+func TestDispatch_cancelledContext(t *testing.T) {
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[:1]
+	rec := &recorder{}
+	d := newTestDispatcher(t, cfg, rec)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	results, err := d.Dispatch(ctx, newEvent("Kustomization", "app-a", "error", "boom"))
+	require.Len(t, results, 1)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorContains(t, results[0].Err, "alert flux-system/errors: provider flux-system/team: not delivered")
+	assert.Empty(t, rec.delivered())
+}
