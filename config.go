@@ -169,7 +169,8 @@ const maxStreamSize = 32 << 20
 // Kustomization, Receiver, ...) and empty documents are skipped.
 //
 // Loading is strict where mistakes are silent otherwise: an unknown field in
-// an Alert or Provider (spec.eventSeverty), a duplicate YAML key, an unknown
+// an Alert or Provider (spec.eventSeverty; a status, as kubectl prints it,
+// is ignored), a duplicate YAML key, an unknown
 // version or kind of notification.toolkit.fluxcd.io, a document without
 // apiVersion or kind, two objects of the same kind, namespace and name, an
 // Alert whose spec.providerRef names no Provider in its namespace, and every
@@ -786,13 +787,18 @@ func (l *loader) loadSecret(at origin, object string, j []byte, first bool) {
 	}
 }
 
-// strictErrors reports unknown and duplicate fields.
+// strictErrors reports unknown and duplicate fields. The status that
+// kubectl get -o yaml prints is not the user's to write, and is ignored, as
+// the API server does on create.
 func (l *loader) strictErrors(at origin, object string, errs []error, root reflect.Type) {
 	for _, e := range errs {
 		path := ""
 		var fe sigsjson.FieldError
 		if errors.As(e, &fe) {
 			path = fe.FieldPath()
+		}
+		if path == "status" || strings.HasPrefix(path, "status.") {
+			continue
 		}
 		var err error
 		switch {

@@ -350,6 +350,15 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
+			name: "kubectl get -o yaml output: status and server metadata are accepted",
+			in: "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n" +
+				"- apiVersion: notification.toolkit.fluxcd.io/v1beta3\n  kind: Provider\n" +
+				"  metadata: {name: p, namespace: ns, uid: 0c3e, resourceVersion: \"42\", generation: 1, creationTimestamp: \"2026-03-01T10:00:00Z\", annotations: {a: b}}\n" +
+				"  spec: {type: slack}\n" +
+				"  status: {observedGeneration: 1, conditions: [{type: Ready, status: \"True\"}]}\n",
+			providers: 1,
+		},
+		{
 			name: "a List inside a List",
 			in:   `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [{}]}]}`,
 			errs: []wantErr{{doc: 1, field: "items[0].items", msg: "not supported"}},
