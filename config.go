@@ -176,7 +176,9 @@ const maxStreamSize = 32 << 20
 // Alert whose spec.providerRef names no Provider in its namespace, and every
 // problem that alert.Alert.Validate and provider.Provider.Validate find.
 // Secrets that Providers reference are not required: they may come from
-// elsewhere, and only delivery needs them (see provider.Resolve).
+// elsewhere, and only delivery needs them (see provider.Resolve). Secrets
+// encrypted with SOPS (with a top-level sops key) cannot be read and are
+// skipped.
 //
 // One bad object never hides the others. The error joins one *LoadError per
 // problem, each naming the file, the document, the object and the field (see
@@ -600,6 +602,9 @@ type header struct {
 		Namespace string `json:"namespace"`
 	} `json:"metadata"`
 	Items json.RawMessage `json:"items"`
+	// Sops is set in a file encrypted with SOPS, as Flux repositories
+	// keep their Secrets.
+	Sops json.RawMessage `json:"sops"`
 }
 
 // supportedVersions are the notification.toolkit.fluxcd.io versions whose
@@ -675,7 +680,7 @@ func (l *loader) loadObject(d document, j []byte, prefix string, depth int) {
 		} else {
 			l.loadProvider(at, object, j, first)
 		}
-	case h.APIVersion == "v1" && h.Kind == "Secret":
+	case h.APIVersion == "v1" && h.Kind == "Secret" && h.Sops == nil:
 		l.checkYAMLKeys(d, object, depth)
 		first := l.identify(manifestKey{h.Kind, ns, h.Metadata.Name}, at, object)
 		l.loadSecret(at, object, j, first)
