@@ -250,6 +250,10 @@ func TestLoad(t *testing.T) {
 			notInErr: []string{"SECRETPATH"},
 		},
 		{
+			name: "secrets encrypted with SOPS are skipped",
+			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
+		},
+		{
 			name:    "secret without a name",
 			in:      "apiVersion: v1\nkind: Secret\nmetadata: {namespace: ns}\nstringData: {url: x}\n",
 			secrets: 1,
