@@ -45,15 +45,15 @@ func lookupSeverity(s string) (Severity, bool) {
 	case "warn":
 		return SeverityWarn, true
 	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "trace":
-		return SeverityTrace, true
-	case "info":
-		return SeverityInfo, true
-	case "warn", "warning":
+	// Any other case or surrounding space, without allocating.
+	s = strings.TrimSpace(s)
+	for _, sev := range Severities {
+		if strings.EqualFold(s, severityNames[sev]) {
+			return sev, true
+		}
+	}
+	if strings.EqualFold(s, "warning") {
 		return SeverityWarn, true
-	case "error":
-		return SeverityError, true
 	}
 	return 0, false
 }
