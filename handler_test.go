@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/provider"
 )
 
 const validEvent = `{
@@ -154,4 +157,38 @@ func TestHandler_overHTTP(t *testing.T) {
 
 	require.NoError(t, d.Close(context.Background()))
 	assert.Len(t, rec.delivered(), 1)
+}
+
+// FuzzHandler posts arbitrary bodies to the endpoint: it never panics, and
+// answers 202 for what decodes into a valid event and 400 or 413 for the
+// rest.
+func FuzzHandler(f *testing.F) {
+	for _, seed := range []string{validEvent, v1beta1Event, ``, `{`, `null`, `[]`, `{"severity":"error"}`,
+		`{"involvedObject":{"kind":"K","name":"n"},"severity":"WARNING","message":"m"}`,
+		`{"involvedObject":{"kind":"K","name":"n"},"severity":"info","message":"m","metadata":{"a":1}}`} {
+		f.Add([]byte(seed))
+	}
+	reg := provider.NewRegistry()
+	if err := reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+		return provider.NotifierFunc(func(context.Context, *provider.Notification) error { return nil }), nil
+	}); err != nil {
+		f.Fatal(err)
+	}
+	cfg := testConfig()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()))
+		require.NotNil(t, d, "%v", err)
+		w := httptest.NewRecorder()
+		d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+		require.NoError(t, d.Close(context.Background()))
+		_, decodeErr := event.Unmarshal(body)
+		switch {
+		case decodeErr == nil:
+			assert.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+		case len(body) > event.MaxSize:
+			assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+		default:
+			assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
+		}
+	})
 }
