@@ -123,8 +123,17 @@ func WithRetryPolicy(p provider.RetryPolicy) Option { return func(o *options) { 
 func WithNoCrossNamespaceRefs() Option { return func(o *options) { o.noCrossNS = true } }
 
 // Dispatcher routes events to the alerts they match and delivers them
-// through the alerts' providers. It is safe for concurrent use; its
-// configuration can be replaced with Update while events flow.
+// through the alerts' providers:
+//
+//	cfg, err := fluxnotify.LoadFiles("notifications/")
+//	d, err := fluxnotify.New(cfg, fluxnotify.WithCluster("prod-eu"))
+//	defer d.Close(ctx)
+//	routing, err := d.Route(ctx, ev)   // dry run: who would get ev, and why not
+//	results, err := d.Dispatch(ctx, ev) // deliver, one Result per matched alert
+//	http.ListenAndServe(":9090", d.Handler()) // or receive events from Flux
+//
+// It is safe for concurrent use; its configuration can be replaced with
+// Update while events flow.
 type Dispatcher struct {
 	opts  options
 	dedup *dedup

@@ -186,7 +186,7 @@ func ExampleDispatcher_Handler() {
 		log.Fatal(err)
 	}
 
-	srv := httptest.NewServer(d.Handler()) // in production: an http.Server on :9292
+	srv := httptest.NewServer(d.Handler()) // in production: an http.Server on :9090
 	defer srv.Close()
 	body, err := json.Marshal(healthCheckFailed())
 	if err != nil {

@@ -405,3 +405,11 @@ func TestServe_keepsValidAlerts(t *testing.T) {
 	require.Equal(t, exitOK, <-s.done, s.stderr.String())
 	assert.Equal(t, 5, sink.Len(), "two alerts for each failure, one for the success")
 }
+
+func TestRoute_eventOnStdin(t *testing.T) {
+	var out, errOut bytes.Buffer
+	c := &cli{stdin: strings.NewReader(readFile(t, successEvent)), stdout: &out, stderr: &errOut}
+	code := c.run(t.Context(), []string{"route", "-f", manifests, "--event", "-", "-o", "text"})
+	require.Equal(t, exitOK, code, errOut.String())
+	golden(t, "route-reconciliation-succeeded.txt", out.String())
+}
