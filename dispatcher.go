@@ -444,7 +444,8 @@ type Route struct {
 	// else "" for the webhook's default).
 	Channel string `json:"channel"`
 	// Payload is the exact body that would be sent, when the provider's
-	// notifier can render offline (see provider.Renderer).
+	// notifier can render offline (see provider.Renderer); a body that is
+	// not JSON (a custom notifier's plain text) is given as a JSON string.
 	Payload json.RawMessage `json:"payload,omitempty"`
 	// Err is why nothing would be sent (it wraps ErrSuspended for a
 	// suspended provider), or why the payload could not be rendered.
