@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -822,4 +823,40 @@ func TestDispatch_cancelledContext(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorContains(t, results[0].Err, "alert flux-system/errors: provider flux-system/team: not delivered")
 	assert.Empty(t, rec.delivered())
+}
+
+// renderNotifier renders a fixed body offline.
+type renderNotifier struct{ body string }
+
+func (renderNotifier) Notify(context.Context, *provider.Notification) error { return nil }
+func (r renderNotifier) Render(n *provider.Notification) ([]byte, error) {
+	return []byte(strings.ReplaceAll(r.body, "MSG", n.Data.Message)), nil
+}
+
+func TestRoute_payload(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"JSON as it is", `{"text":"MSG"}`, `{"text":"boom"}`},
+		{"text as a JSON string", `alert: MSG`, `"alert: boom"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := provider.NewRegistry()
+			require.NoError(t, reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+				return renderNotifier{tt.body}, nil
+			}))
+			cfg := testConfig()
+			cfg.Alerts = cfg.Alerts[:1]
+			d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()))
+			require.NoError(t, err)
+			t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+			got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+			require.NoError(t, err)
+			require.Len(t, got.Routes, 1)
+			assert.JSONEq(t, tt.want, string(got.Routes[0].Payload))
+		})
+	}
 }
