@@ -1,0 +1,39 @@
+package notifycontroller
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/fluxnotify/fluxnotify"
+)
+
+// EventServer returns a manager.Runnable serving d's Flux-compatible event
+// endpoint on addr (for example ":9090"; Flux controllers post to it with
+// --events-addr=http://<service>:9090/). It runs on every replica, not only
+// the leader, and stops with the manager.
+func EventServer(addr string, d *fluxnotify.Dispatcher) *manager.Server {
+	return &manager.Server{
+		Name: "fluxnotify-events",
+		Server: &http.Server{
+			Addr:              addr,
+			Handler:           d.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		},
+	}
+}
+
+// Closer returns a manager.Runnable that closes d when the manager stops,
+// giving deliveries in flight up to grace to end.
+func Closer(d *fluxnotify.Dispatcher, grace time.Duration) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		closeCtx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		return d.Close(closeCtx)
+	})
+}
