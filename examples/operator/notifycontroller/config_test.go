@@ -2,8 +2,8 @@ package notifycontroller_test
 
 import (
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/go-logr/logr/testr"
