@@ -13,10 +13,13 @@ import (
 // EventServer returns a manager.Runnable serving d's Flux-compatible event
 // endpoint on addr (for example ":9090"; Flux controllers post to it with
 // --events-addr=http://<service>:9090/). It runs on every replica, not only
-// the leader, and stops with the manager.
+// the leader, and stops with the manager, giving requests in progress ten
+// seconds to end.
 func EventServer(addr string, d *fluxnotify.Dispatcher) *manager.Server {
+	shutdown := 10 * time.Second
 	return &manager.Server{
-		Name: "fluxnotify-events",
+		Name:            "fluxnotify-events",
+		ShutdownTimeout: &shutdown,
 		Server: &http.Server{
 			Addr:              addr,
 			Handler:           d.Handler(),
