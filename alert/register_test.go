@@ -200,3 +200,11 @@ func assertNoAliasing(t *testing.T, a, b reflect.Value, path string) {
 		}
 	}
 }
+
+func BenchmarkDeepCopy(b *testing.B) {
+	in := fullAlert()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = in.DeepCopy()
+	}
+}

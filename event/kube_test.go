@@ -177,3 +177,18 @@ func TestFromKubeValidatesAndMerges(t *testing.T) {
 	empty := event.FromCoreV1(&corev1.Event{InvolvedObject: ks, Type: corev1.EventTypeNormal})
 	assert.ErrorIs(t, event.Validate(empty), event.ErrInvalid, "a Kubernetes event without a message is refused by routing")
 }
+
+func BenchmarkFromCoreV1(b *testing.B) {
+	in := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "apps.1", Namespace: "flux-system",
+			Annotations: map[string]string{"kustomize.toolkit.fluxcd.io/revision": "main@sha1:abc"},
+		},
+		InvolvedObject: ks, Type: corev1.EventTypeWarning, Reason: "HealthCheckFailed", Message: "timeout",
+		ReportingController: "kustomize-controller", LastTimestamp: metav1.NewTime(t2),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = event.FromCoreV1(in)
+	}
+}

@@ -193,3 +193,41 @@ func TestRegister(t *testing.T) {
 	assert.Equal(t, []string{"generic", "generic-hmac"}, r.Types())
 	require.Error(t, webhook.Register(r), "a type cannot be registered twice")
 }
+
+// FuzzVerify checks that Verify never panics, accepts what Sign produces
+// and refuses it for another body.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(`{"message":"hi"}`), []byte("k"), "sha256=00")
+	f.Add([]byte{}, []byte{}, "")
+	f.Add([]byte("x"), []byte("key"), "sha256=zz")
+	f.Fuzz(func(t *testing.T, body, key []byte, sig string) {
+		_ = webhook.Verify(body, key, sig)
+		good := webhook.Sign(body, key)
+		if !webhook.Verify(body, key, good) {
+			t.Fatalf("Verify refuses Sign(%q, %q)", body, key)
+		}
+		if webhook.Verify(append(append([]byte(nil), body...), '!'), key, good) {
+			t.Fatal("Verify accepts the signature of another body")
+		}
+	})
+}
+
+func BenchmarkNotify(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	p := &provider.Provider{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "ns"}, Spec: provider.Spec{Type: webhook.TypeHMAC}}
+	n, err := webhook.New(p, provider.Credentials{Address: srv.URL + "/hook", Token: "k"}, webhook.Signed())
+	require.NoError(b, err)
+	defer n.CloseIdleConnections()
+	e := event.New(corev1.ObjectReference{Kind: "Kustomization", Name: "apps", Namespace: "flux-system"},
+		event.SeverityError, "HealthCheckFailed", "timeout", event.WithRevision("main@sha1:abc"))
+	note := provider.NewNotification(e, nil, p, nil, provider.Context{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := n.Notify(context.Background(), note); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
