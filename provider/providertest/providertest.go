@@ -61,10 +61,10 @@ type Harness struct {
 	// Optional.
 	Respond http.HandlerFunc
 
-	// Check inspects what arrived for one delivery of n, for example that
+	// Inspect checks what arrived for one delivery of n, for example that
 	// the body is the JSON the destination expects. For a Local notifier,
 	// Request.Body is the entry that arrived. Optional.
-	Check func(r Request, n *provider.Notification) error
+	Inspect func(r Request, n *provider.Notification) error
 
 	// Local describes the destination of a notifier that does not speak
 	// HTTP. Optional.
@@ -101,18 +101,32 @@ func (s Secrets) values() []string { return []string{s.Path, s.Token, s.Header} 
 
 // Request is one request the kit's server received.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the URL path as received, including any secret part.
-	Path   string
+	Path string
+	// Header holds the request's headers.
 	Header http.Header
-	Body   []byte
+	// Body is the request's body (at most 4 MiB of it).
+	Body []byte
+}
+
+// validate checks the harness itself.
+func (h Harness) validate() error {
+	if h.New == nil {
+		return errors.New("providertest: Harness.New is nil")
+	}
+	if h.Local != nil && (h.Local.Address == nil || h.Local.Received == nil) {
+		return errors.New("providertest: Harness.Local needs Address and Received")
+	}
+	return nil
 }
 
 // Run runs every case that applies to h as a subtest of t.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if h.New == nil {
-		t.Fatal("providertest: Harness.New is nil")
+	if err := h.validate(); err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range cases(h) {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,8 +140,8 @@ func Run(t *testing.T, h Harness) {
 // Check runs every case that applies to h and returns every failure, each
 // naming its case; nil when the notifier conforms.
 func Check(h Harness) error {
-	if h.New == nil {
-		return errors.New("providertest: Harness.New is nil")
+	if err := h.validate(); err != nil {
+		return err
 	}
 	var errs []error
 	for _, c := range cases(h) {
@@ -386,9 +400,9 @@ func delivers(e *env) error {
 	if !strings.Contains(string(got[0].Body), Message) {
 		return fmt.Errorf("what arrived does not contain the event's message %q:\n%s", Message, e.redactErr(errors.New(string(got[0].Body)), d.creds))
 	}
-	if e.h.Check != nil {
-		if err := e.h.Check(got[0], note); err != nil {
-			return fmt.Errorf("Check: %w", err)
+	if e.h.Inspect != nil {
+		if err := e.h.Inspect(got[0], note); err != nil {
+			return fmt.Errorf("Inspect: %w", err)
 		}
 	}
 	if r, ok := n.(provider.Renderer); ok && e.h.Local == nil {

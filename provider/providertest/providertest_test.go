@@ -106,7 +106,7 @@ func (h *hook) Notify(ctx context.Context, n *provider.Notification) error {
 func TestRunConforming(t *testing.T) {
 	providertest.Run(t, providertest.Harness{
 		New: faults{}.factory(),
-		Check: func(r providertest.Request, n *provider.Notification) error {
+		Inspect: func(r providertest.Request, n *provider.Notification) error {
 			if r.Method != http.MethodPost {
 				return fmt.Errorf("method %s", r.Method)
 			}
@@ -154,6 +154,8 @@ func TestCheckCatchesFaults(t *testing.T) {
 	}
 	require.NoError(t, providertest.Check(providertest.Harness{New: faults{}.factory()}))
 	require.EqualError(t, providertest.Check(providertest.Harness{}), "providertest: Harness.New is nil")
+	require.EqualError(t, providertest.Check(providertest.Harness{New: faults{}.factory(), Local: &providertest.Local{}}),
+		"providertest: Harness.Local needs Address and Received")
 }
 
 // lines is a Local notifier: it appends the message to a file.

@@ -35,7 +35,7 @@ func TestSlackConformance(t *testing.T) {
 					Headers: map[string]string{providertest.HeaderName: s.Header},
 				}
 			},
-			Check: checkJSON,
+			Inspect: checkJSON,
 		})
 	})
 	t.Run("PostMessage", func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestSlackConformance(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = io.WriteString(w, `{"ok":true,"channel":"C0","ts":"1.2"}`)
 			},
-			Check: func(r providertest.Request, n *provider.Notification) error {
+			Inspect: func(r providertest.Request, n *provider.Notification) error {
 				if got := r.Header.Get("Authorization"); got == "" {
 					return fmt.Errorf("no Authorization header")
 				}

@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 	t.Run("generic", func(t *testing.T) {
 		providertest.Run(t, providertest.Harness{
 			New: webhook.Factory(),
-			Check: func(r providertest.Request, n *provider.Notification) error {
+			Inspect: func(r providertest.Request, n *provider.Notification) error {
 				if got := r.Header.Get(webhook.SignatureHeader); got != "" {
 					return fmt.Errorf("generic signs: %s", got)
 				}
@@ -54,7 +54,7 @@ func TestConformance(t *testing.T) {
 					Headers: map[string]string{providertest.HeaderName: s.Header},
 				}
 			},
-			Check: func(r providertest.Request, n *provider.Notification) error {
+			Inspect: func(r providertest.Request, n *provider.Notification) error {
 				mu.Lock()
 				key := []byte(token)
 				mu.Unlock()
