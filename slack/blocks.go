@@ -99,35 +99,49 @@ func appendFieldSections(blocks []slack.Block, fields []template.Field, budget i
 // contextBlock is the line under the message: severity and reason,
 // controller, time (shown in the reader's time zone) and cluster.
 func contextBlock(d *template.Data) slack.Block {
-	elems := make([]*slack.TextBlockObject, 0, 4)
-	var sr string
+	// One allocation for the block and its elements.
+	var c struct {
+		block textContext
+		ptrs  [4]*slack.TextBlockObject
+		objs  [4]slack.TextBlockObject
+	}
+	elems := c.ptrs[:0]
+	add := func(s string) {
+		o := &c.objs[len(elems)]
+		o.Type, o.Text = slack.MarkdownType, s
+		elems = append(elems, o)
+	}
 	switch {
 	case d.Severity != "" && d.Reason != "":
-		sr = "*" + template.EscapeSlack(d.Severity) + "* · " + template.EscapeSlack(d.Reason)
+		add(cut("*"+template.EscapeSlack(d.Severity)+"* · "+template.EscapeSlack(d.Reason), maxFieldText))
 	case d.Severity != "":
-		sr = "*" + template.EscapeSlack(d.Severity) + "*"
-	default:
-		sr = template.EscapeSlack(d.Reason)
-	}
-	if sr != "" {
-		elems = append(elems, mrkdwn(cut(sr, maxFieldText)))
+		add(cut("*"+template.EscapeSlack(d.Severity)+"*", maxFieldText))
+	case d.Reason != "":
+		add(cut(template.EscapeSlack(d.Reason), maxFieldText))
 	}
 	if d.Controller != "" {
-		elems = append(elems, mrkdwn(cut(template.EscapeSlack(d.Controller), maxFieldText)))
+		add(cut(template.EscapeSlack(d.Controller), maxFieldText))
 	}
 	if !d.Timestamp.IsZero() {
 		t := d.Timestamp.UTC()
 		// Slack shows <!date^…> in the reader's time zone, the text after
 		// '|' where it cannot.
-		elems = append(elems, mrkdwn("<!date^"+strconv.FormatInt(t.Unix(), 10)+"^{date_short_pretty} {time_secs}|"+t.Format("2006-01-02 15:04:05 UTC")+">"))
+		b := make([]byte, 0, 80)
+		b = append(b, "<!date^"...)
+		b = strconv.AppendInt(b, t.Unix(), 10)
+		b = append(b, "^{date_short_pretty} {time_secs}|"...)
+		b = t.AppendFormat(b, "2006-01-02 15:04:05 UTC")
+		add(string(append(b, '>')))
 	}
 	if d.Cluster != "" {
-		elems = append(elems, mrkdwn(cut("cluster *"+template.EscapeSlack(d.Cluster)+"*", maxFieldText)))
+		add(cut("cluster *"+template.EscapeSlack(d.Cluster)+"*", maxFieldText))
 	}
 	if len(elems) == 0 {
 		return nil
 	}
-	return &textContext{Type: slack.MBTContext, Elements: elems}
+	block := &c.block
+	*block = textContext{Type: slack.MBTContext, Elements: elems}
+	return block
 }
 
 // actionsBlock holds link buttons to the commit and the dashboard, when
