@@ -58,6 +58,8 @@ type Reconciler struct {
 	Controller string
 }
 
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;patch
+
 // SetupWithManager registers the reconciler for labelled ConfigMaps.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	selected := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetLabels()[Label] == "true" })

@@ -45,6 +45,10 @@ type ConfigReconciler struct {
 	Namespace string
 }
 
+// The permissions the reconciler needs, as controller-gen reads them.
+// +kubebuilder:rbac:groups=notification.toolkit.fluxcd.io,resources=alerts;providers,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
 // SetupWithManager registers the reconciler with mgr.
 func (r *ConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Client == nil || r.SecretReader == nil || r.Dispatcher == nil {

@@ -22,6 +22,9 @@ type Labeler struct {
 	Reader client.Reader
 }
 
+// The Labeler reads the kinds events are about; Flux's, for example.
+// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io;helm.toolkit.fluxcd.io;source.toolkit.fluxcd.io;image.toolkit.fluxcd.io,resources=*,verbs=get;list;watch
+
 // Labels returns the labels of obj. The error names the object.
 func (l Labeler) Labels(ctx context.Context, obj *corev1.ObjectReference) (map[string]string, error) {
 	gv, err := schema.ParseGroupVersion(obj.APIVersion)
