@@ -179,6 +179,10 @@ func TestLabeler(t *testing.T) {
 	_, err = l.Labels(context.Background(), ref)
 	assert.ErrorContains(t, err, "labels of Kustomization flux-system/gone: ")
 
+	ref.APIVersion = ""
+	_, err = l.Labels(context.Background(), ref)
+	assert.ErrorContains(t, err, "involvedObject.apiVersion is empty")
+
 	ref.APIVersion = "a/b/c"
 	_, err = l.Labels(context.Background(), ref)
 	assert.ErrorContains(t, err, `apiVersion "a/b/c"`)

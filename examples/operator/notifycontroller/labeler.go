@@ -27,6 +27,9 @@ type Labeler struct {
 
 // Labels returns the labels of obj. The error names the object.
 func (l Labeler) Labels(ctx context.Context, obj *corev1.ObjectReference) (map[string]string, error) {
+	if obj.APIVersion == "" {
+		return nil, fmt.Errorf("labels of %s %s/%s: involvedObject.apiVersion is empty: matchLabels needs it to find the object", obj.Kind, obj.Namespace, obj.Name)
+	}
 	gv, err := schema.ParseGroupVersion(obj.APIVersion)
 	if err != nil {
 		return nil, fmt.Errorf("labels of %s %s/%s: apiVersion %q: %w", obj.Kind, obj.Namespace, obj.Name, obj.APIVersion, err)
