@@ -67,6 +67,7 @@ type Notifier struct {
 	where          string // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
+	timeout        time.Duration // bounds an attempt whose ctx has no deadline
 }
 
 // New returns the notifier of provider p with credentials c (see
@@ -178,7 +179,8 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 	if o.client != nil {
 		n.client = o.client
 	} else {
-		client, err := newHTTPClient(c, p.GetTimeout())
+		n.timeout = p.GetTimeout()
+		client, err := newHTTPClient(c, n.timeout)
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +196,10 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 func newHTTPClient(c provider.Credentials, timeout time.Duration) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = timeout
-	tr.MaxIdleConnsPerHost = 4
+	// Deliveries to one Slack host run concurrently (the dispatcher runs up
+	// to 64 at once): keep as many connections alive, or each burst would
+	// open and close new ones.
+	tr.MaxIdleConnsPerHost = 64
 	if c.Proxy != "" {
 		u, err := url.Parse(c.Proxy)
 		if err != nil || u.Host == "" {
@@ -212,9 +217,10 @@ func newHTTPClient(c provider.Credentials, timeout time.Duration) (*http.Client,
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
+	// No http.Client.Timeout: Notify bounds every request with its context
+	// (the caller's deadline, else timeout), which costs less per request.
 	return &http.Client{
 		Transport: tr,
-		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -277,6 +283,11 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	body, err := encode(p)
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
+	}
+	if _, ok := ctx.Deadline(); !ok && nt.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, nt.timeout)
+		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint, bytes.NewReader(body))
 	if err != nil {
