@@ -25,7 +25,8 @@
 //   - builds from zero Credentials, as in a dry run, and then fails in
 //     Notify with a permanent error;
 //   - never shows a secret (the address, its path, the token, a header
-//     value) in the text of any error it returns.
+//     value) in the text of any error it returns, even when the server's
+//     answer repeats it.
 //
 // Notifiers that do not speak HTTP (a file, a queue) describe their
 // destination with Local; the cases about HTTP statuses do not apply to

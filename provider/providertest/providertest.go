@@ -174,6 +174,7 @@ func cases(h Harness) []testCase {
 		testCase{"BadRequestIsPermanent", statusCase(http.StatusBadRequest, false)},
 		testCase{"NotFoundIsPermanent", statusCase(http.StatusNotFound, false)},
 		testCase{"UnreachableIsRetryable", unreachable},
+		testCase{"EchoedSecretsAreRedacted", echoed},
 	)
 }
 
@@ -573,6 +574,27 @@ func statusCase(status int, retryable bool) func(*env) error {
 		}
 		return nil
 	}
+}
+
+// echoed answers with a short plain-text error that repeats the request's
+// secrets, as some servers do ("no hook at /hooks/..."): the notifier must
+// not pass them on in its error, even as the destination's error code.
+func echoed(e *env) error {
+	d := e.serve(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = fmt.Fprintf(w, "no hook at %s (auth %s %s)", r.URL.Path, r.Header.Get("Authorization"), r.Header.Get(HeaderName))
+	})
+	defer d.close()
+	n, p, err := e.notifier(d.creds)
+	if err != nil {
+		return err
+	}
+	err = e.wait(func() error { return n.Notify(context.Background(), notification(p)) })
+	if err == nil {
+		return errors.New("Notify returned nil for HTTP 404")
+	}
+	return e.leak(err)
 }
 
 func unreachable(e *env) error {

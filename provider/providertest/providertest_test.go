@@ -80,9 +80,10 @@ func (h *hook) Notify(ctx context.Context, n *provider.Notification) error {
 		}
 		defer resp.Body.Close()
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-		err = provider.ClassifyResponse(resp, data)
+		err = provider.SanitizeError(provider.ClassifyResponse(resp, data), h.c.Secrets()...)
 		var pe *provider.Error
 		if errors.As(err, &pe) {
+			pe.Code = provider.Redact(pe.Code, append(h.c.Secrets(), req.URL.Path)...)
 			switch {
 			case h.faults.leakURL:
 				return fmt.Errorf("POST %s: %w", h.c.Address, err)
