@@ -81,6 +81,7 @@ func run() error {
 		modeName    = flag.String("mode", "extended", "matching semantics: extended or flux")
 		cluster     = flag.String("cluster", "", "cluster name shown in messages")
 		leaderElect = flag.Bool("leader-elect", false, "elect a leader, so that one replica reconciles ConfigMaps")
+		noCrossNS   = flag.Bool("no-cross-namespace-refs", false, "restrict every Alert to events from its own namespace, as Flux's flag of that name")
 	)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -117,12 +118,16 @@ func run() error {
 
 	// The Dispatcher starts empty; the ConfigReconciler fills it once the
 	// cache has synced, and on every change.
-	d, err := fluxnotify.New(nil,
+	dopts := []fluxnotify.Option{
 		fluxnotify.WithRegistry(reg),
 		fluxnotify.WithMode(mode),
 		fluxnotify.WithCluster(*cluster),
 		fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: mgr.GetClient()}),
-	)
+	}
+	if *noCrossNS {
+		dopts = append(dopts, fluxnotify.WithNoCrossNamespaceRefs())
+	}
+	d, err := fluxnotify.New(nil, dopts...)
 	if d == nil {
 		return err
 	}
