@@ -19,9 +19,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -123,6 +125,8 @@ func run() error {
 		fluxnotify.WithMode(mode),
 		fluxnotify.WithCluster(*cluster),
 		fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: mgr.GetClient()}),
+		// Deliveries are logged through the manager's logger.
+		fluxnotify.WithLogger(slog.New(logr.ToSlogHandler(ctrl.Log.WithName("fluxnotify")))),
 	}
 	if *noCrossNS {
 		dopts = append(dopts, fluxnotify.WithNoCrossNamespaceRefs())
