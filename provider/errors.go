@@ -193,6 +193,7 @@ func SanitizeError(err error, secrets ...string) error {
 	var pe *Error
 	if errors.As(err, &pe) {
 		cp := *pe
+		cp.Code = Redact(cp.Code, secrets...) // a server may echo the secret back
 		if cp.Err != nil {
 			cp.Err = redactedError{msg: Redact(stripURLError(cp.Err).Error(), secrets...), cause: cp.Err}
 		}

@@ -221,6 +221,11 @@ func TestSanitizeError(t *testing.T) {
 	assert.Equal(t, 404, pe.StatusCode)
 	assert.False(t, pe.Retryable)
 	assert.Equal(t, "status 404: channel_not_found: posting to <redacted>", err.Error())
+
+	// A server that echoes the secret in its short answer does not leak it.
+	echoed := &provider.Error{StatusCode: 400, Code: "no hook at /services/SECRET"}
+	err = provider.SanitizeError(echoed, "/services/SECRET")
+	assert.Equal(t, "status 400: no hook at <redacted>", err.Error())
 }
 
 func TestErrorString(t *testing.T) {
