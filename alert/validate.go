@@ -3,9 +3,10 @@ package alert
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fluxnotify/fluxnotify/internal/fielderr"
 
 	"github.com/fluxnotify/fluxnotify/event"
 )
@@ -35,7 +36,7 @@ func (a *Alert) Validate() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("alert %s: %w", a.NamespacedName(), fieldErrors(errs))
+	return fmt.Errorf("alert %s: %w", a.NamespacedName(), fielderr.List(errs))
 }
 
 // FieldErrors returns the same problems as Validate, as a field.ErrorList.
@@ -89,24 +90,4 @@ func validateRegexps(p *field.Path, exprs []string) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-// fieldErrors is a field.ErrorList as an error: the problems joined by "; ",
-// each one reachable with errors.As (a *field.Error) through Unwrap.
-type fieldErrors field.ErrorList
-
-func (e fieldErrors) Error() string {
-	msgs := make([]string, len(e))
-	for i, fe := range e {
-		msgs[i] = fe.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (e fieldErrors) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, fe := range e {
-		out[i] = fe
-	}
-	return out
 }

@@ -6,8 +6,6 @@ package alert
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/fluxnotify/fluxnotify/template"
 )
 
 // DeepCopyInto copies the receiver into out. in must be non-nil.
@@ -81,7 +79,7 @@ func (in *Spec) DeepCopyInto(out *Spec) {
 	out.InclusionList = copyStrings(in.InclusionList)
 	out.ExclusionList = copyStrings(in.ExclusionList)
 	out.EventMetadata = copyStringMap(in.EventMetadata)
-	out.Template = copyTemplate(in.Template)
+	out.Template = in.Template.DeepCopy()
 }
 
 // DeepCopy returns a deep copy of the Spec, or nil for nil.
@@ -142,25 +140,6 @@ func copyStringMap(in map[string]string) map[string]string {
 	out := make(map[string]string, len(in))
 	for k, v := range in {
 		out[k] = v
-	}
-	return out
-}
-
-// copyTemplate deep-copies a message template. template.Spec has no
-// DeepCopy of its own: package template knows nothing of Kubernetes.
-func copyTemplate(in *template.Spec) *template.Spec {
-	if in == nil {
-		return nil
-	}
-	out := new(template.Spec)
-	*out = *in
-	if in.Fields != nil {
-		out.Fields = make([]template.Field, len(in.Fields))
-		copy(out.Fields, in.Fields)
-	}
-	if in.Blocks != nil {
-		out.Blocks = make([]byte, len(in.Blocks))
-		copy(out.Blocks, in.Blocks)
 	}
 	return out
 }

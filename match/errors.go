@@ -1,9 +1,9 @@
 package match
 
 import (
-	"strings"
-
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fluxnotify/fluxnotify/internal/fielderr"
 )
 
 // AlertError reports an alert that Compile or NewReference left out, with
@@ -22,26 +22,8 @@ type AlertError struct {
 
 // Error returns "alert <namespace>/<name>: <field>: <problem>; ...".
 func (e *AlertError) Error() string {
-	var b strings.Builder
-	b.WriteString("alert ")
-	b.WriteString(e.Namespace)
-	b.WriteByte('/')
-	b.WriteString(e.Name)
-	b.WriteString(": ")
-	for i, fe := range e.Fields {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(fe.Error())
-	}
-	return b.String()
+	return "alert " + e.Namespace + "/" + e.Name + ": " + fielderr.List(e.Fields).Error()
 }
 
 // Unwrap returns the field errors, so errors.As finds a *field.Error.
-func (e *AlertError) Unwrap() []error {
-	out := make([]error, len(e.Fields))
-	for i, fe := range e.Fields {
-		out[i] = fe
-	}
-	return out
-}
+func (e *AlertError) Unwrap() []error { return fielderr.List(e.Fields).Unwrap() }

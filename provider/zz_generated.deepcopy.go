@@ -8,8 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	"github.com/fluxnotify/fluxnotify/template"
 )
 
 // DeepCopyInto copies the receiver into out. in must be non-nil.
@@ -77,7 +75,7 @@ func (in *Spec) DeepCopyInto(out *Spec) {
 	out.ProxySecretRef = copyLocalRef(in.ProxySecretRef)
 	out.SecretRef = copyLocalRef(in.SecretRef)
 	out.CertSecretRef = copyLocalRef(in.CertSecretRef)
-	out.Template = copyTemplate(in.Template)
+	out.Template = in.Template.DeepCopy()
 }
 
 // DeepCopy returns a deep copy of the Spec, or nil for nil.
@@ -104,23 +102,4 @@ func copyLocalRef(in *corev1.LocalObjectReference) *corev1.LocalObjectReference 
 	}
 	out := *in
 	return &out
-}
-
-// copyTemplate deep-copies a message template. template.Spec has no
-// DeepCopy of its own: package template knows nothing of Kubernetes.
-func copyTemplate(in *template.Spec) *template.Spec {
-	if in == nil {
-		return nil
-	}
-	out := new(template.Spec)
-	*out = *in
-	if in.Fields != nil {
-		out.Fields = make([]template.Field, len(in.Fields))
-		copy(out.Fields, in.Fields)
-	}
-	if in.Blocks != nil {
-		out.Blocks = make([]byte, len(in.Blocks))
-		copy(out.Blocks, in.Blocks)
-	}
-	return out
 }

@@ -79,3 +79,27 @@ func (s *Spec) IsZero() bool {
 	return s == nil || (s.Format == "" && s.Title == "" && s.Text == "" && len(s.Fields) == 0 &&
 		len(s.Blocks) == 0 && s.Color == "" && s.IconEmoji == "" && s.IconURL == "")
 }
+
+// DeepCopyInto copies s into out, sharing no slice with s. It lets the
+// Kubernetes objects that embed a Spec (Alert, Provider) be deep-copied.
+func (s *Spec) DeepCopyInto(out *Spec) {
+	*out = *s
+	if s.Fields != nil {
+		out.Fields = make([]Field, len(s.Fields))
+		copy(out.Fields, s.Fields)
+	}
+	if s.Blocks != nil {
+		out.Blocks = make(json.RawMessage, len(s.Blocks))
+		copy(out.Blocks, s.Blocks)
+	}
+}
+
+// DeepCopy returns a copy of s sharing no slice with it, or nil for nil.
+func (s *Spec) DeepCopy() *Spec {
+	if s == nil {
+		return nil
+	}
+	out := new(Spec)
+	s.DeepCopyInto(out)
+	return out
+}
