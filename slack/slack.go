@@ -180,51 +180,13 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		n.client = o.client
 	} else {
 		n.timeout = p.GetTimeout()
-		client, err := newHTTPClient(c, n.timeout)
+		client, err := provider.NewHTTPClient(c, n.timeout)
 		if err != nil {
 			return nil, err
 		}
 		n.client, n.ownClient = client, true
 	}
 	return n, nil
-}
-
-// newHTTPClient returns a client with keep-alive, every timeout set, the
-// proxy c.Proxy (else the environment's) and the certificate authorities
-// c.CAData added to the system's. Redirects are not followed: Slack does not
-// redirect, and a redirected POST would be lost.
-func newHTTPClient(c provider.Credentials, timeout time.Duration) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ResponseHeaderTimeout = timeout
-	// Deliveries to one Slack host run concurrently (the dispatcher runs up
-	// to 64 at once): keep as many connections alive, or each burst would
-	// open and close new ones.
-	tr.MaxIdleConnsPerHost = 64
-	if c.Proxy != "" {
-		u, err := url.Parse(c.Proxy)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("proxy (spec.proxy or the secret's %q key): want a URL, got %s", "proxy", provider.RedactURL(c.Proxy))
-		}
-		tr.Proxy = http.ProxyURL(u)
-	}
-	if len(c.CAData) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(c.CAData) {
-			return nil, fmt.Errorf("spec.certSecretRef: no PEM certificate found in %q", "ca.crt")
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	// No http.Client.Timeout: Notify bounds every request with its context
-	// (the caller's deadline, else timeout), which costs less per request.
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}, nil
 }
 
 // Render returns the JSON body Notify would post for n, without any

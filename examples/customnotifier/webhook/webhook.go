@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -103,10 +101,11 @@ func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifie
 		}
 	}
 	if n.client == nil {
-		hc, err := newHTTPClient(c, p)
+		hc, err := provider.NewHTTPClient(c, p.GetTimeout())
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", n.provider, err)
 		}
+		hc.Timeout = p.GetTimeout() // Notify may be called without a deadline
 		n.client = hc
 	}
 	return n, nil
@@ -126,33 +125,6 @@ func Register(r *provider.Registry, opts ...Option) error {
 		return err
 	}
 	return r.Register(TypeHMAC, Factory(append(append([]Option(nil), opts...), Signed())...))
-}
-
-func newHTTPClient(c provider.Credentials, p *provider.Provider) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if c.Proxy != "" {
-		u, err := url.Parse(c.Proxy)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("proxy: want a URL, got %s", provider.RedactURL(c.Proxy))
-		}
-		tr.Proxy = http.ProxyURL(u)
-	}
-	if len(c.CAData) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(c.CAData) {
-			return nil, errors.New("spec.certSecretRef: no PEM certificate found")
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{
-		Transport: tr,
-		Timeout:   p.GetTimeout(),
-		// A redirected POST would be lost: report the 3xx instead.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, nil
 }
 
 // Render returns the body Notify would post: the event as JSON, with the

@@ -172,7 +172,7 @@ func TestNewErrors(t *testing.T) {
 	_, err := webhook.New(p, provider.Credentials{Address: "ftp://example.com/secret-path"})
 	require.EqualError(t, err, "provider ns/w: address: want an http(s) URL, got ftp://example.com/<redacted>")
 	_, err = webhook.New(p, provider.Credentials{Address: "https://example.com", Proxy: "::"})
-	require.ErrorContains(t, err, "proxy: want a URL")
+	require.ErrorContains(t, err, `proxy (spec.proxy or the secret's "proxy" key): want a URL`)
 	_, err = webhook.New(p, provider.Credentials{Address: "https://example.com", CAData: []byte("nope")})
 	require.ErrorContains(t, err, "no PEM certificate")
 	_, err = webhook.New(nil, provider.Credentials{})
