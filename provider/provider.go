@@ -168,8 +168,10 @@ func validateURL(p *field.Path, v string) field.ErrorList {
 	if v == "" {
 		return nil
 	}
+	// Any scheme is accepted (a custom notifier may write to file:///...),
+	// but http(s) URLs need a host.
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil || u.Scheme == "" || ((u.Scheme == "http" || u.Scheme == "https") && u.Host == "") {
 		return field.ErrorList{field.Invalid(p, RedactURL(v), "must be an absolute URL such as https://example.com/...")}
 	}
 	return nil

@@ -33,6 +33,8 @@ func TestValidate(t *testing.T) {
 		{name: "no type", mutate: func(p *provider.Provider) { p.Spec.Type = "" }, want: []string{"spec.type"}},
 		{name: "negative timeout", mutate: func(p *provider.Provider) { p.Spec.Timeout = &metav1.Duration{Duration: -time.Second} }, want: []string{"spec.timeout"}},
 		{name: "relative address", mutate: func(p *provider.Provider) { p.Spec.Address = "hooks.slack.com/services/SECRET" }, want: []string{"spec.address"}},
+		{name: "https address without a host", mutate: func(p *provider.Provider) { p.Spec.Address = "https:///services/SECRET" }, want: []string{"spec.address"}},
+		{name: "file address of a custom type", mutate: func(p *provider.Provider) { p.Spec.Type = "file"; p.Spec.Address = "file:///var/log/flux.log" }},
 		{name: "bad proxy", mutate: func(p *provider.Provider) { p.Spec.Proxy = "::SECRET" }, want: []string{"spec.proxy"}},
 		{name: "empty references", mutate: func(p *provider.Provider) {
 			p.Spec.SecretRef = &corev1.LocalObjectReference{}
