@@ -47,7 +47,10 @@ func StaticSecrets(secrets ...corev1.Secret) SecretGetter {
 
 // Credentials are what a notifier needs from a Provider and its Secrets.
 // String and GoString never show a secret value, so a Credentials can be
-// logged.
+// logged. fmt cannot call those methods on a Credentials held in an
+// unexported struct field: a notifier that keeps one must not be printed
+// with %v as a whole (give it its own String method, as the Slack notifier
+// has).
 type Credentials struct {
 	// Address is the destination URL (a Slack webhook URL, an API URL).
 	Address string
