@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,21 +165,35 @@ func RedactURL(u string) string {
 }
 
 // Redact replaces every occurrence of each non-empty secret in s, including
-// its URL-escaped forms, with "<redacted>".
+// its URL-escaped forms, with "<redacted>". The longest secrets go first, so
+// that a short secret inside a longer one (a path inside its URL) does not
+// break the longer one up and leave the rest of it shown.
 func Redact(s string, secrets ...string) string {
+	forms := secretForms(secrets)
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, "<redacted>")
+	}
+	return s
+}
+
+// secretForms returns every non-empty secret and its URL-escaped forms,
+// longest first.
+func secretForms(secrets []string) []string {
+	forms := make([]string, 0, 3*len(secrets))
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
 		}
-		s = strings.ReplaceAll(s, sec, "<redacted>")
+		forms = append(forms, sec)
 		if q := url.QueryEscape(sec); q != sec {
-			s = strings.ReplaceAll(s, q, "<redacted>")
+			forms = append(forms, q)
 		}
 		if p := url.PathEscape(sec); p != sec {
-			s = strings.ReplaceAll(s, p, "<redacted>")
+			forms = append(forms, p)
 		}
 	}
-	return s
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return forms
 }
 
 // SanitizeError returns an error whose text has every secret redacted. A

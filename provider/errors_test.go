@@ -149,6 +149,30 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, "nothing", provider.Redact("nothing"))
 }
 
+// TestRedactOverlappingSecrets: a short secret that is part of a longer one
+// must not break the longer one up, whatever the order they are given in.
+func TestRedactOverlappingSecrets(t *testing.T) {
+	const hook = "https://hooks.example.com/services/T0/B0/TAILSECRET"
+	tests := []struct {
+		name    string
+		s       string
+		secrets []string
+		want    string
+	}{
+		{"short first", "posting to " + hook, []string{"T0", hook}, "posting to <redacted>"},
+		{"long first", "posting to " + hook, []string{hook, "T0"}, "posting to <redacted>"},
+		{"path inside the URL", "no hook " + hook + " at /services/T0/B0/TAILSECRET", []string{"B0", "/services/T0/B0/TAILSECRET", hook}, "no hook <redacted> at <redacted>"},
+		{"escaped form", "q=https%3A%2F%2Fhooks.example.com%2Fservices%2FT0%2FB0%2FTAILSECRET", []string{"services", hook}, "q=<redacted>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := provider.Redact(tt.s, tt.secrets...)
+			assert.Equal(t, tt.want, got)
+			assert.NotContains(t, got, "TAILSECRET")
+		})
+	}
+}
+
 // TestSanitizeErrorRealRequest makes a real request to a closed port on
 // 127.0.0.1 with a secret in the path: the error net/http returns quotes the
 // URL, and the sanitized one must not.
