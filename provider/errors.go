@@ -196,9 +196,10 @@ func secretForms(secrets []string) []string {
 	return forms
 }
 
-// SanitizeError returns an error whose text has every secret redacted. A
-// *url.Error (which net/http returns, quoting the URL) is reduced to its
-// operation and cause. Classification survives: the result is a *Error,
+// SanitizeError returns an error whose text has every secret redacted,
+// including the beginning of a secret where ClassifyResponse cut a long
+// answer. A *url.Error (which net/http returns, quoting the URL) is reduced
+// to its operation and cause. Classification survives: the result is a *Error,
 // retryable unless err is a context cancellation or already a permanent
 // *Error.
 func SanitizeError(err error, secrets ...string) error {
@@ -208,7 +209,7 @@ func SanitizeError(err error, secrets ...string) error {
 	var pe *Error
 	if errors.As(err, &pe) {
 		cp := *pe
-		cp.Code = Redact(cp.Code, secrets...) // a server may echo the secret back
+		cp.Code = redactCode(cp.Code, secrets...) // a server may echo the secret back
 		if cp.Err != nil {
 			cp.Err = redactedError{msg: Redact(stripURLError(cp.Err).Error(), secrets...), cause: cp.Err}
 		}
@@ -219,6 +220,31 @@ func SanitizeError(err error, secrets ...string) error {
 		Retryable: !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded),
 		Err:       redactedError{msg: Redact(cause.Error(), secrets...), cause: cause},
 	}
+}
+
+// redactCode redacts the secrets in code, a destination's answer. When
+// the answer was cut (ClassifyResponse keeps its start and ends it with
+// "…"), the cut may have fallen inside a secret: its beginning, at the end
+// of code, is redacted too.
+func redactCode(code string, secrets ...string) string {
+	code = Redact(code, secrets...)
+	head, cut := strings.CutSuffix(code, "…")
+	if !cut {
+		return code
+	}
+	longest := 0
+	for _, f := range secretForms(secrets) {
+		for n := min(len(f), len(head)); n > longest; n-- {
+			if strings.HasSuffix(head, f[:n]) {
+				longest = n
+				break
+			}
+		}
+	}
+	if longest == 0 {
+		return code
+	}
+	return head[:len(head)-longest] + "<redacted>…"
 }
 
 func stripURLError(err error) error {

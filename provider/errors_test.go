@@ -252,6 +252,37 @@ func TestSanitizeError(t *testing.T) {
 	assert.Equal(t, "status 400: no hook at <redacted>", err.Error())
 }
 
+// TestSanitizeErrorCutAnswer: ClassifyResponse keeps the start of a long
+// answer; when the cut falls inside an echoed secret, the beginning of the
+// secret must not show.
+func TestSanitizeErrorCutAnswer(t *testing.T) {
+	const path = "/services/T0/B0/TAILSECRETTAILSECRET"
+	hook := "https://hooks.example.com" + path
+	filler := strings.Repeat("x", 150) + " no hook at "
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"cut inside the path", filler + strings.Repeat("y", 30) + path, filler + strings.Repeat("y", 30) + "<redacted>…"},
+		{"cut inside the URL", filler + hook, filler + "<redacted>…"},
+		{"cut after the secret", filler + path + " and more " + strings.Repeat("z", 100), filler + "<redacted> a…"},
+		{"short answer", "no hook at " + path, "no hook at <redacted>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}}
+			err := provider.SanitizeError(provider.ClassifyResponse(resp, []byte(tt.body)), hook, path)
+			var pe *provider.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.want, pe.Code)
+			for _, part := range []string{"TAILSECRET", "/T0/B0/TAIL", "/services/T0", "hooks.example.com/serv"} {
+				assert.NotContains(t, err.Error(), part)
+			}
+		})
+	}
+}
+
 func TestErrorString(t *testing.T) {
 	tests := []struct {
 		err  *provider.Error
