@@ -220,6 +220,38 @@ func TestNotify_AnswerClasses(t *testing.T) {
 	}
 }
 
+// TestNotify_CutAnswerEchoesSecret: a long error answer is cut to its start
+// for the error code; when the cut falls inside an echoed webhook path or
+// URL, no part of the secret may show.
+func TestNotify_CutAnswerEchoesSecret(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	nt, err := New(seedProvider(), provider.Credentials{Address: srv.WebhookURL()})
+	require.NoError(t, err)
+	defer nt.CloseIdleConnections()
+	tests := []struct {
+		name string
+		echo string
+	}{
+		{"path", slacktest.WebhookPath},
+		{"URL", srv.WebhookURL()},
+	}
+	for _, tt := range tests {
+		for pad := 170; pad < 200; pad += 3 {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, pad), func(t *testing.T) {
+				srv.Respond(1, slacktest.Error(http.StatusBadRequest, strings.Repeat("x", pad)+" "+tt.echo))
+				err := nt.Notify(context.Background(), seedNotification(nil))
+				var pe *provider.Error
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, http.StatusBadRequest, pe.StatusCode)
+				for _, part := range []string{"/services/T", "T000/B0", "B000/X", "/XXX", "00/XX"} {
+					assert.NotContains(t, err.Error(), part)
+				}
+			})
+		}
+	}
+}
+
 func TestNotify_Request(t *testing.T) {
 	for _, tg := range targets {
 		t.Run(tg.name, func(t *testing.T) {

@@ -305,27 +305,12 @@ func transportError(err error, secrets []string) error {
 func (nt *Notifier) fail(err error) error {
 	var pe *provider.Error
 	if errors.As(err, &pe) {
-		cp := *pe
-		cp.Code = provider.Redact(cp.Code, nt.secrets...)
-		if cp.Err != nil {
-			if msg := provider.Redact(cp.Err.Error(), nt.secrets...); msg != cp.Err.Error() {
-				cp.Err = redacted{msg: msg, cause: cp.Err}
-			}
-		}
-		err = &cp
+		// SanitizeError also redacts the beginning of a secret echoed in a
+		// long answer that ClassifyResponse cut.
+		err = provider.SanitizeError(pe, nt.secrets...)
 	}
 	return fmt.Errorf("slack %s: %w", nt.where, err)
 }
-
-// redacted shows a message without secrets and keeps its cause for
-// errors.Is and errors.As.
-type redacted struct {
-	msg   string
-	cause error
-}
-
-func (e redacted) Error() string { return e.msg }
-func (e redacted) Unwrap() error { return e.cause }
 
 // stripQuery returns u without user information, query and fragment.
 func stripQuery(u string) string {
