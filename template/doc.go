@@ -44,8 +44,9 @@
 // (getHostByName) or files (dateInZone, date_in_zone, htmlDateInZone load
 // the time zone database), and those that generate key material or hash
 // passwords (genPrivateKey, genCA, bcrypt, ...). repeat, indent, nindent,
-// replace, regexReplaceAll, wrapWith, until, untilStep, seq, and the
-// builtins printf, print and println are bounded by [MaxOutput].
+// replace, regexReplaceAll, wrapWith, until, untilStep, seq, randAlpha,
+// randAlphaNum, randAscii, randNumeric, randBytes, and the builtins printf,
+// print and println are bounded by [MaxOutput].
 //
 // fluxnotify adds:
 //

@@ -55,8 +55,9 @@ var (
 // Funcs returns a copy of the functions every template can call: Sprig's
 // text functions minus the ones that read the environment, files or the
 // network (env, expandenv, getHostByName, dateInZone, ...) or generate key
-// material, with the ones that can multiply their input (repeat, indent,
-// replace, printf, until, ...) bounded by MaxOutput, plus fluxnotify's own
+// material, with the ones that can multiply their input or build a value
+// of a size they are given (repeat, indent, replace, printf, until,
+// randAlpha, ...) bounded by MaxOutput, plus fluxnotify's own
 // (slackEscape, slackLink, slackMention, truncate, commitURL, commitSHA,
 // shortRevision, safe). See the package documentation for each.
 //
@@ -96,6 +97,10 @@ func buildFuncs() ttemplate.FuncMap {
 	m["seq"] = boundedSeq(m["seq"].(func(...int) string))
 	// The text/template builtins that format: a width or precision
 	// ("%99999999d") would allocate before any check could run.
+	for _, name := range []string{"randAlphaNum", "randAlpha", "randAscii", "randNumeric"} {
+		m[name] = boundedRand(name, m[name].(func(int) string))
+	}
+	m["randBytes"] = boundedRandBytes(m["randBytes"].(func(int) (string, error)))
 	m["printf"] = boundedPrintf
 	m["print"] = boundedPrint(fmt.Sprint)
 	m["println"] = boundedPrint(fmt.Sprintln)
@@ -146,6 +151,28 @@ func boundedIndent(spaces int, s string) (string, error) {
 	}
 	pad := strings.Repeat(" ", spaces)
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad), nil
+}
+
+// boundedRand bounds a function that builds a string of count characters
+// (ASCII: one byte each) before anything could check its result.
+func boundedRand(name string, rand func(int) string) func(int) (string, error) {
+	return func(count int) (string, error) {
+		if count > MaxOutput {
+			return "", tooLarge(name, count)
+		}
+		return rand(count), nil
+	}
+}
+
+// boundedRandBytes bounds randBytes, whose result is count random bytes in
+// base64 (4 characters for every 3 bytes).
+func boundedRandBytes(randBytes func(int) (string, error)) func(int) (string, error) {
+	return func(count int) (string, error) {
+		if count > MaxOutput/4*3 {
+			return "", tooLarge("randBytes", count/3*4)
+		}
+		return randBytes(count)
+	}
 }
 
 func boundedReplace(old, repl, s string) (string, error) {

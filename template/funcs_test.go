@@ -69,6 +69,8 @@ func TestFuncs(t *testing.T) {
 		{"bounded untilStep", `{{ untilStep 0 10 4 }}`, "[0 4 8]"},
 		{"bounded seq", `{{ seq 3 }}`, "1 2 3"},
 		{"bounded printf", `{{ printf "%05d|%-4s|%.2f" 42 "ab" 3.14159 }}`, "00042|ab  |3.14"},
+		{"bounded randAlpha", `{{ randAlpha 7 | len }} {{ randNumeric 3 | regexMatch "^[0-9]{3}$" }}`, "7 true"},
+		{"bounded randBytes", `{{ randBytes 6 | b64dec | len }}`, "6"},
 		{"bounded print", `{{ print "a" 1 }} {{ println "b" }}`, "a1 b\n"},
 		{"time", `{{ .Timestamp.Format "2006-01-02T15:04:05Z07:00" }} {{ .Timestamp | date "15:04" }}`, "2025-03-14T09:26:53Z 09:26"},
 		{"range metadata is sorted", `{{ range $k, $v := dict "b" 2 "a" 1 "c" 3 }}{{ $k }}{{ $v }}{{ end }}`, "a1b2c3"},
@@ -122,6 +124,11 @@ func TestFuncsBounded(t *testing.T) {
 		{"doubling", `{{ $x := "ab" }}{{ range until 40 }}{{ $x = cat $x $x }}{{ end }}`, "a value of about"},
 		{"list growth", big + `{{ $l := list }}{{ range until 100 }}{{ $l = append $l $s }}{{ end }}`, "a value of about"},
 		{"output", big + `{{ $s }}{{ $s }}`, "output of more than 65536 bytes"},
+		{"randAlpha", `{{ randAlpha 100000 }}`, "randAlpha: would produce about 100000 bytes"},
+		{"randAlphaNum", `{{ randAlphaNum 100000 }}`, "randAlphaNum: would produce"},
+		{"randAscii", `{{ randAscii 100000 }}`, "randAscii: would produce"},
+		{"randNumeric", `{{ randNumeric 100000 }}`, "randNumeric: would produce"},
+		{"randBytes", `{{ randBytes 60000 }}`, "randBytes: would produce about 80000 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

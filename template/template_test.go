@@ -257,6 +257,8 @@ func TestRenderDoesNotAllocateWhatItRefuses(t *testing.T) {
 		`{{ repeat 500000000 "x" }}`,
 		`{{ printf "%500000000d" 1 }}`,
 		`{{ indent 500000000 "x" }}`,
+		`{{ randAlpha 2000000 }}`,
+		`{{ randBytes 50000000 }}`,
 		`{{ $x := "ab" }}{{ range until 40 }}{{ $x = cat $x $x $x $x }}{{ end }}`,
 		`{{ range until 10000 }}{{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }}{{ end }}`,
 	} {
