@@ -11,8 +11,9 @@
 // the cluster, tests and offline tools use [StaticSecrets] over Secrets
 // loaded from files. The Secret keys are Flux's: "address" (or "url", as in
 // many guides) for the URL, "token", "username", "password", "proxy" and
-// "headers" (a YAML map); certSecretRef's "ca.crt" and proxySecretRef's
-// "address". Routing never needs Secrets: call Resolve only to deliver.
+// "headers" (a YAML map); certSecretRef's "ca.crt"; proxySecretRef's
+// "address", "username" and "password" (put in the proxy URL, as Flux
+// does). Routing never needs Secrets: call Resolve only to deliver.
 //
 // Credentials never print a secret: String, GoString and every fmt verb show
 // which parts are set and the URL's host only.

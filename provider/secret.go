@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -140,8 +141,10 @@ func secretValue(s *corev1.Secret, key string) (string, bool) {
 // Resolve reads the credentials of p: spec.address and spec.proxy, then the
 // Secret of spec.secretRef (keys "address" — Flux's — or "url" — the
 // seed's — for the address, "token", "username", "password", "proxy" and
-// "headers", a YAML map) and the Secret of spec.certSecretRef ("ca.crt" or
-// "caFile"). Secret values override spec fields. Both data (base64 in YAML)
+// "headers", a YAML map), the Secret of spec.proxySecretRef ("address",
+// with "username" and "password" put in the proxy URL, as Flux does) and
+// the Secret of spec.certSecretRef ("ca.crt" or "caFile"). Secret values
+// override spec fields. Both data (base64 in YAML)
 // and stringData are read.
 //
 // A missing Secret or key is an error naming the provider, the Secret and
@@ -195,6 +198,21 @@ func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credential
 			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s has no key \"address\"", name, p.Namespace, ref.Name)
 		}
 		c.Proxy = strings.TrimSpace(v)
+		// As Flux: optional "username" and "password" authenticate to the
+		// proxy, as the user information of its URL.
+		if user, ok := secretValue(s, "username"); ok {
+			u, err := url.Parse(c.Proxy)
+			if err != nil || u.Host == "" {
+				// The value is not shown: it may hold credentials.
+				return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s: key \"address\": want a URL such as http://proxy:3128", name, p.Namespace, ref.Name)
+			}
+			if password, ok := secretValue(s, "password"); ok {
+				u.User = url.UserPassword(user, password)
+			} else {
+				u.User = url.User(user)
+			}
+			c.Proxy = u.String()
+		}
 	}
 	if ref := p.Spec.CertSecretRef; ref != nil && ref.Name != "" {
 		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)

@@ -124,6 +124,33 @@ func TestResolve(t *testing.T) {
 			want: provider.Credentials{Address: hookURL, Proxy: "http://proxy.internal:3128"},
 		},
 		{
+			name: "proxySecretRef with username and password, as Flux",
+			p:    slackProvider(func(s *provider.Spec) { s.ProxySecretRef = &corev1.LocalObjectReference{Name: "px"} }),
+			secrets: []corev1.Secret{
+				secret("slack-url", nil, map[string]string{"url": hookURL}),
+				secret("px", map[string]string{"address": "http://proxy.internal:3128", "username": "proxy-user", "password": "p@ss:word"}, nil),
+			},
+			want: provider.Credentials{Address: hookURL, Proxy: "http://proxy-user:p%40ss%3Aword@proxy.internal:3128"},
+		},
+		{
+			name: "proxySecretRef with a username only",
+			p:    slackProvider(func(s *provider.Spec) { s.ProxySecretRef = &corev1.LocalObjectReference{Name: "px"} }),
+			secrets: []corev1.Secret{
+				secret("slack-url", nil, map[string]string{"url": hookURL}),
+				secret("px", nil, map[string]string{"address": "http://proxy.internal:3128", "username": "proxy-user"}),
+			},
+			want: provider.Credentials{Address: hookURL, Proxy: "http://proxy-user@proxy.internal:3128"},
+		},
+		{
+			name: "proxySecretRef with a username and an address that is not a URL",
+			p:    slackProvider(func(s *provider.Spec) { s.ProxySecretRef = &corev1.LocalObjectReference{Name: "px"} }),
+			secrets: []corev1.Secret{
+				secret("slack-url", nil, map[string]string{"url": hookURL}),
+				secret("px", nil, map[string]string{"address": "proxy SECRETPROXY", "username": "proxy-user", "password": "pw"}),
+			},
+			wantErr: `spec.proxySecretRef: secret flux-system/px: key "address": want a URL`,
+		},
+		{
 			name:    "missing secret",
 			p:       slackProvider(nil),
 			wantErr: "provider flux-system/slack: spec.secretRef: secret flux-system/slack-url: secret not found",
@@ -192,7 +219,7 @@ func TestResolve(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.True(t, got.IsZero(), "no partial credentials on error")
-			for _, s := range []string{hookURL, "SECRETHEADER"} {
+			for _, s := range []string{hookURL, "SECRETHEADER", "SECRETPROXY"} {
 				assert.NotContains(t, err.Error(), s)
 			}
 			if tt.is != nil {
