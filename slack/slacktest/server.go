@@ -156,7 +156,8 @@ func (s *Server) SetToken(token string) {
 }
 
 // Respond makes the server answer a to the next n requests, after the
-// answers queued before.
+// answers queued before; a zero Answer answers them as Slack would, whatever
+// RespondFunc says.
 func (s *Server) Respond(n int, a Answer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,7 +249,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	var a Answer
-	if len(s.queue) > 0 {
+	queued := len(s.queue) > 0
+	if queued {
 		a, s.queue = s.queue[0], s.queue[1:]
 	}
 	fn, want := s.fn, s.token
@@ -256,7 +258,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	ts := s.ts
 	s.mu.Unlock()
 
-	if a.IsZero() && fn != nil {
+	// A queued answer, even the zero one ("as Slack would"), comes before f.
+	if !queued && fn != nil {
 		a = fn(req)
 	}
 	if a.IsZero() {

@@ -133,6 +133,28 @@ func TestServer_RespondFunc(t *testing.T) {
 	assert.Equal(t, `{"error":"is_archived","ok":false}`, body)
 }
 
+// TestServer_QueuedZeroAnswer: a queued zero Answer means "as Slack would"
+// for that request, before RespondFunc's f, which answers the others.
+func TestServer_QueuedZeroAnswer(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	srv.RespondFunc(func(slacktest.Request) slacktest.Answer { return slacktest.ServerError() })
+	srv.Respond(1, slacktest.Answer{})
+	tests := []struct {
+		name       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"queued zero answer", http.StatusOK, "ok"},
+		{"then f", http.StatusInternalServerError, "rollup_error"},
+	}
+	for _, tt := range tests {
+		status, body, _ := post(t, srv.Client(), srv.WebhookURL(), "", `{"text":"x"}`)
+		assert.Equal(t, tt.wantStatus, status, tt.name)
+		assert.Equal(t, tt.wantBody, body, tt.name)
+	}
+}
+
 func TestServer_KeepAliveAndConcurrency(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
