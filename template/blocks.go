@@ -34,7 +34,7 @@ func (p *parser) blocks(raw json.RawMessage) ([]segment, error) {
 	}
 	b := blocksParser{p: p, dec: json.NewDecoder(bytes.NewReader(raw))}
 	b.dec.UseNumber()
-	if err := b.value("blocks"); err != nil {
+	if err := b.value("blocks", 0); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return nil, err
@@ -48,6 +48,12 @@ func (p *parser) blocks(raw json.RawMessage) ([]segment, error) {
 	return b.segs, nil
 }
 
+// maxBlocksDepth bounds the nesting of arrays and objects in Blocks. Block
+// Kit nests a few levels (rich_text: blocks, elements, elements, style);
+// without a bound, the field path of each level, which repeats the path of
+// the level above, made a deep array cost memory quadratic in its depth.
+const maxBlocksDepth = 64
+
 type blocksParser struct {
 	p    *parser
 	dec  *json.Decoder
@@ -60,13 +66,16 @@ func (b *blocksParser) flush(f *field) {
 	b.lit = nil
 }
 
-func (b *blocksParser) value(path string) error {
+func (b *blocksParser) value(path string, depth int) error {
 	tok, err := b.dec.Token()
 	if err != nil {
 		return err
 	}
 	switch tok := tok.(type) {
 	case json.Delim:
+		if depth == maxBlocksDepth {
+			return &FieldError{Field: path, Err: fmt.Errorf("arrays and objects nested more than %d levels deep", maxBlocksDepth)}
+		}
 		switch tok {
 		case '[':
 			b.lit = append(b.lit, '[')
@@ -74,7 +83,7 @@ func (b *blocksParser) value(path string) error {
 				if i > 0 {
 					b.lit = append(b.lit, ',')
 				}
-				if err := b.value(path + "[" + strconv.Itoa(i) + "]"); err != nil {
+				if err := b.value(path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 					return err
 				}
 			}
@@ -92,7 +101,7 @@ func (b *blocksParser) value(path string) error {
 				key, _ := k.(string)
 				b.lit = appendJSONString(b.lit, key)
 				b.lit = append(b.lit, ':')
-				if err := b.value(path + "." + key); err != nil {
+				if err := b.value(path+"."+key, depth+1); err != nil {
 					return err
 				}
 			}

@@ -80,7 +80,8 @@
 // take at most 32 arguments, so a
 // template that would produce megabytes fails with an error naming the
 // field, without allocating them. {{define}}, {{template}} and {{block}}
-// are not supported: each string is one template.
+// are not supported: each string is one template. Arrays and objects in
+// blocks nest at most 64 levels deep.
 //
 // Errors from Parse and Render are [*FieldError], naming the field ("text",
 // "fields[1].value", "blocks[0].text.text"), to which the configuration

@@ -46,6 +46,10 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"blocks invalid json", template.Spec{Blocks: json.RawMessage(`[{"type":}]`)}, "blocks", "blocks: invalid character"},
 		{"blocks trailing", template.Spec{Blocks: json.RawMessage(`[] []`)}, "blocks", "unexpected data after the array"},
 		{"blocks string not array", template.Spec{Blocks: json.RawMessage(`"hello"`)}, "blocks", "must be a JSON array"},
+		{"blocks too deep", template.Spec{Blocks: json.RawMessage(strings.Repeat("[", 65) + strings.Repeat("]", 65))},
+			"blocks" + strings.Repeat("[0]", 64), "nested more than 64 levels deep"},
+		{"blocks string too deep", template.Spec{Blocks: json.RawMessage(`"` + strings.Repeat("[", 100000) + `"`)},
+			"blocks" + strings.Repeat("[0]", 64), "nested more than 64 levels deep"},
 		{"too large on sample", template.Spec{Text: `{{ repeat 70000 "x" }}`}, "text", "over the size limit"},
 		{"literal too large", template.Spec{Title: strings.Repeat("x", template.MaxOutput+1)}, "title", "output of more than 65536 bytes"},
 	}
@@ -192,6 +196,15 @@ blocks:
 	m2, err := tmpl2.Render(d, template.EscapeSlack)
 	require.NoError(t, err)
 	assert.Equal(t, string(m.Blocks), string(m2.Blocks))
+}
+
+func TestParseBlocksNestedToTheLimit(t *testing.T) {
+	tmpl, err := template.Parse(&template.Spec{Blocks: json.RawMessage(
+		strings.Repeat("[", 63) + `{"text":"{{ .Object.Name }}"}` + strings.Repeat("]", 63))})
+	require.NoError(t, err)
+	m, err := tmpl.Render(template.Sample(), template.EscapeSlack)
+	require.NoError(t, err)
+	assert.Contains(t, string(m.Blocks), `{"text":"my-app-kustomization"}`)
 }
 
 func TestRenderBlocksKeepsJSONAsWritten(t *testing.T) {
