@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fluxnotify/fluxnotify/template"
 )
@@ -71,13 +72,22 @@ func TestRenderEscaping(t *testing.T) {
 }
 
 func TestRenderDoesNotChangeTheData(t *testing.T) {
-	tmpl, err := template.Parse(&template.Spec{
-		Text: `{{ .Event.Timestamp.UnmarshalQueryParameter "2000-01-01T00:00:00Z" }}`,
-	})
-	require.NoError(t, err)
-	d := template.Sample()
-	want := d.Event.Timestamp
-	_, err = tmpl.Render(d, nil)
-	require.NoError(t, err)
-	assert.Equal(t, want, d.Event.Timestamp)
+	// A template can call pointer methods on what it reaches through
+	// .Event; they must act on Render's copy, never on the caller's event.
+	tests := []struct{ name, text string }{
+		{"timestamp", `{{ .Event.Timestamp.UnmarshalQueryParameter "2000-01-01T00:00:00Z" }}`},
+		{"related object", `{{ with .Event.RelatedObject }}{{ .Unmarshal $.Event.InvolvedObject.Marshal }}{{ end }}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := template.Parse(&template.Spec{Text: tt.text})
+			require.NoError(t, err)
+			d := template.Sample()
+			d.Event.RelatedObject = &corev1.ObjectReference{Kind: "GitRepository", Name: "source"}
+			want := d.Event.DeepCopy()
+			_, err = tmpl.Render(d, nil)
+			require.NoError(t, err)
+			assert.Equal(t, want, d.Event)
+		})
+	}
 }

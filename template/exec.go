@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"text/template/parse"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/fluxnotify/fluxnotify/event"
 )
 
@@ -36,10 +38,13 @@ const maxArgs = 32
 // the unexported field of its copy of Data.
 type renderState struct {
 	data Data
-	// event is a shallow copy of data.Event: a template can call a
-	// pointer method on a field it reaches (metav1.Time's
-	// UnmarshalQueryParameter), which must not change the caller's event.
+	// event is a copy of data.Event, and related of its RelatedObject: a
+	// template can call a pointer method on a field it reaches (metav1.Time's
+	// UnmarshalQueryParameter, ObjectReference's Unmarshal), which must not
+	// change the caller's event. (Its Metadata map is shared: no function
+	// can write to a map[string]string.)
 	event      event.Event
+	related    corev1.ObjectReference
 	w          outWriter
 	iterations int
 }

@@ -292,6 +292,10 @@ func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 	st.data.rs = st
 	if d.Event != nil {
 		st.event = *d.Event
+		if st.event.RelatedObject != nil {
+			st.related = *st.event.RelatedObject
+			st.event.RelatedObject = &st.related
+		}
 		st.data.Event = &st.event
 	}
 	st.w.esc = esc
