@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -197,6 +198,31 @@ func (nt *Notifier) fail(err error) error {
 // CloseIdleConnections closes the notifier's idle connections; the
 // Dispatcher calls it when the provider changes or goes away.
 func (nt *Notifier) CloseIdleConnections() { nt.client.CloseIdleConnections() }
+
+// String describes the notifier without any secret, for logs:
+// "generic-hmac webhook https://example.com/<redacted> (provider ns/name)".
+// The notifier keeps its address, key and headers in unexported fields,
+// which fmt would print as they are without it.
+func (nt *Notifier) String() string {
+	typ, where := Type, "(no address)"
+	if nt.sign {
+		typ = TypeHMAC
+	}
+	if nt.address != "" {
+		where = provider.RedactURL(nt.address)
+	}
+	return typ + " webhook " + where + " (provider " + nt.provider + ")"
+}
+
+// GoString is String, so %#v shows no secret either.
+func (nt *Notifier) GoString() string { return nt.String() }
+
+// Format prints String for every verb (%v, %+v, %d, ...), so no formatting
+// of a Notifier shows a secret.
+func (nt *Notifier) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, nt.String()) }
+
+// LogValue makes log/slog log String.
+func (nt *Notifier) LogValue() slog.Value { return slog.StringValue(nt.String()) }
 
 // Sign returns the X-Signature value of body with key: "sha256=" followed by
 // the hex HMAC-SHA256 of body.

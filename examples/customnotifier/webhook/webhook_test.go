@@ -1,11 +1,13 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -230,4 +232,32 @@ func BenchmarkNotify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestNotifierShowsNoSecret prints a notifier every way fmt and log/slog
+// can: its address (whose path is the secret), token and header values
+// live in unexported fields, which fmt would otherwise print as they are.
+func TestNotifierShowsNoSecret(t *testing.T) {
+	p := &provider.Provider{ObjectMeta: metav1.ObjectMeta{Name: "audit", Namespace: "flux-system"}}
+	creds := provider.Credentials{
+		Address: "https://user:s3cr3t-pass@hooks.example.com/hooks/s3cr3t-path?key=s3cr3t-query",
+		Token:   "s3cr3t-token",
+		Headers: map[string]string{"Authorization": "Bearer s3cr3t-header"},
+	}
+	n, err := webhook.New(p, creds, webhook.Signed())
+	require.NoError(t, err)
+	t.Cleanup(n.CloseIdleConnections)
+
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("built", "notifier", n)
+	shown := map[string]string{"slog": logged.String()}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x"} {
+		shown[verb] = fmt.Sprintf(verb, n)
+	}
+	shown["%v of a struct holding it"] = fmt.Sprintf("%v", struct{ N *webhook.Notifier }{n})
+	for how, s := range shown {
+		assert.NotContains(t, s, "s3cr3t", how)
+		assert.NotContains(t, s, "733363723374", "%s: the secrets in hex", how) // "s3cr3t"
+	}
+	assert.Equal(t, "generic-hmac webhook https://hooks.example.com/<redacted> (provider flux-system/audit)", shown["%v"])
 }
