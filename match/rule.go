@@ -248,6 +248,10 @@ func newTextMatcher(expr string, re *regexp.Regexp) textMatcher {
 	switch {
 	case len(parts) == 0:
 		return textMatcher{literal: ""}
+	case len(parts) == 1 && parts[0].Op == syntax.OpLiteral && slices.Contains(parts[0].Rune, utf8.RuneError):
+		// regexp reads each invalid byte of a message as U+FFFD, which
+		// a substring search would not find.
+		return textMatcher{re: re}
 	case len(parts) == 1 && parts[0].Op == syntax.OpLiteral && parts[0].Flags&syntax.FoldCase == 0:
 		return textMatcher{literal: string(parts[0].Rune)}
 	case len(parts) == 1 && parts[0].Op == syntax.OpEmptyMatch:

@@ -13,10 +13,12 @@ func TestTextMatcherAgreesWithRegexp(t *testing.T) {
 	exprs := []string{
 		"", ".*", "(?s).*", "dry-run", ".*dry-run.*", ".*?dry-run", "(?s).*dry-run.*", "^dry-run", "dry-run$",
 		"(?i)timeout", "(?i)TimeOut", "(?i).*kelvin.*", "(?i)straße", "timeout|dry-run", "time.ut", `\.`, "(?:)", "a*",
+		"\uFFFD", ".*\uFFFD.*", "(?i)\uFFFD",
 	}
 	messages := []string{
 		"", "dry-run failed", "apply failed: TIMEOUT", "Timeout", "\u212aelvin", "kelvin", "STRASSE", "straße",
 		"multi\nline dry-run", "time-out", ".", "tim", "ok",
+		"\xff", "bad \xfe\xff byte", "\uFFFD",
 	}
 	for _, expr := range exprs {
 		re := regexp.MustCompile(expr)
@@ -42,6 +44,7 @@ func TestTextMatcherFastPaths(t *testing.T) {
 		{expr: "(?i)straße", regexp: true},
 		{expr: "^dry-run", regexp: true},
 		{expr: "time.ut", regexp: true},
+		{expr: "\uFFFD", regexp: true}, // regexp reads each invalid byte as U+FFFD
 	} {
 		tm := newTextMatcher(tc.expr, regexp.MustCompile(tc.expr))
 		assert.Equal(t, tc.regexp, tm.re != nil, tc.expr)
