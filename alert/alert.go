@@ -57,8 +57,10 @@ type Spec struct {
 	// +optional
 	ExclusionList []string `json:"exclusionList,omitempty"`
 
-	// EventMetadata is added to the metadata of every event the alert sends
-	// (the event's own keys win, as in Flux).
+	// EventMetadata is added to the metadata of every event the alert sends.
+	// It wins over the keys copied from the object's annotations
+	// (event.toolkit.fluxcd.io/*) and loses to those the controller sets
+	// under its own API group, as in Flux (see event.MergeMetadata).
 	// +optional
 	EventMetadata map[string]string `json:"eventMetadata,omitempty"`
 
