@@ -1052,6 +1052,7 @@ func yamlError(err error, firstLine int) error {
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	msg = redactMapKeyError(msg)
 	msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
 	msg = yamlLineRE.ReplaceAllStringFunc(msg, func(m string) string {
 		n, convErr := strconv.Atoi(m[len("line "):])
@@ -1061,4 +1062,26 @@ func yamlError(err error, firstLine int) error {
 		return "line " + strconv.Itoa(n+firstLine-1)
 	})
 	return errors.New("invalid YAML: " + msg)
+}
+
+// mapKeyError starts the error of sigs.k8s.io/yaml for a mapping key it
+// cannot convert to JSON (a null key): "unsupported map key of type: T,
+// key: K, value: V".
+const mapKeyError = "unsupported map key of type: "
+
+// redactMapKeyError keeps only the type of a mapping key error: its value
+// may be a secret (a Secret's "~: https://hooks.slack.com/...").
+func redactMapKeyError(msg string) string {
+	i := strings.Index(msg, mapKeyError)
+	if i < 0 {
+		return msg
+	}
+	typ, _, ok := strings.Cut(msg[i+len(mapKeyError):], ", key: ")
+	switch {
+	case !ok:
+		typ = "unknown"
+	case typ == "%!s(<nil>)": // a null key
+		typ = "<nil>"
+	}
+	return msg[:i] + "unsupported map key of type " + typ + " (keys must be strings, numbers or booleans)"
 }

@@ -250,6 +250,20 @@ func TestLoad(t *testing.T) {
 			notInErr: []string{"SECRETPATH"},
 		},
 		{
+			// sigs.k8s.io/yaml quotes the key and the value of a key it
+			// cannot convert (null); the value may be a webhook URL.
+			name:     "a null key does not quote its value",
+			in:       "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  ~: https://hooks.example.com/SECRETPATH\n",
+			errs:     []wantErr{{doc: 1, msg: "invalid YAML: unsupported map key of type <nil>"}},
+			notInErr: []string{"SECRETPATH", "%!"},
+		},
+		{
+			name:     "a null key in a list item does not quote its value",
+			in:       "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n  stringData: {null: SECRETPATH, url: x}\n",
+			errs:     []wantErr{{doc: 1, msg: "unsupported map key"}},
+			notInErr: []string{"SECRETPATH"},
+		},
+		{
 			name: "secrets encrypted with SOPS are skipped",
 			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
 		},
