@@ -501,7 +501,10 @@ func canceledDuring(e *env) error {
 	arrived := make(chan struct{}, 1)
 	release := make(chan struct{})
 	d := e.serve(func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
+		select {
+		case arrived <- struct{}{}:
+		default: // a further request must not block the server's Close
+		}
 		select {
 		case <-r.Context().Done():
 		case <-release:

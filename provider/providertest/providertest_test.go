@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,8 @@ type hook struct {
 
 type faults struct {
 	leakURL, ignoreContext, allPermanent, unclassified, twice, mutate, dryRunFails, renderDiffers bool
+	// parallel sends that many requests at once for one Notify.
+	parallel int
 }
 
 func (f faults) factory() provider.Factory {
@@ -95,6 +98,15 @@ func (h *hook) Notify(ctx context.Context, n *provider.Notification) error {
 		}
 		return err
 	}
+	if h.faults.parallel > 0 {
+		errs := make([]error, h.faults.parallel)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() { errs[i] = send() })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
 	if err := send(); err != nil {
 		return err
 	}
@@ -120,6 +132,35 @@ func TestRunConforming(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// TestCheckDoesNotHang: a notifier that sends several requests at once
+// must make the kit report it, not hang it in CanceledDuringRequest.
+func TestCheckDoesNotHang(t *testing.T) {
+	tests := []struct {
+		name     string
+		parallel int
+		want     string
+	}{
+		{"two requests", 2, "Delivers: one Notify delivered 2 times"},
+		{"three requests", 3, "Delivers: one Notify delivered 3 times"},
+		{"eight requests", 8, "Delivers: one Notify delivered 8 times"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				done <- providertest.Check(providertest.Harness{New: faults{parallel: tt.parallel}.factory(), Guard: 2 * time.Second})
+			}()
+			select {
+			case err := <-done:
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.want)
+			case <-time.After(30 * time.Second):
+				t.Fatal("Check hangs")
+			}
+		})
+	}
 }
 
 func TestCheckCatchesFaults(t *testing.T) {
