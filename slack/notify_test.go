@@ -333,6 +333,41 @@ func TestNotify_WebAPIErrorBody(t *testing.T) {
 	assert.Equal(t, 1, srv.Connections(), "the given client's connection was kept")
 }
 
+// TestNotify_LongJSONErrorCode: the error string of a JSON answer becomes
+// Code on one line and bounded, like a plain-text answer, and an echoed
+// token cut short does not show.
+func TestNotify_LongJSONErrorCode(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		code   string
+		want   string
+	}{
+		{"ok:false, line breaks", http.StatusOK, "invalid_blocks\\n\\nFAKE LOG LINE level=error", "invalid_blocks FAKE LOG LINE level=error"},
+		{"ok:false, 64 KiB", http.StatusOK, strings.Repeat("y", 64000), strings.Repeat("y", 199) + "…"},
+		{"400, 64 KiB", http.StatusBadRequest, strings.Repeat("z", 64000), strings.Repeat("z", 199) + "…"},
+		{"ok:false, echoed token cut", http.StatusOK, strings.Repeat("t", 190) + " " + testToken, strings.Repeat("t", 190) + " <redacted>…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := slacktest.NewServer()
+			defer srv.Close()
+			srv.Respond(1, slacktest.Answer{Status: tt.status, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"ok":false,"error":"` + tt.code + `"}`})
+			nt, err := New(seedProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
+			require.NoError(t, err)
+			defer nt.CloseIdleConnections()
+			n := seedNotification(nil)
+			n.Data.Channel = "#c"
+			err = nt.Notify(context.Background(), n)
+			var pe *provider.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.want, pe.Code)
+			assert.NotContains(t, err.Error(), "\n")
+			assert.NotContains(t, err.Error(), "xoxb-")
+		})
+	}
+}
+
 func TestNotify_Concurrent(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()

@@ -354,6 +354,17 @@ func (nt *Notifier) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, nt.St
 // LogValue makes slog log String.
 func (nt *Notifier) LogValue() slog.Value { return slog.StringValue(nt.String()) }
 
+// maxCode bounds the error string of a JSON answer kept as Code, as
+// provider.ClassifyResponse bounds a plain-text one.
+const maxCode = 200
+
+// errorCode is the "error" of a JSON answer as a Code: on one line and at
+// most maxCode characters, so that a hostile answer cannot put 64 KiB or
+// line breaks into every error and log line.
+func errorCode(s string) string {
+	return cut(strings.Join(strings.Fields(s), " "), maxCode)
+}
+
 // classify turns Slack's answer into nil or a *provider.Error. Slack's
 // error string, from a webhook's plain-text body or a Web API's
 // {"ok":false,"error":"…"}, becomes Code. An ok:false answer is permanent,
@@ -368,13 +379,13 @@ func classify(resp *http.Response, body []byte, api bool) error {
 	if err := provider.ClassifyResponse(resp, body); err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) && isJSON && answer.Error != "" {
-			pe.Code = answer.Error
+			pe.Code = errorCode(answer.Error)
 		}
 		return err
 	}
 	switch {
 	case isJSON && !*answer.OK:
-		code := answer.Error
+		code := errorCode(answer.Error)
 		if code == "" {
 			code = "unknown_error"
 		}
