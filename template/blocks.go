@@ -133,11 +133,16 @@ func (b *blocksParser) value(path string, depth int) error {
 	return nil
 }
 
-// blocks renders segs into a JSON array.
+// blocks renders segs into a JSON array. The array counts towards
+// MaxTotalOutput as encoded, literal JSON and quoting included.
 func (r *renderer) blocks(segs []segment) (json.RawMessage, error) {
+	start := r.total
 	size := 0
 	for _, s := range segs {
 		size += len(s.lit)
+	}
+	if start+size > MaxTotalOutput {
+		return nil, &FieldError{Field: "blocks", Err: errTotal}
 	}
 	out := make([]byte, 0, size+64*len(segs))
 	for _, s := range segs {
@@ -145,17 +150,16 @@ func (r *renderer) blocks(segs []segment) (json.RawMessage, error) {
 		if s.str == nil {
 			continue
 		}
+		r.total = start + len(out)
 		if err := r.exec(s.str); err != nil {
 			return nil, err
 		}
 		out = appendJSONString(out, r.buf.Bytes())
-		if len(out) > MaxTotalOutput {
+		if start+len(out) > MaxTotalOutput {
 			return nil, &FieldError{Field: s.str.path, Err: errTotal}
 		}
 	}
-	if len(out) > MaxTotalOutput {
-		return nil, &FieldError{Field: "blocks", Err: errTotal}
-	}
+	r.total = start + len(out)
 	return out, nil
 }
 

@@ -263,6 +263,49 @@ func TestRenderLimits(t *testing.T) {
 	assert.ErrorIs(t, err, template.ErrTooLarge)
 }
 
+// TestRenderLimitsCountBlocksAsEncoded checks that MaxTotalOutput bounds the
+// whole message: the other strings plus the Blocks JSON as encoded, its
+// literal JSON and the quoting of rendered strings included.
+func TestRenderLimitsCountBlocksAsEncoded(t *testing.T) {
+	big := strings.Repeat("x", 60000)
+	section := func(text string) json.RawMessage {
+		return json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"` + text + `"}}]`)
+	}
+	tests := []struct {
+		name    string
+		spec    template.Spec
+		message string
+		field   string
+	}{
+		{name: "literal blocks after literal strings",
+			spec:  template.Spec{Title: big, Text: big, Color: big, IconEmoji: big + "{{ .Cluster }}", Blocks: section(big)},
+			field: "blocks"},
+		{name: "quoted control characters",
+			spec:    template.Spec{Title: big, Text: big, Color: big, Blocks: section("{{ .Message }}")},
+			message: strings.Repeat("\x01", 20000), // 20000 bytes, 120000 once quoted
+			field:   "blocks[0].text.text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := template.Sample()
+			tmpl, err := template.Parse(&tt.spec, template.WithSample(d))
+			if err == nil {
+				d.Message = tt.message
+				var m *template.Message
+				m, err = tmpl.Render(d, template.EscapeSlack)
+				if err == nil {
+					t.Fatalf("rendered a message of %d bytes", len(m.Title)+len(m.Text)+len(m.Color)+len(m.IconEmoji)+len(m.Blocks))
+				}
+			}
+			var fe *template.FieldError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, tt.field, fe.Field)
+			assert.ErrorIs(t, err, template.ErrTooLarge)
+			assert.ErrorContains(t, err, "message of more than 262144 bytes in all")
+		})
+	}
+}
+
 // TestRenderDoesNotAllocateWhatItRefuses checks that refusing a template
 // that would produce hundreds of megabytes costs far less than that.
 func TestRenderDoesNotAllocateWhatItRefuses(t *testing.T) {
