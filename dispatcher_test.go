@@ -654,10 +654,26 @@ func TestMode_flux(t *testing.T) {
 }
 
 func TestDispatch_invalidEvent(t *testing.T) {
-	d := newTestDispatcher(t, testConfig(), &recorder{})
-	_, err := d.Dispatch(t.Context(), &event.Event{InvolvedObject: corev1.ObjectReference{Kind: "Kustomization"}})
-	require.ErrorIs(t, err, event.ErrInvalid)
-	assert.False(t, errors.Is(err, ErrDuplicate))
+	rec := &recorder{}
+	d := newTestDispatcher(t, testConfig(), rec)
+	for _, tt := range []struct {
+		name  string
+		event *event.Event
+	}{
+		{"missing fields", &event.Event{InvolvedObject: corev1.ObjectReference{Kind: "Kustomization"}}},
+		{"nil", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			results, err := d.Dispatch(t.Context(), tt.event)
+			require.ErrorIs(t, err, event.ErrInvalid)
+			assert.False(t, errors.Is(err, ErrDuplicate))
+			assert.Empty(t, results)
+			routing, err := d.Route(t.Context(), tt.event)
+			require.ErrorIs(t, err, event.ErrInvalid)
+			assert.Nil(t, routing)
+		})
+	}
+	assert.Empty(t, rec.delivered())
 }
 
 // testWait and pollEvery bound require.Eventually: generous, since the
