@@ -486,6 +486,12 @@ func TestNew_Errors(t *testing.T) {
 			`provider flux-system/slack: WithAPIURL: want an http(s) URL, got "slack.com"`},
 		{"nil client", seedProvider(), provider.Credentials{Address: hook}, []Option{WithHTTPClient(nil)},
 			`provider flux-system/slack: WithHTTPClient: nil client`},
+		{"header value with a line break", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"Authorization": "Bearer SECRETSECRET\n"}}, nil,
+			`provider flux-system/slack: headers (the secret's "headers" key): the value of "Authorization" is not a valid header value (a line break or control character)`},
+		{"header name with a space", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"X Team": "SECRETSECRET"}}, nil,
+			`provider flux-system/slack: headers (the secret's "headers" key): "X Team" is not a valid header name`},
+		{"empty header name", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"": "SECRETSECRET"}}, nil,
+			`provider flux-system/slack: headers (the secret's "headers" key): "" is not a valid header name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -144,6 +144,16 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		token:         c.Token,
 		secrets:       c.Secrets(),
 	}
+	for k, v := range c.Headers {
+		// net/http would refuse every request, and each refusal would be
+		// retried as a network error: say it once, here.
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("headers (the secret's \"headers\" key): %q is not a valid header name", k)
+		}
+		if !validHeaderValue(v) {
+			return nil, fmt.Errorf("headers (the secret's \"headers\" key): the value of %q is not a valid header value (a line break or control character)", k)
+		}
+	}
 	if t := p.Spec.Template; t != nil && t.Format != "" {
 		if !validFormat(t.Format) {
 			return nil, fmt.Errorf("spec.template.format: unknown format %q (want %q or %q)", t.Format, FormatFlux, FormatBlocks)
@@ -280,6 +290,34 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 		return nt.fail(err)
 	}
 	return nil
+}
+
+// validHeaderName reports whether k is an HTTP header name (RFC 9110
+// token).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v can be sent as a header value: no
+// control character but tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; (b < ' ' && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // transportError classifies a failure to get an answer: retryable, except
