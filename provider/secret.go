@@ -68,12 +68,25 @@ type Credentials struct {
 	CAData []byte
 }
 
-// Secrets returns every secret value in c, for redaction.
+// Secrets returns every secret value in c, for redaction: the address and,
+// alone, its path and query (a webhook URL's path is its secret, and a
+// server may echo just the path), the token, the password, the proxy URL
+// and its password, and the header values.
 func (c Credentials) Secrets() []string {
-	out := make([]string, 0, 4+len(c.Headers))
+	out := make([]string, 0, 6+len(c.Headers))
 	for _, s := range []string{c.Address, c.Token, c.Password, c.Proxy} {
 		if s != "" {
 			out = append(out, s)
+		}
+	}
+	if u, err := url.Parse(c.Address); err == nil && u.Host != "" {
+		if rest := u.RequestURI(); len(rest) > 1 {
+			out = append(out, rest)
+		}
+	}
+	if u, err := url.Parse(c.Proxy); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			out = append(out, pw)
 		}
 	}
 	for _, v := range c.Headers {

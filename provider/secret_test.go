@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -259,6 +260,29 @@ func TestResolveSecretSources(t *testing.T) {
 	assert.Equal(t, []string{"flux-system/slack-url"}, asked, "secrets are read in the provider's namespace")
 }
 
+// TestSecretsCoverEchoedParts: a notifier that passes its errors through
+// SanitizeError with c.Secrets(), as documented, shows no secret when the
+// server echoes only part of the address (its path) or the proxy password.
+func TestSecretsCoverEchoedParts(t *testing.T) {
+	tests := []struct {
+		name   string
+		c      provider.Credentials
+		answer string
+	}{
+		{"webhook path", provider.Credentials{Address: hookURL}, "no hook at /services/T000/B000/SECRETSECRETSECRET"},
+		{"path and query", provider.Credentials{Address: "https://example.com/hook?key=SECRETSECRETSECRET"}, "bad request /hook?key=SECRETSECRETSECRET"},
+		{"proxy password", provider.Credentials{Address: hookURL, Proxy: "http://user:SECRETSECRETSECRET@proxy:3128"}, "proxy rejected user:SECRETSECRETSECRET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}}
+			err := provider.SanitizeError(provider.ClassifyResponse(resp, []byte(tt.answer)), tt.c.Secrets()...)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "SECRETSECRETSECRET")
+		})
+	}
+}
+
 func TestCredentialsNeverShowSecrets(t *testing.T) {
 	c := provider.Credentials{
 		Address:  hookURL,
@@ -293,7 +317,7 @@ func TestCredentialsNeverShowSecrets(t *testing.T) {
 	assert.Equal(t, "Credentials{address=https://hooks.slack.com/<redacted> token=<redacted> username=<redacted> password=<redacted> proxy=http://proxy:3128/<redacted> headers=<1 redacted> ca=<set>}", c.String())
 	assert.Equal(t, "Credentials{}", provider.Credentials{}.String())
 
-	assert.ElementsMatch(t, []string{hookURL, "xoxb-SECRETTOKEN", "SECRETPASSWORD", c.Proxy, "Bearer SECRETHEADER"}, c.Secrets())
+	assert.ElementsMatch(t, []string{hookURL, "/services/T000/B000/SECRETSECRETSECRET", "xoxb-SECRETTOKEN", "SECRETPASSWORD", c.Proxy, "pw", "Bearer SECRETHEADER"}, c.Secrets())
 	assert.False(t, c.IsZero())
 	assert.True(t, provider.Credentials{}.IsZero())
 	assert.Empty(t, provider.Credentials{}.Secrets())
