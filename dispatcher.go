@@ -767,7 +767,8 @@ func closeIdle(n provider.Notifier) {
 // endpoint answers 503) and waits for deliveries in flight, including those
 // the event endpoint accepted, to end. If ctx ends first, Close cancels the
 // deliveries still running and returns ctx's error; they then end promptly
-// and report their failure. Calling Close again waits again.
+// and report their failure, and the notifiers' idle connections are closed
+// once they have. Calling Close again waits again.
 func (d *Dispatcher) Close(ctx context.Context) error {
 	d.mu.Lock()
 	d.closed = true
@@ -775,10 +776,8 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		d.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
+		// Also when ctx ended first: the cancelled deliveries end, and their
+		// notifiers' connections are released then.
 		d.cancel()
 		d.notifierMu.Lock()
 		for k, c := range d.notifiers {
@@ -786,6 +785,10 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 			delete(d.notifiers, k)
 		}
 		d.notifierMu.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
 		return nil
 	case <-ctx.Done():
 		d.cancel()

@@ -635,6 +635,68 @@ func TestClose(t *testing.T) {
 	})
 }
 
+// idleCloser is a notifier that counts the calls of CloseIdleConnections.
+// With block, Notify waits until its context ends.
+type idleCloser struct {
+	block           bool
+	entered, closed atomic.Int32
+}
+
+func (n *idleCloser) Notify(ctx context.Context, _ *provider.Notification) error {
+	n.entered.Add(1)
+	if !n.block {
+		return nil
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (n *idleCloser) CloseIdleConnections() { n.closed.Add(1) }
+
+// TestClose_releasesConnections checks that the notifiers' connections are
+// released however Close ends: at once when nothing is in flight, and once
+// the cancelled deliveries end when Close's context ends first.
+func TestClose_releasesConnections(t *testing.T) {
+	tests := []struct {
+		name     string
+		inFlight bool
+	}{
+		{"nothing in flight", false},
+		{"context ends while a delivery is in flight", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := &idleCloser{block: tt.inFlight}
+			reg := provider.NewRegistry()
+			require.NoError(t, reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+				return n, nil
+			}))
+			cfg := testConfig()
+			cfg.Alerts = cfg.Alerts[:1]
+			d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()), WithRetryPolicy(provider.RetryPolicy{Retries: -1}))
+			require.NoError(t, err)
+
+			dispatched := make(chan struct{})
+			go func() {
+				defer close(dispatched)
+				_, _ = d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", "error", "boom"))
+			}()
+			if tt.inFlight {
+				require.Eventually(t, func() bool { return n.entered.Load() > 0 }, testWait, pollEvery)
+				closeCtx, closeCancel := context.WithCancel(context.Background())
+				closeCancel()
+				assert.ErrorIs(t, d.Close(closeCtx), context.Canceled)
+			} else {
+				<-dispatched
+				assert.NoError(t, d.Close(context.Background()))
+			}
+			<-dispatched
+			require.Eventually(t, func() bool { return n.closed.Load() > 0 }, testWait, pollEvery,
+				"the idle connections of the notifier are closed without a second Close")
+		})
+	}
+}
+
 func TestMode_flux(t *testing.T) {
 	cfg := testConfig()
 	unset := newAlert("unset", "team", alert.EventSeverity{}, source("Kustomization", "*"))
