@@ -21,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
@@ -364,6 +365,47 @@ func TestNotify_LongJSONErrorCode(t *testing.T) {
 			assert.Equal(t, tt.want, pe.Code)
 			assert.NotContains(t, err.Error(), "\n")
 			assert.NotContains(t, err.Error(), "xoxb-")
+		})
+	}
+}
+
+// TestNotify_TimeoutWithoutDeadline: a Notify whose context has no deadline
+// is bounded by the provider's spec.timeout, with the notifier's own client
+// as with one given by WithHTTPClient, so a server that never answers
+// cannot hang it.
+func TestNotify_TimeoutWithoutDeadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	p := seedProvider()
+	p.Spec.Timeout = &metav1.Duration{Duration: 50 * time.Millisecond}
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{"own client", nil},
+		{"WithHTTPClient", []Option{WithHTTPClient(&http.Client{})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nt, err := New(p, provider.Credentials{Address: srv.URL + slacktest.WebhookPath}, tt.opts...)
+			require.NoError(t, err)
+			defer nt.CloseIdleConnections()
+			done := make(chan error, 1)
+			go func() { done <- nt.Notify(context.Background(), seedNotification(nil)) }()
+			select {
+			case err := <-done:
+				require.Error(t, err)
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+			case <-time.After(10 * time.Second):
+				t.Fatal("Notify without a deadline hangs on a server that never answers")
+			}
 		})
 	}
 }

@@ -26,7 +26,9 @@ func defaultOptions() options {
 }
 
 // WithHTTPClient makes the notifier send with c, used as it is: the
-// provider's proxy and certificate authorities are then c's business. By
+// provider's proxy and certificate authorities are then c's business (a
+// request whose context has no deadline is still bounded by the provider's
+// timeout). By
 // default each notifier owns one client, reused for every message, with
 // keep-alive, the provider's timeout, proxy and certificate authorities.
 func WithHTTPClient(c *http.Client) Option {

@@ -186,10 +186,12 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 			n.secrets = append(n.secrets, u.RequestURI())
 		}
 	}
+	// The provider's timeout bounds an attempt whose context has no
+	// deadline, whichever client sends it.
+	n.timeout = p.GetTimeout()
 	if o.client != nil {
 		n.client = o.client
 	} else {
-		n.timeout = p.GetTimeout()
 		client, err := provider.NewHTTPClient(c, n.timeout)
 		if err != nil {
 			return nil, err
