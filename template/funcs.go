@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	ttemplate "text/template"
@@ -92,9 +93,9 @@ func buildFuncs() ttemplate.FuncMap {
 	m["regexReplaceAllLiteral"] = func(re, s, repl string) (string, error) { return regexReplace(re, s, repl, true) }
 	m["mustRegexReplaceAllLiteral"] = m["regexReplaceAllLiteral"]
 	m["wrapWith"] = boundedWrapWith(m["wrapWith"].(func(int, string, string) string))
-	m["until"] = boundedUntil(m["until"].(func(int) []int))
-	m["untilStep"] = boundedUntilStep(m["untilStep"].(func(int, int, int) []int))
-	m["seq"] = boundedSeq(m["seq"].(func(...int) string))
+	m["until"] = boundedUntil
+	m["untilStep"] = boundedUntilStep
+	m["seq"] = boundedSeq
 	// The text/template builtins that format: a width or precision
 	// ("%99999999d") would allocate before any check could run.
 	for _, name := range []string{"randAlphaNum", "randAlpha", "randAscii", "randNumeric"} {
@@ -228,60 +229,99 @@ func boundedWrapWith(wrap func(int, string, string) string) func(int, string, st
 // maxItems bounds the lists until, untilStep and seq build.
 const maxItems = 10000
 
-func tooManyItems(fn string, n int64) error {
+func tooManyItems(fn string, n uint64) error {
 	return fmt.Errorf("%s: %d items, more than %d", fn, n, maxItems)
 }
 
-func boundedUntil(until func(int) []int) func(int) ([]int, error) {
-	return func(n int) ([]int, error) {
-		if c := count(0, int64(n), 1); c > maxItems {
-			return nil, tooManyItems("until", c)
-		}
-		return until(n), nil
+// until, untilStep and seq are Sprig's, rewritten so that no argument can
+// make them loop: Sprig's add step to a counter until it passes stop,
+// which never happens when the counter overflows first
+// (untilStep 9223372036854775000 9223372036854775807 500).
+
+// boundedUntil is Sprig's until: 0 to n, n excluded, counting down when n is
+// negative.
+func boundedUntil(n int) ([]int, error) {
+	step := 1
+	if n < 0 {
+		step = -1
 	}
+	return stepsUntil("until", 0, n, step)
 }
 
-func boundedUntilStep(untilStep func(int, int, int) []int) func(int, int, int) ([]int, error) {
-	return func(start, stop, step int) ([]int, error) {
-		if c := count(int64(start), int64(stop), int64(step)); c > maxItems {
-			return nil, tooManyItems("untilStep", c)
-		}
-		return untilStep(start, stop, step), nil
-	}
+// boundedUntilStep is Sprig's untilStep: start, start+step, ... while before
+// stop; empty when step does not lead from start towards stop.
+func boundedUntilStep(start, stop, step int) ([]int, error) {
+	return stepsUntil("untilStep", start, stop, step)
 }
 
-func boundedSeq(seq func(...int) string) func(...int) (string, error) {
-	return func(p ...int) (string, error) {
-		var c int64
-		switch len(p) {
-		case 1:
-			c = count(1, int64(p[0]), 1)
-		case 2:
-			c = count(int64(p[0]), int64(p[1]), 1)
-		case 3:
-			c = count(int64(p[0]), int64(p[2]), int64(p[1]))
+// boundedSeq is Sprig's seq: "seq end" (from 1), "seq start end" and "seq
+// start step end", end included, as a space-separated string.
+func boundedSeq(p ...int) (string, error) {
+	var start, stop, step int
+	switch len(p) {
+	case 1:
+		start, step = 1, 1
+		if p[0] < start {
+			step = -1
 		}
-		if c > maxItems {
-			return "", tooManyItems("seq", c)
+		stop = p[0] + step
+	case 2:
+		start, step = p[0], 1
+		if p[1] < start {
+			step = -1
 		}
-		return seq(p...), nil
+		stop = p[1] + step
+	case 3:
+		start, step = p[0], p[1]
+		increment := 1
+		if p[2] < start {
+			if step > 0 {
+				return "", nil
+			}
+			increment = -1
+		}
+		stop = p[2] + increment
+	default:
+		return "", nil
 	}
+	v, err := stepsUntil("seq", start, stop, step)
+	if err != nil {
+		return "", err
+	}
+	out := make([]byte, 0, len(v)*4)
+	for i, n := range v {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = strconv.AppendInt(out, int64(n), 10)
+	}
+	return string(out), nil
 }
 
-// count is an upper bound of the number of values from start to stop by
-// step, in either direction (a zero step counts as one).
-func count(start, stop, step int64) int64 {
-	d := stop - start
-	if d < 0 {
-		d = -d
+// stepsUntil returns start, start+step, ... up to stop excluded (down to it
+// when step is negative), computing the count first without overflow.
+func stepsUntil(fn string, start, stop, step int) ([]int, error) {
+	var dist, stride uint64
+	switch {
+	case stop > start && step > 0:
+		dist, stride = uint64(stop)-uint64(start), uint64(step)
+	case stop < start && step < 0:
+		dist, stride = uint64(start)-uint64(stop), -uint64(step)
+	default:
+		return []int{}, nil
 	}
-	if step < 0 {
-		step = -step
+	n := dist / stride
+	if dist%stride != 0 {
+		n++
 	}
-	if step == 0 {
-		step = 1
+	if n > maxItems {
+		return nil, tooManyItems(fn, n)
 	}
-	return d/step + 1
+	v := make([]int, n)
+	for i := range v {
+		v[i] = start + i*step // between start and stop: no overflow
+	}
+	return v, nil
 }
 
 func boundedPrintf(format string, args ...any) (string, error) {

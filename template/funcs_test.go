@@ -1,9 +1,11 @@
 package template_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/Masterminds/sprig/v3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -176,5 +178,59 @@ func TestFuncsGrowthInLoops(t *testing.T) {
 	} {
 		_, err := render(t, text)
 		assert.ErrorIs(t, err, template.ErrTooLarge, text)
+	}
+}
+
+// TestFuncsCountingNeverLoops covers until, untilStep and seq where a
+// counter stepping towards stop would overflow first: Sprig's versions loop
+// for ever there, allocating.
+func TestFuncsCountingNeverLoops(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{`{{ untilStep 9223372036854775000 9223372036854775807 500 }}`, "[9223372036854775000 9223372036854775500]"},
+		{`{{ untilStep -9223372036854775000 -9223372036854775808 -500 }}`, "[-9223372036854775000 -9223372036854775500]"},
+		{`{{ untilStep -9223372036854775808 9223372036854775807 4611686018427387904 }}`,
+			"[-9223372036854775808 -4611686018427387904 0 4611686018427387904]"},
+		{`{{ seq 9223372036854775000 700 9223372036854775806 }}`, "9223372036854775000 9223372036854775700"},
+		{`{{ seq -9223372036854775000 -700 -9223372036854775807 }}`, "-9223372036854775000 -9223372036854775700"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := render(t, tt.text)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	for _, text := range []string{
+		`{{ until 9223372036854775807 }}`, `{{ until -9223372036854775808 }}`,
+		`{{ untilStep -9223372036854775808 9223372036854775807 1 }}`, `{{ seq -9223372036854775808 9223372036854775806 }}`,
+	} {
+		_, err := render(t, text)
+		assert.ErrorContains(t, err, "more than 10000", text)
+	}
+}
+
+// TestFuncsCountingAgreesWithSprig checks until, untilStep and seq against
+// Sprig's on small arguments, where Sprig's terminate.
+func TestFuncsCountingAgreesWithSprig(t *testing.T) {
+	ours, theirs := template.Funcs(), sprig.TxtFuncMap()
+	for start := -4; start <= 4; start++ {
+		want := theirs["until"].(func(int) []int)(start)
+		got, err := ours["until"].(func(int) ([]int, error))(start)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "until %d", start)
+		for stop := -4; stop <= 4; stop++ {
+			for step := -3; step <= 3; step++ {
+				want := theirs["untilStep"].(func(int, int, int) []int)(start, stop, step)
+				got, err := ours["untilStep"].(func(int, int, int) ([]int, error))(start, stop, step)
+				require.NoError(t, err)
+				assert.Equal(t, want, got, "untilStep %d %d %d", start, stop, step)
+				for _, args := range [][]int{{start}, {start, stop}, {start, step, stop}, {}, {1, 2, 3, 4}} {
+					want := theirs["seq"].(func(...int) string)(args...)
+					got, err := ours["seq"].(func(...int) (string, error))(args...)
+					require.NoError(t, err)
+					assert.Equal(t, want, got, "seq %s", fmt.Sprint(args))
+				}
+			}
+		}
 	}
 }
