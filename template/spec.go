@@ -1,6 +1,9 @@
 package template
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // Spec is a message template as users write it in YAML, under spec.template
 // of a Provider (the default for every alert that uses the provider) or of an
@@ -44,7 +47,8 @@ type Spec struct {
 	// string holding the JSON array (a YAML block scalar). Each string value
 	// in it is a template; object keys, numbers, booleans and nulls are kept
 	// as written (in the order written, when given as JSON), and the result
-	// is always valid JSON.
+	// is always valid JSON. null (an empty "blocks:" in YAML) and "" mean
+	// no blocks.
 	// +optional
 	Blocks json.RawMessage `json:"blocks,omitempty"`
 
@@ -77,7 +81,14 @@ type Field struct {
 // message is used.
 func (s *Spec) IsZero() bool {
 	return s == nil || (s.Format == "" && s.Title == "" && s.Text == "" && len(s.Fields) == 0 &&
-		len(s.Blocks) == 0 && s.Color == "" && s.IconEmoji == "" && s.IconURL == "")
+		!hasBlocks(s.Blocks) && s.Color == "" && s.IconEmoji == "" && s.IconURL == "")
+}
+
+// hasBlocks reports whether raw, a Spec's Blocks, sets any: not empty, null
+// or "".
+func hasBlocks(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && string(raw) != "null" && string(raw) != `""`
 }
 
 // DeepCopyInto copies s into out, sharing no slice with s. It lets the

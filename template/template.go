@@ -194,7 +194,7 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 			}
 		}
 	}
-	if len(bytes.TrimSpace(s.Blocks)) > 0 {
+	if hasBlocks(s.Blocks) {
 		if t.blocks, err = p.blocks(s.Blocks); err != nil {
 			return nil, err
 		}

@@ -448,3 +448,29 @@ func TestRenderStatic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &template.Message{}, m)
 }
+
+// TestEmptyBlocksAreUnset: an empty "blocks:" in YAML decodes as null; like
+// an empty string field, it sets nothing.
+func TestEmptyBlocksAreUnset(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		zero       bool
+	}{
+		{name: "empty value", yaml: "blocks:\n", zero: true},
+		{name: "null", yaml: "blocks: null\n", zero: true},
+		{name: "empty string", yaml: `blocks: ""` + "\n", zero: true},
+		{name: "with text", yaml: "text: '{{ .Message }}'\nblocks:\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var spec template.Spec
+			require.NoError(t, yaml.Unmarshal([]byte(tt.yaml), &spec))
+			assert.Equal(t, tt.zero, spec.IsZero())
+			tmpl, err := template.Parse(&spec)
+			require.NoError(t, err)
+			m, err := tmpl.Render(template.Sample(), template.EscapeSlack)
+			require.NoError(t, err)
+			assert.Nil(t, m.Blocks)
+		})
+	}
+}
