@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,7 +196,7 @@ func regexReplace(expr, s, repl string, literal bool) (string, error) {
 	}
 	var out []byte
 	last := 0
-	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+	replace := func(m []int) error {
 		out = append(out, s[last:m[0]]...)
 		if literal {
 			out = append(out, repl...)
@@ -204,7 +205,48 @@ func regexReplace(expr, s, repl string, literal bool) (string, error) {
 		}
 		last = m[1]
 		if len(out) > MaxOutput {
-			return "", tooLarge("regexReplaceAll", len(out))
+			return tooLarge("regexReplaceAll", len(out))
+		}
+		return nil
+	}
+	if lookBehindFree(expr) {
+		// Find the matches one at a time, as FindAll does, so that a
+		// message with a million matches costs no million-entry list.
+		// Searching s[pos:] instead of s from pos is the same when no
+		// assertion (^, \b, ...) looks at what comes before pos.
+		for pos, prevEnd := 0, -1; pos <= len(s); {
+			m := re.FindStringSubmatchIndex(s[pos:])
+			if m == nil {
+				break
+			}
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += pos
+				}
+			}
+			accept := true
+			if m[1] == pos { // an empty match at pos
+				accept = m[0] != prevEnd // none right after a match
+				if _, w := utf8.DecodeRuneInString(s[pos:]); w > 0 {
+					pos += w
+				} else {
+					pos++
+				}
+			} else {
+				pos = m[1]
+			}
+			prevEnd = m[1]
+			if accept {
+				if err := replace(m); err != nil {
+					return "", err
+				}
+			}
+		}
+	} else {
+		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+			if err := replace(m); err != nil {
+				return "", err
+			}
 		}
 	}
 	out = append(out, s[last:]...)
@@ -212,6 +254,31 @@ func regexReplace(expr, s, repl string, literal bool) (string, error) {
 		return "", tooLarge("regexReplaceAll", len(out))
 	}
 	return string(out), nil
+}
+
+// lookBehindFree reports whether expr has no empty-width assertion (^, $,
+// \A, \z, \b, \B), so that whether it matches at a position does not
+// depend on the text before it.
+func lookBehindFree(expr string) bool {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	var free func(*syntax.Regexp) bool
+	free = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+			syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+			return false
+		}
+		for _, sub := range r.Sub {
+			if !free(sub) {
+				return false
+			}
+		}
+		return true
+	}
+	return free(re)
 }
 
 func boundedWrapWith(wrap func(int, string, string) string) func(int, string, string) (string, error) {

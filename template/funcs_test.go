@@ -2,6 +2,8 @@ package template_test
 
 import (
 	"fmt"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -233,4 +235,50 @@ func TestFuncsCountingAgreesWithSprig(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRegexReplaceAgreesWithRegexp checks regexReplaceAll and
+// regexReplaceAllLiteral, which find matches one at a time when they can,
+// against regexp's ReplaceAllString and ReplaceAllLiteralString.
+func TestRegexReplaceAgreesWithRegexp(t *testing.T) {
+	exprs := []string{
+		"", "a", "a*", "a+", "a*?", `\s+`, "x*", "(a)(b)?", "(?i)é", ".", "(?s).", "ab|a", "b*|a",
+		"^a", "a$", `\bb`, `\B`, "(?m)^", "(?m)$", `\Aa`, `a\z`, "[^a]*", "(?U)a+",
+	}
+	inputs := []string{"", "a", "aaa", "abab", "a b  c\n a", "baaab", "héllo é", "\xffa\xfe", "xyz", "\n\n", "ab\nab"}
+	repls := []string{"", "-", "<$1>", "${0}${0}", "$", "$$"}
+	fns := template.Funcs()
+	expand := fns["regexReplaceAll"].(func(string, string, string) (string, error))
+	literal := fns["regexReplaceAllLiteral"].(func(string, string, string) (string, error))
+	for _, expr := range exprs {
+		re := regexp.MustCompile(expr)
+		for _, in := range inputs {
+			for _, repl := range repls {
+				got, err := expand(expr, in, repl)
+				require.NoError(t, err)
+				assert.Equal(t, re.ReplaceAllString(in, repl), got, "regexReplaceAll %q %q %q", expr, in, repl)
+				got, err = literal(expr, in, repl)
+				require.NoError(t, err)
+				assert.Equal(t, re.ReplaceAllLiteralString(in, repl), got, "regexReplaceAllLiteral %q %q %q", expr, in, repl)
+			}
+		}
+	}
+}
+
+// TestRegexReplaceDoesNotListEveryMatch: a 3 MB message with 1.5 million
+// matches used to cost over 200 MB (one index slice per match).
+func TestRegexReplaceDoesNotListEveryMatch(t *testing.T) {
+	tmpl, err := template.Parse(&template.Spec{Text: `{{ regexReplaceAll "\\s+" .Message " " | truncate 100 }}`})
+	require.NoError(t, err)
+	d := template.Sample()
+	d.Message = strings.Repeat("a ", 1500000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = tmpl.Render(d, template.EscapeSlack)
+	runtime.ReadMemStats(&after)
+	assert.ErrorIs(t, err, template.ErrTooLarge)
+	// About 1 MB; 50 MB under the race detector, which moves each
+	// search's small result to the heap.
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(100<<20))
 }
