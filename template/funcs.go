@@ -103,6 +103,32 @@ func buildFuncs() ttemplate.FuncMap {
 		m[name] = boundedRand(name, m[name].(func(int) string))
 	}
 	m["randBytes"] = boundedRandBytes(m["randBytes"].(func(int) (string, error)))
+	// Functions that cut a string into pieces: a 3 MiB message can hold
+	// millions, which cost far more than the message before any result
+	// check (see boundedPieces).
+	m["splitList"] = func(sep, s string) ([]string, error) { return splitPieces("splitList", sep, -1, s) }
+	m["split"] = func(sep, s string) (map[string]string, error) {
+		return piecesMap(splitPieces("split", sep, -1, s))
+	}
+	m["splitn"] = func(sep string, n int, s string) (map[string]string, error) {
+		return piecesMap(splitPieces("splitn", sep, n, s))
+	}
+	m["regexFindAll"] = func(expr, s string, n int) ([]string, error) {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, err
+		}
+		return boundedPieces("regexFindAll", n, func(n int) []string { return re.FindAllString(s, n) })
+	}
+	m["mustRegexFindAll"] = m["regexFindAll"]
+	m["regexSplit"] = func(expr, s string, n int) ([]string, error) {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, err
+		}
+		return boundedPieces("regexSplit", n, func(n int) []string { return re.Split(s, n) })
+	}
+	m["mustRegexSplit"] = m["regexSplit"]
 	m["printf"] = boundedPrintf
 	m["print"] = boundedPrint(fmt.Sprint)
 	m["println"] = boundedPrint(fmt.Sprintln)
@@ -175,6 +201,39 @@ func boundedRandBytes(randBytes func(int) (string, error)) func(int) (string, er
 		}
 		return randBytes(count)
 	}
+}
+
+// boundedPieces calls cut, a function returning at most n pieces of a
+// string (all of them when n < 0), with n at most MaxOutput. Fewer than
+// MaxOutput pieces are then all there are; a list of MaxOutput pieces or
+// more prints to more than MaxOutput bytes and is refused anyway, so it is
+// refused without building the rest.
+func boundedPieces(fn string, n int, cut func(n int) []string) ([]string, error) {
+	if n >= 0 && n < MaxOutput {
+		return cut(n), nil
+	}
+	pieces := cut(MaxOutput)
+	if len(pieces) == MaxOutput {
+		return nil, fmt.Errorf("%s: %d pieces or more: %w", fn, MaxOutput, ErrTooLarge)
+	}
+	return pieces, nil
+}
+
+// splitPieces is strings.SplitN(s, sep, n), bounded by boundedPieces.
+func splitPieces(fn, sep string, n int, s string) ([]string, error) {
+	return boundedPieces(fn, n, func(n int) []string { return strings.SplitN(s, sep, n) })
+}
+
+// piecesMap is Sprig's split result: piece i under the key "_i".
+func piecesMap(pieces []string, err error) (map[string]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(pieces))
+	for i, p := range pieces {
+		m["_"+strconv.Itoa(i)] = p
+	}
+	return m, nil
 }
 
 func boundedReplace(old, repl, s string) (string, error) {
