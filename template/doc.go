@@ -45,8 +45,9 @@
 // the time zone database), and those that generate key material or hash
 // passwords (genPrivateKey, genCA, bcrypt, ...). repeat, indent, nindent,
 // replace, regexReplaceAll, wrapWith, until, untilStep, seq, randAlpha,
-// randAlphaNum, randAscii, randNumeric, randBytes, and the builtins printf,
-// print and println are bounded by [MaxOutput].
+// randAlphaNum, randAscii, randNumeric, randBytes, split, splitList,
+// splitn, regexFindAll, regexSplit, and the builtins printf, print and
+// println are bounded by [MaxOutput].
 //
 // fluxnotify adds:
 //
