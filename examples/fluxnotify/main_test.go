@@ -113,6 +113,10 @@ func TestRoute_expect(t *testing.T) {
 		{"unknown alert", successEvent, "flux-system/gitops-updates,flux-system/nope", exitFailed, []string{
 			"flux-system/nope: no such alert in the manifests",
 		}},
+		{"none expected, none matched", helmEvent, "", exitOK, nil},
+		{"none expected, some matched", failedEvent, "", exitFailed, []string{
+			"matched, not expected: flux-system/flux-alerts, flux-system/gitops-updates",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

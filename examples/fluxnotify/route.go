@@ -25,7 +25,8 @@ channel, and for every other alert the reason it does not match. It is a dry
 run: no Secret is read and nothing is sent. Routes are sorted by alert.
 
 With --expect, the command exits 1 when the alerts the event matches differ
-from the list, so a GitOps repository can test its alerts in CI.`,
+from the list (--expect "" when it must match none), so a GitOps repository
+can test its alerts in CI.`,
 	examples: `  fluxnotify route -f clusters/prod/notifications --event testdata/health-check-failed.json
   fluxnotify route -f alerts.yaml -f providers.yaml --event ev.json --expect flux-system/flux-alerts
   fluxnotify route -f alerts/ --event ev.json --labels team=payments,tier=backend -o text
@@ -92,11 +93,15 @@ func (c *cli) route(ctx context.Context, args []string) int {
 	var f dryRunFlags
 	f.register(fs)
 	var expect listFlag
-	fs.Var(&expect, "expect", "the alerts the event must match, as `ns/alert,...`; exit 1 otherwise")
+	fs.Var(&expect, "expect", "the alerts the event must match, as `ns/alert,...` (\"\" for none); exit 1 otherwise")
 	output := fs.String("o", "json", "output `format`: json or text")
 	if code, done := c.parse(routeCommand, fs, args); done {
 		return code
 	}
+	// --expect "" expects no alert: whether the flag was given matters, not
+	// only its list.
+	expectSet := false
+	fs.Visit(func(fl *flag.Flag) { expectSet = expectSet || fl.Name == "expect" })
 	if *output != "json" && *output != "text" {
 		return c.fail("route", badInput("-o %q: want json or text", *output))
 	}
@@ -123,7 +128,7 @@ func (c *cli) route(ctx context.Context, args []string) int {
 		return c.fail("route", err)
 	}
 
-	if len(expect) > 0 {
+	if expectSet {
 		got := make([]string, len(out.Routes))
 		for i, r := range out.Routes {
 			got[i] = r.Alert
