@@ -71,8 +71,11 @@ func describeJSONError(err error) error {
 // Validate checks what routing relies on: involvedObject.kind and
 // involvedObject.name are set, severity is known (see ParseSeverity) and the
 // message is not empty. The error names every field at fault and wraps
-// ErrInvalid.
+// ErrInvalid; a nil event is invalid too.
 func Validate(e *Event) error {
+	if e == nil {
+		return fmt.Errorf("%w: no event (nil)", ErrInvalid)
+	}
 	var problems []string
 	if e.InvolvedObject.Kind == "" {
 		problems = append(problems, "involvedObject.kind: required")

@@ -163,6 +163,10 @@ func TestValidate(t *testing.T) {
 	err := event.Validate(e)
 	assert.ErrorIs(t, err, event.ErrInvalid)
 	assert.EqualError(t, err, `invalid event Kustomization/apps: severity: unknown value "nope": want one of trace, info, warn, error`)
+
+	err = event.Validate(nil)
+	assert.ErrorIs(t, err, event.ErrInvalid, "a nil event is invalid, not a panic")
+	assert.EqualError(t, err, "invalid event: no event (nil)")
 }
 
 func TestNew(t *testing.T) {
