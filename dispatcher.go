@@ -467,7 +467,7 @@ type Unmatched struct {
 // Slack message arrive?" and tests alerts in CI. It fails only for an
 // invalid event (wrapping event.ErrInvalid).
 func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error) {
-	if err := validate(e); err != nil {
+	if err := event.Validate(e); err != nil {
 		return nil, err
 	}
 	st := d.state.Load()
@@ -485,7 +485,11 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 		if r.err == nil {
 			rt.Payload, rt.Err = d.render(e, r)
 			if r.prov.p.Spec.Suspend {
-				rt.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
+				if rt.Err != nil { // say both: suspended, and broken
+					rt.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, rt.Err)
+				} else {
+					rt.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
+				}
 			}
 		}
 		out.Routes = append(out.Routes, rt)
@@ -495,15 +499,6 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 	}
 	out.Unmatched = append(out.Unmatched, st.invalid...)
 	return out, nil
-}
-
-// validate is event.Validate, for which a nil event is invalid too rather
-// than a panic.
-func validate(e *event.Event) error {
-	if e == nil {
-		return fmt.Errorf("%w: nil event", event.ErrInvalid)
-	}
-	return event.Validate(e)
 }
 
 // render returns the body that r's notifier would send for e, built with
@@ -575,7 +570,7 @@ func (r Result) Delivered() bool { return r.Err == nil }
 // it is delivered, whatever the outcome: retrying a failed delivery is the
 // job of the retry policy, not of the caller.
 func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, error) {
-	if err := validate(e); err != nil {
+	if err := event.Validate(e); err != nil {
 		return nil, err
 	}
 	if err := d.begin(e, false); err != nil {

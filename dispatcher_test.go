@@ -938,3 +938,27 @@ func TestRoute_payload(t *testing.T) {
 		})
 	}
 }
+
+type brokenRenderer struct{ provider.NotifierFunc }
+
+func (brokenRenderer) Render(*provider.Notification) ([]byte, error) {
+	return nil, errors.New("render failed")
+}
+
+func TestRoute_suspendedProviderKeepsRenderError(t *testing.T) {
+	reg := provider.NewRegistry()
+	require.NoError(t, reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+		return brokenRenderer{}, nil
+	}))
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[2:3] // to-suspended
+	d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+
+	got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
+	require.NoError(t, err)
+	require.Len(t, got.Routes, 1)
+	assert.ErrorIs(t, got.Routes[0].Err, ErrSuspended)
+	assert.ErrorContains(t, got.Routes[0].Err, "render failed", "the broken payload is not hidden by the suspension")
+}
