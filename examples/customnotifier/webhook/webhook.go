@@ -155,7 +155,7 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.address, bytes.NewReader(body))
 	if err != nil {
-		return nt.fail(nt.sanitize(err))
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(ComponentHeader, n.Data.Event.ReportingController)
@@ -167,27 +167,15 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	resp, err := nt.client.Do(req)
 	if err != nil {
-		return nt.fail(nt.sanitize(err))
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse)) // reuse the connection
 	if err := provider.ClassifyResponse(resp, answer); err != nil {
-		return nt.fail(nt.sanitize(err))
+		return nt.fail(provider.SanitizeError(err, nt.secrets...))
 	}
 	return nil
-}
-
-// sanitize redacts the secrets from err, including from the destination's
-// error code: a server may repeat in its answer the path or a header it
-// was sent.
-func (nt *Notifier) sanitize(err error) error {
-	err = provider.SanitizeError(err, nt.secrets...)
-	var pe *provider.Error
-	if errors.As(err, &pe) {
-		pe.Code = provider.Redact(pe.Code, nt.secrets...)
-	}
-	return err
 }
 
 // fail names the provider in err, keeping its classification.
