@@ -477,7 +477,7 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 		if r == nil {
 			continue // a duplicate definition; the first one routes
 		}
-		rt := Route{Alert: objKey{a.Namespace, a.Name}.String(), Provider: r.ref.String(), Err: r.err}
+		rt := Route{Alert: a.NamespacedName(), Provider: r.ref.String(), Err: r.err}
 		if r.prov != nil {
 			p := r.prov.p
 			rt.Type, rt.Channel = p.Spec.Type, provider.Channel(a, p)
@@ -495,7 +495,7 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 		out.Routes = append(out.Routes, rt)
 	}
 	for _, m := range st.matcher.Explain(ctx, e) {
-		out.Unmatched = append(out.Unmatched, Unmatched{Alert: objKey{m.Alert.Namespace, m.Alert.Name}.String(), Reason: m.Reason})
+		out.Unmatched = append(out.Unmatched, Unmatched{Alert: m.Alert.NamespacedName(), Reason: m.Reason})
 	}
 	out.Unmatched = append(out.Unmatched, st.invalid...)
 	return out, nil
@@ -506,7 +506,7 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 func (d *Dispatcher) render(e *event.Event, r *route) (json.RawMessage, error) {
 	n, err := d.opts.registry.New(r.prov.p, provider.Credentials{})
 	if err != nil {
-		return nil, fmt.Errorf("alert %s: %w", objKey{r.alert.Namespace, r.alert.Name}, err)
+		return nil, fmt.Errorf("alert %s: %w", r.alert.NamespacedName(), err)
 	}
 	defer closeIdle(n)
 	rd, ok := n.(provider.Renderer)
@@ -515,7 +515,7 @@ func (d *Dispatcher) render(e *event.Event, r *route) (json.RawMessage, error) {
 	}
 	body, err := rd.Render(d.notification(e, r))
 	if err != nil {
-		return nil, fmt.Errorf("alert %s: rendering for provider %s: %w", objKey{r.alert.Namespace, r.alert.Name}, r.ref, err)
+		return nil, fmt.Errorf("alert %s: rendering for provider %s: %w", r.alert.NamespacedName(), r.ref, err)
 	}
 	if !json.Valid(body) {
 		// Not JSON (a custom notifier's plain text): keep it readable.
@@ -649,7 +649,7 @@ func (d *Dispatcher) deliver(ctx context.Context, e *event.Event) []Result {
 
 // deliverOne delivers e for one alert, and logs the outcome.
 func (d *Dispatcher) deliverOne(ctx context.Context, st *state, e *event.Event, r *route) (res Result) {
-	alertName := objKey{r.alert.Namespace, r.alert.Name}.String()
+	alertName := r.alert.NamespacedName()
 	res = Result{Alert: alertName, Provider: r.ref.String()}
 	defer func() { d.logResult(e, res) }()
 	if r.prov != nil {
