@@ -245,8 +245,8 @@ func (p *parts) apply(m *template.Message) error {
 	if m.Color != "" {
 		p.color, p.colorSet = m.Color, true
 	}
-	// Neither is mrkdwn: undo the escaping of what the template printed.
-	p.iconEmoji, p.iconURL = unescape(m.IconEmoji), unescape(m.IconURL)
+	// Icons are not mrkdwn: template.Render leaves them unescaped.
+	p.iconEmoji, p.iconURL = m.IconEmoji, m.IconURL
 	if len(m.Fields) > 0 {
 		p.fields, p.custom = m.Fields, true
 	}
@@ -258,16 +258,6 @@ func (p *parts) apply(m *template.Message) error {
 		p.blocks = limited
 	}
 	return nil
-}
-
-var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
-
-// unescape reverses template.EscapeSlack.
-func unescape(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	return unescaper.Replace(s)
 }
 
 // summary is the plain-text summary Slack shows in notifications: the

@@ -35,7 +35,8 @@
 // slackMention stay links and mentions. Literal text of the template is
 // the author's and is never escaped. Safe is a type, not a flag: a function
 // that takes a string and returns a string (printf, upper, ...) yields
-// ordinary text again, escaped like any other.
+// ordinary text again, escaped like any other. IconEmoji and IconURL are
+// names and URLs, not markup, and are never escaped.
 //
 // # Functions
 //

@@ -29,6 +29,23 @@ func TestRenderEscapesActionsNotSafeValues(t *testing.T) {
 	assert.Contains(t, m.Text, "<b><!channel> & <https://evil|click></b>")
 }
 
+func TestRenderLeavesIconsUnescaped(t *testing.T) {
+	tmpl, err := template.Parse(&template.Spec{
+		Title:     "{{ .Metadata.icon }}",
+		IconEmoji: "{{ .Metadata.icon }}",
+		IconURL:   "https://icons.example/{{ .Object.Name }}.png?a=1{{ .Metadata.amp }}b=2",
+	})
+	require.NoError(t, err)
+	d := template.Sample()
+	d.Metadata = map[string]string{"icon": ":a&b:", "amp": "&"}
+
+	m, err := tmpl.Render(d, template.EscapeSlack)
+	require.NoError(t, err)
+	assert.Equal(t, ":a&amp;b:", m.Title, "markup is escaped")
+	assert.Equal(t, ":a&b:", m.IconEmoji, "an icon is a name, not markup")
+	assert.Equal(t, "https://icons.example/"+d.Object.Name+".png?a=1&b=2", m.IconURL)
+}
+
 // TestRenderEscaping covers each way a value reaches the output: escaped
 // unless it is Safe, however it got there.
 func TestRenderEscaping(t *testing.T) {

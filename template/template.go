@@ -273,8 +273,9 @@ func (t *Template) dynamic() bool {
 func (t *Template) Spec() *Spec { return t.spec }
 
 // Render executes t against d. esc, when not nil, escapes the output of
-// every action ({{ ... }}) that is not of type Safe (see EscapeSlack); the
-// literal text of the template is never escaped. Rendering is bounded by
+// every action ({{ ... }}) that is not of type Safe (see EscapeSlack), in
+// every string but IconEmoji and IconURL, which are not markup; the literal
+// text of the template is never escaped. Rendering is bounded by
 // MaxOutput, MaxTotalOutput and MaxIterations. Errors are *FieldError
 // naming the field. d is not modified; Render may be called concurrently,
 // with different escapers.
@@ -298,26 +299,31 @@ func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 		}
 		st.data.Event = &st.event
 	}
-	st.w.esc = esc
 	r := renderer{st: st, buf: getBuffer()}
 	defer putBuffer(r.buf)
 
 	m := &Message{Format: t.spec.Format}
 	var err error
 	for _, f := range []struct {
-		dst *string
-		f   *field
+		dst    *string
+		f      *field
+		markup bool // shown as text, so escaped; icons are names and URLs
 	}{
-		{&m.Title, &t.title},
-		{&m.Text, &t.text},
-		{&m.Color, &t.color},
-		{&m.IconEmoji, &t.iconEmoji},
-		{&m.IconURL, &t.iconURL},
+		{&m.Title, &t.title, true},
+		{&m.Text, &t.text, true},
+		{&m.Color, &t.color, true},
+		{&m.IconEmoji, &t.iconEmoji, false},
+		{&m.IconURL, &t.iconURL, false},
 	} {
+		st.w.esc = nil
+		if f.markup {
+			st.w.esc = esc
+		}
 		if *f.dst, err = r.string(f.f); err != nil {
 			return nil, err
 		}
 	}
+	st.w.esc = esc
 	if len(t.fields) > 0 {
 		m.Fields = make([]Field, len(t.fields))
 		for i := range t.fields {
