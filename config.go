@@ -40,6 +40,32 @@ type Config struct {
 	// Secrets are the v1 Secrets, in the order they were read; data values
 	// are already decoded from base64.
 	Secrets []corev1.Secret
+	// Skipped lists the documents that loading read and left out on
+	// purpose (objects of other kinds, documents that are not Kubernetes
+	// objects, SOPS-encrypted Secrets, files that are not regular files),
+	// each with the reason, for a verbose listing. A Config built by hand
+	// leaves it empty.
+	Skipped []Skipped
+	// Warnings are problems that do not stop an object from loading but
+	// probably change what it does (a field that Flux's API server would
+	// prune, a source kind that differs from a Flux kind only in case).
+	Warnings []*LoadError
+}
+
+// Skipped is one document or file that loading left out on purpose.
+type Skipped struct {
+	// File is the file name, or the name given to Load.
+	File string
+	// Document is the 1-based number of the document in File; 0 for the
+	// whole file.
+	Document int
+	// Line is the 1-based line where the document starts; 0 when unknown.
+	Line int
+	// Object names the object as "Kind namespace/name" when it has one.
+	Object string
+	// Reason says why it was left out, for example "SOPS-encrypted" or
+	// "not a Kubernetes object (no apiVersion or kind)".
+	Reason string
 }
 
 // SecretGetter returns a provider.SecretGetter over c.Secrets, for
