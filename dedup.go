@@ -71,11 +71,13 @@ func (d *dedup) admit(e *event.Event) bool {
 	if d == nil {
 		return true
 	}
-	return d.admitKey(d.key(e))
+	_, ok := d.reserve(d.key(e))
+	return ok
 }
 
-// admitKey is admit for an event's key.
-func (d *dedup) admitKey(key uint64) bool {
+// reserve reports whether key is new in the window, and remembers it if
+// so, returning the time it was remembered at, for release.
+func (d *dedup) reserve(key uint64) (at int64, ok bool) {
 	now := d.now().UnixNano()
 	win := int64(d.window)
 
@@ -83,14 +85,26 @@ func (d *dedup) admitKey(key uint64) bool {
 	defer d.mu.Unlock()
 	d.expire(now - win)
 	if at, ok := d.seen[key]; ok && now-at < win {
-		return false
+		return 0, false
 	}
 	if d.n == d.capacity {
 		d.pop()
 	}
 	d.push(dedupEntry{key: key, at: now})
 	d.seen[key] = now
-	return true
+	return now, true
+}
+
+// release forgets key, reserved at at, so that the same event is new
+// again: it matched no alert, or every delivery of it failed. A key
+// reserved again since is kept. Its ring entry stays until it expires (pop
+// skips it), so memory stays bounded.
+func (d *dedup) release(key uint64, at int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur, ok := d.seen[key]; ok && cur == at {
+		delete(d.seen, key)
+	}
 }
 
 // len returns how many events are remembered.

@@ -14,21 +14,29 @@ const HealthPath = "/healthz"
 
 // Handler returns the Flux-compatible event endpoint of d: the HTTP server
 // that Flux controllers post their events to (their --events-addr flag),
-// as the notification-controller does.
+// as the notification-controller does. It is the deduplication stage in
+// front of the Dispatcher, then Enqueue:
+//
+//	POST ─► decode ─► dedup ─► Enqueue (queue ─► workers ─► Router ─► notifiers)
 //
 // A POST on any path other than HealthPath carries one event as JSON (Flux's
 // v1 or v1beta1 format). The endpoint answers:
 //
-//   - 202 Accepted: the event is valid and new; it is delivered
-//     asynchronously (Close waits for it), and the outcome is logged;
+//   - 202 Accepted: the event is valid and new; it is queued, delivered by
+//     the Dispatcher's workers (Shutdown waits for it), and its outcome is
+//     logged and observed;
 //   - 400 Bad Request: the body is not JSON, or lacks a required field
 //     (the answer says which);
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
 //   - 429 Too Many Requests: the same event was accepted within the
-//     deduplication window, as Flux answers;
-//   - 503 Service Unavailable: the Dispatcher is closed, or too many events
-//     are pending (WithMaxPending); Flux's event recorder retries.
+//     deduplication window (WithDedupWindow), as Flux answers. An event
+//     counts as accepted once it matched an alert and one delivery of it
+//     succeeded: one that matched nothing, or whose every delivery failed,
+//     is new again when it comes back;
+//   - 503 Service Unavailable: the Dispatcher is closed, or its queue is
+//     full (WithMaxPending, WithMaxPendingBytes); Flux's event recorder
+//     retries.
 //
 // GET HealthPath answers 200 OK. The handler is safe for concurrent use and
 // holds no state of its own: Update the Dispatcher to change what it routes.
@@ -53,6 +61,7 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.ContentLength > event.MaxSize {
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: event.ErrTooLarge})
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -60,38 +69,24 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: event.ErrTooLarge})
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	case err != nil:
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: err})
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	switch err := h.d.accept(e); {
+	switch err := h.d.enqueue(r.Context(), e, true); {
 	case err == nil:
 		w.WriteHeader(http.StatusAccepted)
 	case errors.Is(err, ErrDuplicate):
-		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event",
-			slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name))
+		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event", slog.String("object", eventObject(e)))
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
-	default: // closed or busy
+	case errors.Is(err, event.ErrInvalid):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default: // closed or full
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 	}
-}
-
-// accept registers e and delivers it in the background.
-func (d *Dispatcher) accept(e *event.Event) error {
-	if err := d.begin(e, true); err != nil {
-		return err
-	}
-	go func() {
-		defer d.wg.Done()
-		defer d.pending.Add(-1)
-		if results := d.deliver(d.base, e); len(results) == 0 {
-			d.log.LogAttrs(d.base, slog.LevelDebug, "event matches no alert",
-				slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name),
-				slog.String("severity", e.Severity), slog.String("reason", e.Reason))
-		}
-	}()
-	return nil
 }

@@ -111,7 +111,7 @@ func quickstart(ctx context.Context, p *printer, webhookURL string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 
 	for i, e := range events() {
 		o := e.InvolvedObject

@@ -1,0 +1,429 @@
+package fluxnotify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
+	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/slack"
+	"github.com/fluxnotify/fluxnotify/template"
+)
+
+// ErrSuspended is wrapped by the Err of a Result (or Route) whose provider
+// has spec.suspend set: the alert matched, and nothing was sent on purpose.
+var ErrSuspended = errors.New("provider is suspended")
+
+// Option configures a Router, a Dispatcher, or both. The options of a
+// Router are of type RouterOption; New takes every option, NewRouter only
+// RouterOptions and NewDispatcher only the others.
+type Option interface{ apply(*options) }
+
+// RouterOption configures how a Router matches events and renders
+// notifications. It is also an Option, so New takes it.
+type RouterOption func(*routerOptions)
+
+func (f RouterOption) apply(o *options) { f(&o.router) }
+
+// options are all the options of New: the Router's and the Dispatcher's.
+type options struct {
+	router routerOptions
+	dispatcherOptions
+}
+
+type routerOptions struct {
+	mode      match.Mode
+	labeler   match.Labeler
+	registry  *provider.Registry
+	pctx      provider.Context
+	noCrossNS bool
+}
+
+// check reports the invalid router options.
+func (o *routerOptions) check() []error {
+	if o.mode != match.Extended && o.mode != match.Flux {
+		return []error{fmt.Errorf("fluxnotify: WithMode(%s): want match.Extended or match.Flux", o.mode)}
+	}
+	return nil
+}
+
+// WithMode selects the matching semantics: match.Extended (the default) or
+// match.Flux, which reproduces Flux's notification-controller exactly.
+func WithMode(m match.Mode) RouterOption { return func(o *routerOptions) { o.mode = m } }
+
+// WithLabeler sets the label lookup of event sources' matchLabels. Without
+// it, alerts that need labels do not match, and Route says why.
+func WithLabeler(l match.Labeler) RouterOption { return func(o *routerOptions) { o.labeler = l } }
+
+// WithRegistry sets the provider types the Router knows (and the
+// Dispatcher builds notifiers from). By default it is a registry with
+// Slack registered; to add your own types to Slack, create a registry, call
+// slack.Register on it, then register yours.
+func WithRegistry(r *provider.Registry) RouterOption {
+	return func(o *routerOptions) { o.registry = r }
+}
+
+// WithCluster sets the cluster name that templates show as .Cluster.
+func WithCluster(name string) RouterOption { return func(o *routerOptions) { o.pctx.Cluster = name } }
+
+// WithLinks sets the Git repository web URL (for commit links) and a
+// dashboard URL pattern with "{kind}", "{namespace}" and "{name}"
+// placeholders, which templates show as .Links.
+func WithLinks(repositoryURL, dashboardURL string) RouterOption {
+	return func(o *routerOptions) { o.pctx.RepositoryURL, o.pctx.DashboardURL = repositoryURL, dashboardURL }
+}
+
+// WithNoCrossNamespaceRefs restricts every alert to events from its own
+// namespace, like Flux's --no-cross-namespace-refs flag.
+func WithNoCrossNamespaceRefs() RouterOption { return func(o *routerOptions) { o.noCrossNS = true } }
+
+// Router tells, for one event, which alerts it matches and what each would
+// send: it compiles a Config once (the alerts' matcher, every template) and
+// then answers Route. It is the policy-free half of the library, as
+// http.RoundTripper is to http.Client: no goroutines, no deduplication, no
+// logging, no Secrets, no network, and nothing changes once it is built, so
+// it is safe for concurrent use. A Dispatcher delivers what a Router
+// routes; unit tests of alerts and of bespoke notifiers need only a Router.
+type Router struct {
+	opts      routerOptions
+	matcher   *match.Matcher
+	secrets   provider.SecretGetter // the Config's Secrets
+	routes    map[objKey]*route
+	providers map[objKey]*providerState
+	invalid   []Unmatched // alerts the matcher left out, with the reason
+}
+
+// objKey names a namespaced object without allocating.
+type objKey struct{ namespace, name string }
+
+func (k objKey) String() string { return k.namespace + "/" + k.name }
+
+// route is where one valid alert delivers.
+type route struct {
+	alert *alert.Alert
+	ref   objKey         // the provider it names
+	prov  *providerState // nil when the provider does not exist
+	tmpl  *template.Template
+	err   error // why this alert cannot deliver, or nil
+}
+
+type providerState struct {
+	p       *provider.Provider
+	tmpl    *template.Template
+	typeErr error // the type is not registered
+	tmplErr error // the template does not parse
+}
+
+// NewRouter compiles cfg into a Router: it compiles the alerts' matcher and
+// parses every template once.
+//
+// One bad object never stops the others. NewRouter returns a working Router
+// together with a joined error that lists every configuration problem,
+// each naming the object and the field (an invalid alert, an alert whose
+// provider does not exist, a template that does not parse, an unknown
+// provider type); Route reports the alerts concerned while the rest route.
+// It returns a nil Router only when an option is invalid. A nil cfg is an
+// empty configuration.
+func NewRouter(cfg *Config, opts ...RouterOption) (*Router, error) {
+	var o routerOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if bad := o.check(); len(bad) > 0 {
+		return nil, errors.Join(bad...)
+	}
+	return newRouter(cfg, o)
+}
+
+// newRouter compiles cfg with checked options.
+func newRouter(cfg *Config, o routerOptions) (*Router, error) {
+	if o.registry == nil {
+		o.registry = defaultRegistry()
+	}
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	var problems []error
+	// Copies, so that the Router does not change if the caller reuses cfg.
+	secrets := make([]corev1.Secret, len(cfg.Secrets))
+	for i := range cfg.Secrets {
+		cfg.Secrets[i].DeepCopyInto(&secrets[i])
+	}
+	rt := &Router{
+		opts:      o,
+		secrets:   provider.StaticSecrets(secrets...),
+		routes:    make(map[objKey]*route, len(cfg.Alerts)),
+		providers: make(map[objKey]*providerState, len(cfg.Providers)),
+	}
+
+	for i := range cfg.Providers {
+		p := cfg.Providers[i].DeepCopy()
+		k := objKey{p.Namespace, p.Name}
+		if _, dup := rt.providers[k]; dup {
+			problems = append(problems, fmt.Errorf("provider %s: defined more than once; the first definition is used", k))
+			continue
+		}
+		ps := &providerState{p: p}
+		if _, ok := o.registry.Lookup(p.Spec.Type); !ok {
+			ps.typeErr = fmt.Errorf("provider %s: spec.type: unsupported type %q (registered: %v)", k, p.Spec.Type, o.registry.Types())
+		}
+		if !p.Spec.Template.IsZero() {
+			var err error
+			if ps.tmpl, err = template.Parse(p.Spec.Template); err != nil {
+				ps.tmplErr = templateError("provider", k, err)
+			}
+		}
+		for _, err := range []error{ps.typeErr, ps.tmplErr} {
+			if err != nil {
+				problems = append(problems, err)
+			}
+		}
+		rt.providers[k] = ps
+	}
+
+	mopts := []match.Option{match.WithMode(o.mode)}
+	if o.labeler != nil {
+		mopts = append(mopts, match.WithLabeler(o.labeler))
+	}
+	if o.noCrossNS {
+		mopts = append(mopts, match.WithNoCrossNamespaceRefs())
+	}
+	m, err := match.Compile(cfg.Alerts, mopts...)
+	if m == nil { // the contract says never, but a nil matcher must not panic later
+		m, _ = match.Compile(nil, mopts...)
+	}
+	rt.matcher = m
+	if err != nil {
+		problems = append(problems, err)
+	}
+
+	rt.invalid = invalidAlerts(err)
+	for _, a := range m.Alerts() {
+		k := objKey{a.Namespace, a.Name}
+		if _, dup := rt.routes[k]; dup {
+			problems = append(problems, fmt.Errorf("alert %s: defined more than once; the first definition is used", k))
+			continue
+		}
+		r := &route{alert: a, ref: objKey{a.Namespace, a.Spec.ProviderRef.Name}}
+		r.prov = rt.providers[r.ref]
+		switch {
+		case r.prov == nil:
+			r.err = fmt.Errorf("alert %s: spec.providerRef.name: provider %q not found in namespace %s", k, a.Spec.ProviderRef.Name, a.Namespace)
+			problems = append(problems, r.err)
+		case r.prov.typeErr != nil:
+			r.err = fmt.Errorf("alert %s: %w", k, r.prov.typeErr)
+		case !a.Spec.Template.IsZero():
+			// The alert's template replaces the provider's as a whole.
+			if r.tmpl, err = template.Parse(a.Spec.Template); err != nil {
+				r.err = templateError("alert", k, err)
+				problems = append(problems, r.err)
+			}
+		case r.prov.tmplErr != nil:
+			r.err = fmt.Errorf("alert %s: %w", k, r.prov.tmplErr)
+		default:
+			r.tmpl = r.prov.tmpl
+		}
+		rt.routes[k] = r
+	}
+	return rt, errors.Join(problems...)
+}
+
+// withConfig compiles cfg with the options of rt.
+func (rt *Router) withConfig(cfg *Config) (*Router, error) { return newRouter(cfg, rt.opts) }
+
+// templateError names the object and the template's field at fault:
+// "alert flux-system/x: spec.template.fields[1].value: ...".
+func templateError(kind string, k objKey, err error) error {
+	var fe *template.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("%s %s: spec.template.%s: %w", kind, k, fe.Field, fe.Err)
+	}
+	return fmt.Errorf("%s %s: spec.template: %w", kind, k, err)
+}
+
+// invalidAlerts lists the alerts that match.Compile left out, each with its
+// problems, in input order.
+func invalidAlerts(err error) []Unmatched {
+	var errs []*match.AlertError
+	var walk func(error)
+	walk = func(err error) {
+		if ae, ok := err.(*match.AlertError); ok {
+			errs = append(errs, ae)
+			return
+		}
+		if u, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if e := errors.Unwrap(err); e != nil {
+			walk(e)
+		}
+	}
+	walk(err)
+	slices.SortStableFunc(errs, func(a, b *match.AlertError) int { return a.Index - b.Index })
+	out := make([]Unmatched, 0, len(errs))
+	for _, ae := range errs {
+		reasons := make([]string, len(ae.Fields))
+		for i, fe := range ae.Fields {
+			reasons[i] = fe.Error()
+		}
+		out = append(out, Unmatched{
+			Alert:  objKey{ae.Namespace, ae.Name}.String(),
+			Reason: "invalid: " + strings.Join(reasons, "; "),
+		})
+	}
+	return out
+}
+
+// Routing is what a Router makes of one event.
+type Routing struct {
+	// Routes are the alerts the event matches, in configuration order.
+	Routes []Route
+	// Unmatched are the other alerts, each with the reason, invalid alerts
+	// last.
+	Unmatched []Unmatched
+}
+
+// Route is one alert an event matches and what would be sent for it.
+type Route struct {
+	// Alert is the alert, as "namespace/name".
+	Alert string `json:"alert"`
+	// Provider is the alert's provider, as "namespace/name".
+	Provider string `json:"provider"`
+	// Type is the provider's type, for example "slack".
+	Type string `json:"type"`
+	// Channel is the resolved channel (the alert's, else the provider's,
+	// else "" for the webhook's default).
+	Channel string `json:"channel"`
+	// Payload is the exact body that would be sent, when the provider's
+	// notifier can render offline (see provider.Renderer); a body that is
+	// not JSON (a custom notifier's plain text) is given as a JSON string.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// Notification is what the provider's notifier would be given: the
+	// alert, the provider, the template and the data templates see. It is
+	// nil when the alert cannot deliver (its provider is missing, of an
+	// unknown type, or its template does not parse).
+	Notification *provider.Notification `json:"-"`
+	// Err is why nothing would be sent (it wraps ErrSuspended for a
+	// suspended provider), or why the payload could not be rendered.
+	Err error `json:"-"`
+}
+
+// Unmatched is an alert that an event does not match.
+type Unmatched struct {
+	// Alert is the alert, as "namespace/name".
+	Alert string `json:"alert"`
+	// Reason says why, in words: "severity info is below error", "alert is
+	// suspended", or the validation error of an invalid alert.
+	Reason string `json:"reason"`
+}
+
+// Route tells which alerts e matches, the provider, channel, notification
+// and exact payload of each, and why every other alert does not match. It
+// reads no Secret and uses no network, so it answers "why did no Slack
+// message arrive?" and tests alerts in CI. It fails only for an invalid
+// event (wrapping event.ErrInvalid).
+func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
+	if err := event.Validate(e); err != nil {
+		return nil, err
+	}
+	out := &Routing{}
+	for _, a := range rt.matcher.Match(ctx, e) {
+		r := rt.routes[objKey{a.Namespace, a.Name}]
+		if r == nil {
+			continue // a duplicate definition; the first one routes
+		}
+		ro := Route{Alert: a.NamespacedName(), Provider: r.ref.String(), Err: r.err}
+		if r.prov != nil {
+			p := r.prov.p
+			ro.Type, ro.Channel = p.Spec.Type, provider.Channel(a, p)
+		}
+		if r.err == nil {
+			ro.Notification = rt.notification(e, r)
+			ro.Payload, ro.Err = rt.render(ro.Notification, r)
+			if r.prov.p.Spec.Suspend {
+				if ro.Err != nil { // say both: suspended, and broken
+					ro.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, ro.Err)
+				} else {
+					ro.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
+				}
+			}
+		}
+		out.Routes = append(out.Routes, ro)
+	}
+	for _, m := range rt.matcher.Explain(ctx, e) {
+		out.Unmatched = append(out.Unmatched, Unmatched{Alert: m.Alert.NamespacedName(), Reason: m.Reason})
+	}
+	out.Unmatched = append(out.Unmatched, rt.invalid...)
+	return out, nil
+}
+
+// appendRoutes appends to buf the routes of the alerts e matches, in
+// configuration order: the Dispatcher's fast path, without explanations
+// or payloads.
+func (rt *Router) appendRoutes(ctx context.Context, buf []*route, e *event.Event) []*route {
+	var abuf [8]*alert.Alert
+	for _, a := range rt.matcher.AppendMatches(ctx, abuf[:0], e) {
+		if r := rt.routes[objKey{a.Namespace, a.Name}]; r != nil {
+			buf = append(buf, r)
+		}
+	}
+	return buf
+}
+
+// render returns the body that r's notifier would send for n, built with
+// zero Credentials.
+func (rt *Router) render(n *provider.Notification, r *route) (json.RawMessage, error) {
+	nt, err := rt.opts.registry.New(r.prov.p, provider.Credentials{})
+	if err != nil {
+		return nil, fmt.Errorf("alert %s: %w", r.alert.NamespacedName(), err)
+	}
+	defer closeIdle(nt)
+	rd, ok := nt.(provider.Renderer)
+	if !ok {
+		return nil, nil
+	}
+	body, err := rd.Render(n)
+	if err != nil {
+		return nil, fmt.Errorf("alert %s: rendering for provider %s: %w", r.alert.NamespacedName(), r.ref, err)
+	}
+	if !json.Valid(body) {
+		// Not JSON (a custom notifier's plain text): keep it readable.
+		body, _ = json.Marshal(string(body))
+	}
+	return body, nil
+}
+
+// notification is what r's notifier is given for e.
+func (rt *Router) notification(e *event.Event, r *route) *provider.Notification {
+	return provider.NewNotification(e, r.alert, r.prov.p, r.tmpl, rt.opts.pctx)
+}
+
+// closeIdle releases the idle connections of a notifier that is no longer
+// used, when it offers a way to (see provider.Notifier).
+func closeIdle(n provider.Notifier) {
+	if c, ok := n.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// defaultRegistry returns the registry used without WithRegistry: Slack.
+func defaultRegistry() *provider.Registry {
+	r := provider.NewRegistry()
+	if err := slack.Register(r); err != nil {
+		panic("fluxnotify: registering slack in an empty registry: " + err.Error()) // cannot happen
+	}
+	return r
+}
