@@ -236,10 +236,10 @@ type EventOutcome struct {
 // It is safe for concurrent use; its configuration can be replaced with
 // Update while events flow.
 type Dispatcher struct {
-	opts     dispatcherOptions
-	dedup    *dedup
-	sem      chan struct{}
-	log      *slog.Logger
+	opts  dispatcherOptions
+	dedup *dedup
+	sem   chan struct{}
+	log   *slog.Logger
 
 	router   atomic.Pointer[Router]
 	updateMu sync.Mutex // serializes Update
