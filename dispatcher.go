@@ -546,16 +546,21 @@ func (d *Dispatcher) work() {
 		if !ok {
 			return
 		}
-		ctx, cancel := context.WithCancel(j.ctx)
-		stop := context.AfterFunc(d.base, cancel)
-		d.deliver(ctx, j)
-		stop()
-		cancel()
+		d.deliver(jobContext{Context: d.base, values: j.ctx}, j)
 		d.pending.Add(-1)
 		d.pendingBytes.Add(-j.size)
 		d.wg.Done()
 	}
 }
+
+// jobContext is the context of a queued event's deliveries: cancelled with
+// the Dispatcher, carrying the values of the context it was enqueued with.
+type jobContext struct {
+	context.Context
+	values context.Context
+}
+
+func (c jobContext) Value(key any) any { return c.values.Value(key) }
 
 // Pending returns how many events Enqueue (and the event endpoint) has
 // accepted that are not yet done, and their size in bytes: the queue
@@ -646,10 +651,13 @@ func (d *Dispatcher) deliverOne(ctx context.Context, r *Router, j *job, rt *rout
 		case <-ctx.Done():
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		if d.base.Err() != nil {
-			err = fmt.Errorf("%w: %w", ErrAbandoned, err)
-		}
+	err := ctx.Err()
+	if berr := d.base.Err(); berr != nil {
+		// Checked apart from ctx, which follows the Dispatcher's context
+		// asynchronously in Dispatch.
+		err = fmt.Errorf("%w: %w", ErrAbandoned, berr)
+	}
+	if err != nil {
 		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, rt.ref, err)
 		return res
 	}
