@@ -30,12 +30,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/examples/customnotifier/webhook"
 	"github.com/fluxnotify/fluxnotify/examples/operator/appconfig"
+	"github.com/fluxnotify/fluxnotify/examples/operator/metrics"
 	"github.com/fluxnotify/fluxnotify/examples/operator/notifycontroller"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
@@ -127,13 +129,22 @@ func run() error {
 		fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: mgr.GetClient()}),
 		// Deliveries are logged through the manager's logger.
 		fluxnotify.WithLogger(slog.New(logr.ToSlogHandler(ctrl.Log.WithName("fluxnotify")))),
+		// The appconfig controller reports the same failure on every
+		// reconcile: send it once per window, as the event endpoint does.
+		fluxnotify.WithCallerDedup(),
 	}
+	// Events and deliveries are counted on the manager's /metrics.
+	m := metrics.New()
+	dopts = append(dopts, m.Options()...)
 	if *noCrossNS {
 		dopts = append(dopts, fluxnotify.WithNoCrossNamespaceRefs())
 	}
 	d, err := fluxnotify.New(nil, dopts...)
 	if d == nil {
 		return err
+	}
+	if err := m.Register(ctrlmetrics.Registry, d); err != nil {
+		return fmt.Errorf("registering the metrics: %w", err)
 	}
 	if err := (&notifycontroller.ConfigReconciler{
 		Client:       mgr.GetClient(),

@@ -111,7 +111,7 @@ func TestReconcileFollowsChanges(t *testing.T) {
 	d, err := fluxnotify.New(nil, fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: c}),
 		fluxnotify.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	require.NoError(t, err)
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 	r := &notifycontroller.ConfigReconciler{Client: c, SecretReader: c, Dispatcher: d}
 	ctx := ctrl.LoggerInto(context.Background(), testr.New(t))
 	e := event.New(corev1.ObjectReference{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Name: "apps", Namespace: "flux-system"},

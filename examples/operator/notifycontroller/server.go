@@ -37,6 +37,6 @@ func Closer(d *fluxnotify.Dispatcher, grace time.Duration) manager.Runnable {
 		<-ctx.Done()
 		closeCtx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
-		return d.Close(closeCtx)
+		return d.Shutdown(closeCtx)
 	})
 }
