@@ -207,7 +207,7 @@ func newDispatcher(cfg *fluxnotify.Config, opts ...fluxnotify.Option) (*fluxnoti
 	d, err := fluxnotify.New(cfg, opts...)
 	if err != nil {
 		if d != nil {
-			_ = d.Close(context.Background())
+			_ = d.Close()
 		}
 		return nil, badInput("the configuration has problems:\n  %s", indentErrors(err))
 	}

@@ -258,7 +258,7 @@ func (c *cli) dryRun(ctx context.Context, f *dryRunFlags) (*fluxnotify.Routing, 
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close(context.Background())
+	defer d.Close()
 	return d.Route(ctx, e)
 }
 

@@ -91,7 +91,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		_ = d.Close(context.Background())
+		_ = d.Close()
 		return c.fail("serve", badInput("--addr: %w", err))
 	}
 	srv := &http.Server{
@@ -147,7 +147,7 @@ loop:
 		log.Error("closing the endpoint", "error", err)
 		code = exitFailed
 	}
-	if err := d.Close(sctx); err != nil {
+	if err := d.Shutdown(sctx); err != nil {
 		log.Error("deliveries did not finish in time", "error", err)
 		code = exitFailed
 	}
