@@ -34,7 +34,10 @@
 // permanent. Notifiers report failures as *[Error] (see [ClassifyResponse])
 // so the retry loop knows which are worth another attempt, and pass errors
 // through [SanitizeError] so that no webhook URL, token or header value
-// reaches a log. [RedactURL] and [Redact] do the same for text.
+// reaches a log. [RedactURL] and [Redact] do the same for text. An HTTP
+// notifier posts with [PostJSON], which does all of this (headers, a
+// bounded answer, classification, redaction), over the client of
+// [NewHTTPClient].
 //
 // # Testing
 //

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -33,9 +32,6 @@ const (
 	// SignatureHeader carries "sha256=<hex HMAC>" of the body (generic-hmac).
 	SignatureHeader = "X-Signature"
 )
-
-// maxResponse is how much of an answer is read to classify it.
-const maxResponse = 4 << 10
 
 // Notifier posts events to one webhook. It implements provider.Notifier (one
 // attempt per Notify) and provider.Renderer. It is safe for concurrent use
@@ -153,27 +149,15 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.address, bytes.NewReader(body))
-	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(ComponentHeader, n.Data.Event.ReportingController)
+	header := http.Header{ComponentHeader: {n.Data.Event.ReportingController}}
 	for k, v := range nt.headers {
-		req.Header.Set(k, v)
+		header.Set(k, v)
 	}
 	if nt.sign {
-		req.Header.Set(SignatureHeader, Sign(body, nt.key))
+		header.Set(SignatureHeader, Sign(body, nt.key))
 	}
-	resp, err := nt.client.Do(req)
-	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse)) // reuse the connection
-	if err := provider.ClassifyResponse(resp, answer); err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	if _, err := provider.PostJSON(ctx, nt.client, nt.address, body, header, nt.secrets...); err != nil {
+		return nt.fail(err)
 	}
 	return nil
 }
