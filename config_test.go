@@ -17,7 +17,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
-const seedFile = "testdata/seed-manifests.yaml"
+const seedFile = "testdata/flux-slack-alerts.yaml"
 
 func TestLoadFilesSeed(t *testing.T) {
 	cfg, err := LoadFiles(seedFile)
