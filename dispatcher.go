@@ -414,16 +414,16 @@ func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, er
 		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeInvalid, Err: err})
 		return nil, err
 	}
-	j := job{ctx: ctx, e: e}
-	if err := d.begin(&j, false, d.opts.callerDedup); err != nil {
+	t, err := d.begin(ctx, e, nil, d.opts.callerDedup)
+	if err != nil {
 		return nil, err
 	}
 	defer d.wg.Done()
-	ctx, cancel := context.WithCancel(ctx)
+	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(d.base, cancel)
 	defer stop()
-	results := d.deliver(ctx, &j)
+	results := d.deliver(dctx, ctx, e, t)
 	return results, failures(results)
 }
 
@@ -453,67 +453,72 @@ func (d *Dispatcher) enqueue(ctx context.Context, e *event.Event, dedup bool) er
 		return err
 	}
 	j := &job{ctx: context.WithoutCancel(ctx), e: e, size: eventSize(e)}
-	return d.begin(j, true, dedup)
-}
-
-// job is one event accepted for delivery.
-type job struct {
-	ctx     context.Context
-	e       *event.Event
-	size    int64 // counted in pendingBytes, for queued jobs
-	dedup   bool  // key was reserved
-	key     uint64
-	dedupAt int64
-	async   bool
-}
-
-// begin registers j: it refuses it after Close, when async and the queue is
-// full, or when dedup is asked and it is a duplicate, and reports the
-// refusal to the event observer. On success an async job is queued (a
-// worker calls d.wg.Done); otherwise the caller must call d.wg.Done.
-func (d *Dispatcher) begin(j *job, async, dedup bool) error {
-	err := d.admit(j, async, dedup)
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrDuplicate):
-		d.observeEvent(j.ctx, EventOutcome{Event: j.e, Outcome: OutcomeDuplicate, Err: err})
-	default:
-		d.observeEvent(j.ctx, EventOutcome{Event: j.e, Outcome: OutcomeRejected, Err: err})
-	}
+	_, err := d.begin(ctx, e, j, dedup)
 	return err
 }
 
-func (d *Dispatcher) admit(j *job, async, dedup bool) error {
+// job is one event accepted by Enqueue.
+type job struct {
+	ctx  context.Context // for its values
+	e    *event.Event
+	size int64 // counted in pendingBytes
+	t    ticket
+}
+
+// ticket is an event's reservation in the deduplicator, if any.
+type ticket struct {
+	ok  bool // the key is reserved
+	key uint64
+	at  int64
+}
+
+// begin registers e: it refuses it after Close, when queued (q is not nil)
+// and the queue is full, or when dedup is asked and it is a duplicate, and
+// reports the refusal to the event observer. On success q is queued (a
+// worker calls d.wg.Done); without q, the caller must call d.wg.Done.
+func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
+	t, err := d.admit(e, q, dedup)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrDuplicate):
+		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeDuplicate, Err: err})
+	default:
+		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeRejected, Err: err})
+	}
+	return t, err
+}
+
+func (d *Dispatcher) admit(e *event.Event, q *job, dedup bool) (ticket, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
-		return ErrClosed
+		return ticket{}, ErrClosed
 	}
-	if async {
-		j.async = true
+	if q != nil {
 		n := d.pending.Add(1)
-		b := d.pendingBytes.Add(j.size)
+		b := d.pendingBytes.Add(q.size)
 		// One event always fits when nothing else is pending.
 		if n > int64(d.opts.maxPending) || (n > 1 && b > d.opts.maxPendingBytes) {
 			d.pending.Add(-1)
-			d.pendingBytes.Add(-j.size)
-			return ErrQueueFull
+			d.pendingBytes.Add(-q.size)
+			return ticket{}, ErrQueueFull
 		}
 	}
+	var t ticket
 	if dedup && d.dedup != nil {
-		j.key = d.dedup.key(j.e)
-		at, ok := d.dedup.reserve(j.key)
-		if !ok {
-			if async {
+		t.key = d.dedup.key(e)
+		t.at, t.ok = d.dedup.reserve(t.key)
+		if !t.ok {
+			if q != nil {
 				d.pending.Add(-1)
-				d.pendingBytes.Add(-j.size)
+				d.pendingBytes.Add(-q.size)
 			}
-			return ErrDuplicate
+			return ticket{}, ErrDuplicate
 		}
-		j.dedup, j.dedupAt = true, at
 	}
 	d.wg.Add(1)
-	if async {
+	if q != nil {
+		q.t = t
 		// Under the read lock, so that Shutdown cannot close the queue
 		// between the check of closed and the push.
 		d.startWorkers.Do(func() {
@@ -521,9 +526,9 @@ func (d *Dispatcher) admit(j *job, async, dedup bool) error {
 				d.workers.Go(d.work)
 			}
 		})
-		d.queue.push(j)
+		d.queue.push(q)
 	}
-	return nil
+	return t, nil
 }
 
 // eventSize estimates the memory an event holds, for WithMaxPendingBytes.
@@ -546,7 +551,7 @@ func (d *Dispatcher) work() {
 		if !ok {
 			return
 		}
-		d.deliver(jobContext{Context: d.base, values: j.ctx}, j)
+		d.deliver(jobContext{Context: d.base, values: j.ctx}, j.ctx, j.e, j.t)
 		d.pending.Add(-1)
 		d.pendingBytes.Add(-j.size)
 		d.wg.Done()
@@ -580,41 +585,46 @@ func failures(results []Result) error {
 	return errors.Join(errs...)
 }
 
-// deliver delivers j's event to every alert it matches, reports the
-// outcomes, releases the event's deduplication key when nothing was
-// delivered, and returns the results in match order.
-func (d *Dispatcher) deliver(ctx context.Context, j *job) []Result {
+// deliver delivers e to every alert it matches, under ctx, reports the
+// outcomes with the values of octx, releases the event's deduplication
+// ticket when nothing was delivered, and returns the results in match
+// order.
+func (d *Dispatcher) deliver(ctx, octx context.Context, e *event.Event, t ticket) []Result {
 	r := d.Router()
 	var buf [8]*route
-	routes := r.appendRoutes(ctx, buf[:0], j.e)
+	routes := r.appendRoutes(ctx, buf[:0], e)
 	results := make([]Result, len(routes))
 	switch len(routes) {
 	case 0:
 	case 1: // the common case: no goroutine needed
-		results[0] = d.deliverOne(ctx, r, j, routes[0])
+		results[0] = d.deliverOne(ctx, octx, r, e, routes[0])
 	default:
-		var wg sync.WaitGroup
-		for i, rt := range routes {
-			wg.Go(func() { results[i] = d.deliverOne(ctx, r, j, rt) })
-		}
-		wg.Wait()
+		d.deliverAll(ctx, octx, r, e, routes, results)
 	}
-	if j.dedup && !anyDelivered(results) {
+	if t.ok && !anyDelivered(results) {
 		// The event counts as seen only once it reached someone: a retry
 		// of it is not a duplicate.
-		d.dedup.release(j.key, j.dedupAt)
+		d.dedup.release(t.key, t.at)
 	}
 	if len(routes) == 0 {
-		e := j.e
 		if d.log.Enabled(ctx, slog.LevelDebug) {
 			d.log.LogAttrs(ctx, slog.LevelDebug, "event matches no alert",
 				slog.String("object", eventObject(e)), slog.String("severity", e.Severity), slog.String("reason", e.Reason))
 		}
-		d.observeEvent(j.ctx, EventOutcome{Event: e, Outcome: OutcomeNoAlert})
+		d.observeEvent(octx, EventOutcome{Event: e, Outcome: OutcomeNoAlert})
 	} else {
-		d.observeEvent(j.ctx, EventOutcome{Event: j.e, Outcome: OutcomeAccepted})
+		d.observeEvent(octx, EventOutcome{Event: e, Outcome: OutcomeAccepted})
 	}
 	return results
+}
+
+// deliverAll delivers e for every route at once, each result in its place.
+func (d *Dispatcher) deliverAll(ctx, octx context.Context, r *Router, e *event.Event, routes []*route, results []Result) {
+	var wg sync.WaitGroup
+	for i, rt := range routes {
+		wg.Go(func() { results[i] = d.deliverOne(ctx, octx, r, e, rt) })
+	}
+	wg.Wait()
 }
 
 func anyDelivered(results []Result) bool {
@@ -626,12 +636,12 @@ func anyDelivered(results []Result) bool {
 	return false
 }
 
-// deliverOne delivers j's event for one route, then logs and reports the
-// outcome.
-func (d *Dispatcher) deliverOne(ctx context.Context, r *Router, j *job, rt *route) (res Result) {
+// deliverOne delivers e for one route under ctx, then logs the outcome and
+// reports it with the values of octx.
+func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.Event, rt *route) (res Result) {
 	alertName := rt.alert.NamespacedName()
-	res = Result{Event: j.e, Alert: alertName, Provider: rt.ref.String()}
-	defer func() { d.report(j.ctx, res) }()
+	res = Result{Event: e, Alert: alertName, Provider: rt.ref.String()}
+	defer func() { d.report(octx, res) }()
 	if rt.prov != nil {
 		res.Type, res.Channel = rt.prov.p.Spec.Type, provider.Channel(rt.alert, rt.prov.p)
 	}
@@ -668,7 +678,7 @@ func (d *Dispatcher) deliverOne(ctx context.Context, r *Router, j *job, rt *rout
 		res.Duration = time.Since(start)
 		return res
 	}
-	dr, err := provider.Deliver(ctx, n, r.notification(j.e, rt), d.opts.retry, p.GetTimeout())
+	dr, err := provider.Deliver(ctx, n, r.notification(e, rt), d.opts.retry, p.GetTimeout())
 	res.Attempts, res.Duration = dr.Attempts, dr.Duration
 	if err != nil {
 		res.Err = fmt.Errorf("alert %s: provider %s: %w", alertName, rt.ref, err)
