@@ -452,14 +452,14 @@ func (d *Dispatcher) enqueue(ctx context.Context, e *event.Event, dedup bool) er
 		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeInvalid, Err: err})
 		return err
 	}
-	j := &job{ctx: context.WithoutCancel(ctx), e: e, size: eventSize(e)}
+	j := &job{ctx: jobContext{Context: d.base, values: ctx}, e: e, size: eventSize(e)}
 	_, err := d.begin(ctx, e, j, dedup)
 	return err
 }
 
 // job is one event accepted by Enqueue.
 type job struct {
-	ctx  context.Context // for its values
+	ctx  jobContext
 	e    *event.Event
 	size int64 // counted in pendingBytes
 	t    ticket
@@ -551,7 +551,7 @@ func (d *Dispatcher) work() {
 		if !ok {
 			return
 		}
-		d.deliver(jobContext{Context: d.base, values: j.ctx}, j.ctx, j.e, j.t)
+		d.deliver(&j.ctx, &j.ctx, j.e, j.t)
 		d.pending.Add(-1)
 		d.pendingBytes.Add(-j.size)
 		d.wg.Done()
