@@ -410,7 +410,7 @@ func (r Result) Delivered() bool { return r.Err == nil }
 // Shutdown or Close (ErrClosed) and, with WithCallerDedup, for a duplicate
 // (ErrDuplicate).
 func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, error) {
-	if err := event.Validate(e); err != nil {
+	if err := d.Router().validate(e); err != nil {
 		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeInvalid, Err: err})
 		return nil, err
 	}
@@ -442,16 +442,16 @@ func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, er
 // Close (ErrClosed) and, with WithCallerDedup, for a duplicate
 // (ErrDuplicate).
 func (d *Dispatcher) Enqueue(ctx context.Context, e *event.Event) error {
-	return d.enqueue(ctx, e, d.opts.callerDedup)
-}
-
-// enqueue is Enqueue, deduplicating when asked to (the event endpoint
-// always asks).
-func (d *Dispatcher) enqueue(ctx context.Context, e *event.Event, dedup bool) error {
-	if err := event.Validate(e); err != nil {
+	if err := d.Router().validate(e); err != nil {
 		d.observeEvent(ctx, EventOutcome{Event: e, Outcome: OutcomeInvalid, Err: err})
 		return err
 	}
+	return d.enqueue(ctx, e, d.opts.callerDedup)
+}
+
+// enqueue is Enqueue for a valid event, deduplicating when asked to (the
+// event endpoint, which decodes and validates, always asks).
+func (d *Dispatcher) enqueue(ctx context.Context, e *event.Event, dedup bool) error {
 	j := &job{ctx: jobContext{Context: d.base, values: ctx}, e: e, size: eventSize(e)}
 	_, err := d.begin(ctx, e, j, dedup)
 	return err

@@ -83,8 +83,6 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrDuplicate):
 		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event", slog.String("object", eventObject(e)))
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
-	case errors.Is(err, event.ErrInvalid):
-		http.Error(w, err.Error(), http.StatusBadRequest)
 	default: // closed or full
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)

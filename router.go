@@ -336,7 +336,7 @@ type Unmatched struct {
 // message arrive?" and tests alerts in CI. It fails only for an invalid
 // event (wrapping event.ErrInvalid).
 func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
-	if err := event.Validate(e); err != nil {
+	if err := rt.validate(e); err != nil {
 		return nil, err
 	}
 	out := &Routing{}
@@ -369,6 +369,10 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 	out.Unmatched = append(out.Unmatched, rt.invalid...)
 	return out, nil
 }
+
+// validate checks e as the Router's mode wants it: every entry point
+// (Route, Dispatch, Enqueue) checks events here.
+func (rt *Router) validate(e *event.Event) error { return event.Validate(e) }
 
 // appendRoutes appends to buf the routes of the alerts e matches, in
 // configuration order: the Dispatcher's fast path, without explanations
