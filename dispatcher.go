@@ -33,6 +33,13 @@ var ErrDuplicate = errors.New("duplicate event within the deduplication window")
 // has spec.suspend set: the alert matched, and nothing was sent on purpose.
 var ErrSuspended = errors.New("provider is suspended")
 
+// ErrWorkloadIdentity is wrapped by the Err of a Result (or Route) whose
+// provider sets spec.serviceAccountName while object-level workload
+// identity is off, the default, as in Flux (where it is a feature gate):
+// nothing is sent, and it counts as a failure. WithObjectLevelWorkloadIdentity
+// turns it on.
+var ErrWorkloadIdentity = errors.New("spec.serviceAccountName needs object-level workload identity, which is off (see WithObjectLevelWorkloadIdentity)")
+
 // ErrClosed is returned by Dispatch after Close, and answered with 503 by
 // the event endpoint.
 var ErrClosed = errors.New("dispatcher is closed")
@@ -61,6 +68,7 @@ type options struct {
 	maxPending    int
 	retry         provider.RetryPolicy
 	noCrossNS     bool
+	workloadID    bool
 }
 
 // WithMode selects the matching semantics: match.Extended (the default) or
@@ -121,6 +129,13 @@ func WithRetryPolicy(p provider.RetryPolicy) Option { return func(o *options) { 
 // WithNoCrossNamespaceRefs restricts every alert to events from its own
 // namespace, like Flux's --no-cross-namespace-refs flag.
 func WithNoCrossNamespaceRefs() Option { return func(o *options) { o.noCrossNS = true } }
+
+// WithObjectLevelWorkloadIdentity lets providers that set
+// spec.serviceAccountName deliver, like Flux's ObjectLevelWorkloadIdentity
+// feature gate; it is off by default, as in Flux, and such providers then
+// fail with ErrWorkloadIdentity. The built-in notifiers do not use the
+// service account; a registered notifier may.
+func WithObjectLevelWorkloadIdentity() Option { return func(o *options) { o.workloadID = true } }
 
 // Dispatcher routes events to the alerts they match and delivers them
 // through the alerts' providers:
@@ -184,7 +199,10 @@ type providerState struct {
 	// notifier is stale; it stays the same across Updates that keep it.
 	gen     uint64
 	tmpl    *template.Template
-	typeErr error // the type is not registered
+	typeErr error // the type is unknown: neither Flux's nor registered
+	// noNotifier wraps provider.ErrNoNotifier for a Flux type that no
+	// registered notifier delivers: not a configuration problem.
+	noNotifier error
 	tmplErr error // the template does not parse
 }
 
@@ -201,10 +219,15 @@ type cachedNotifier struct {
 // together with a joined error that lists every configuration problem,
 // each naming the object and the field (an invalid alert, an alert whose
 // provider does not exist, a template that does not parse, an unknown
-// provider type); the alerts concerned are reported by Route, and by
+// provider type, wrapping provider.ErrUnknownType); the alerts concerned are reported by Route, and by
 // Dispatch as failed Results, while the rest deliver. New returns a nil
 // Dispatcher only when an option is invalid. A nil cfg is an empty
 // configuration.
+//
+// A provider of one of Flux's types that no registered notifier delivers
+// (see provider.FluxTypes) is not a problem: its alerts route, Route marks
+// them with Notifier false, and Dispatch reports them as failed Results
+// wrapping provider.ErrNoNotifier while the other alerts deliver.
 //
 // Call Close when done, to wait for deliveries in flight.
 func New(cfg *Config, opts ...Option) (*Dispatcher, error) {
@@ -313,8 +336,10 @@ func (d *Dispatcher) compile(cfg *Config) (*state, error) {
 				ps.gen = old.gen
 			}
 		}
-		if _, ok := d.opts.registry.Lookup(p.Spec.Type); !ok {
-			ps.typeErr = fmt.Errorf("provider %s: spec.type: unsupported type %q (registered: %v)", k, p.Spec.Type, d.opts.registry.Types())
+		if err := d.opts.registry.CheckType(p.Spec.Type); errors.Is(err, provider.ErrNoNotifier) {
+			ps.noNotifier = fmt.Errorf("provider %s: %w", k, err)
+		} else if err != nil {
+			ps.typeErr = fmt.Errorf("provider %s: %w", k, err)
 		}
 		if !p.Spec.Template.IsZero() {
 			var err error
@@ -443,12 +468,21 @@ type Route struct {
 	// Channel is the resolved channel (the alert's, else the provider's,
 	// else "" for the webhook's default).
 	Channel string `json:"channel"`
+	// Notifier reports whether a registered notifier delivers the
+	// provider's type. It is false for one of Flux's types that none
+	// delivers (Err then wraps provider.ErrNoNotifier, unless a rule skips
+	// the event or the provider is suspended), and when the provider is
+	// missing or its type unknown.
+	Notifier bool `json:"notifier"`
 	// Payload is the exact body that would be sent, when the provider's
 	// notifier can render offline (see provider.Renderer); a body that is
 	// not JSON (a custom notifier's plain text) is given as a JSON string.
 	Payload json.RawMessage `json:"payload,omitempty"`
-	// Err is why nothing would be sent (it wraps ErrSuspended for a
-	// suspended provider), or why the payload could not be rendered.
+	// Err is why nothing would be sent, or why the payload could not be
+	// rendered. It wraps ErrSuspended for a suspended provider,
+	// provider.ErrSkipped (through a *provider.SkipError that names the
+	// rule) when one of Flux's delivery rules skips the event (see
+	// provider.Skip), ErrWorkloadIdentity, or provider.ErrNoNotifier.
 	Err error `json:"-"`
 }
 
@@ -481,15 +515,23 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 		if r.prov != nil {
 			p := r.prov.p
 			rt.Type, rt.Channel = p.Spec.Type, provider.Channel(a, p)
+			rt.Notifier = r.prov.typeErr == nil && r.prov.noNotifier == nil
 		}
-		if r.err == nil {
-			rt.Payload, rt.Err = d.render(e, r)
-			if r.prov.p.Spec.Suspend {
-				if rt.Err != nil { // say both: suspended, and broken
-					rt.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, rt.Err)
-				} else {
-					rt.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
-				}
+		if r.err == nil && !r.prov.p.Spec.Suspend {
+			if rt.Err = d.hold(e, r); rt.Err == nil {
+				rt.Payload, rt.Err = d.render(e, r)
+			}
+		}
+		if r.err == nil && r.prov.p.Spec.Suspend {
+			// Flux checks suspension first; the payload is shown all the
+			// same when a notifier can render it.
+			if rt.Notifier {
+				rt.Payload, rt.Err = d.render(e, r)
+			}
+			if rt.Err != nil { // say both: suspended, and broken
+				rt.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, rt.Err)
+			} else {
+				rt.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
 			}
 		}
 		out.Routes = append(out.Routes, rt)
@@ -524,6 +566,30 @@ func (d *Dispatcher) render(e *event.Event, r *route) (json.RawMessage, error) {
 	return body, nil
 }
 
+// hold returns why e, once matched, is not delivered through r (a route
+// without configuration error whose provider is not suspended), in Flux's
+// order: a delivery rule that skips it (wrapping provider.ErrSkipped), a
+// spec.serviceAccountName while workload identity is off
+// (ErrWorkloadIdentity), a rule of Flux's notifiers, or no notifier for
+// the type (provider.ErrNoNotifier). It returns nil to deliver.
+func (d *Dispatcher) hold(e *event.Event, r *route) error {
+	alertName, p := r.alert.NamespacedName(), r.prov.p
+	rule := provider.Skip(e, r.alert, p)
+	if rule != provider.NoSkip && !rule.ByNotifier() {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, &provider.SkipError{Rule: rule})
+	}
+	if p.Spec.ServiceAccountName != "" && !d.opts.workloadID {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, ErrWorkloadIdentity)
+	}
+	if rule != provider.NoSkip {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, &provider.SkipError{Rule: rule})
+	}
+	if r.prov.noNotifier != nil {
+		return fmt.Errorf("alert %s: %w", alertName, r.prov.noNotifier)
+	}
+	return nil
+}
+
 func (d *Dispatcher) notification(e *event.Event, r *route) *provider.Notification {
 	return provider.NewNotification(e, r.alert, r.prov.p, r.tmpl, d.opts.pctx)
 }
@@ -545,10 +611,15 @@ type Result struct {
 	Duration time.Duration
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
-	// provider is suspended (nothing was sent, on purpose), a
-	// configuration problem (provider not found, template, unknown type,
-	// Secret), or the last delivery failure (a *provider.Error when the
-	// destination answered).
+	// provider is suspended, or provider.ErrSkipped (through a
+	// *provider.SkipError naming the rule) when one of Flux's delivery
+	// rules skips the event (in both cases nothing was sent, on purpose,
+	// and it is not a failure); otherwise it is a failure: a configuration
+	// problem (provider not found, template, unknown type wrapping
+	// provider.ErrUnknownType, Secret), a type that no registered notifier
+	// delivers (provider.ErrNoNotifier), spec.serviceAccountName without
+	// workload identity (ErrWorkloadIdentity), or the last delivery failure
+	// (a *provider.Error when the destination answered).
 	Err error
 }
 
@@ -562,7 +633,8 @@ func (r Result) Delivered() bool { return r.Err == nil }
 //
 // It returns one Result per matched alert, in configuration order, once
 // every delivery has ended: nothing is dropped silently. The error is nil
-// when every matched alert was delivered or its provider is suspended;
+// when every matched alert was delivered, its provider is suspended or
+// one of Flux's delivery rules skipped it (see provider.Skip);
 // otherwise it joins the Err of every failed Result. Dispatch returns no
 // Result and an error for an invalid event (event.ErrInvalid), a duplicate
 // within the deduplication window (ErrDuplicate) and after Close
@@ -589,7 +661,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, er
 func failures(results []Result) error {
 	var errs []error
 	for _, r := range results {
-		if r.Err != nil && !errors.Is(r.Err, ErrSuspended) {
+		if r.Err != nil && !errors.Is(r.Err, ErrSuspended) && !errors.Is(r.Err, provider.ErrSkipped) {
 			errs = append(errs, r.Err)
 		}
 	}
@@ -664,6 +736,10 @@ func (d *Dispatcher) deliverOne(ctx context.Context, st *state, e *event.Event, 
 		res.Err = fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, ErrSuspended)
 		return res
 	}
+	if err := d.hold(e, r); err != nil {
+		res.Err = err
+		return res
+	}
 	if ctx.Err() == nil {
 		select {
 		case d.sem <- struct{}{}:
@@ -696,6 +772,8 @@ func (d *Dispatcher) logResult(e *event.Event, r Result) {
 	case r.Err == nil:
 	case errors.Is(r.Err, ErrSuspended):
 		msg = "event not delivered: provider suspended"
+	case errors.Is(r.Err, provider.ErrSkipped):
+		msg = "event not delivered: skipped by Flux's delivery rules"
 	default:
 		level, msg = slog.LevelError, "event delivery failed"
 	}
