@@ -80,7 +80,7 @@ func (r SkipRule) Reason() string {
 	case NoSkip:
 		return "the event is delivered"
 	case SkipCommitStatusUpdate:
-		return "a commit-status update goes only to Git commit-status providers (github, gitlab, gitea, bitbucketserver, bitbucket, azuredevops) and generic ones"
+		return "a commit-status update goes only to Git commit-status providers and generic ones"
 	case SkipNoCommit:
 		return "a commit-status provider takes only events with event.toolkit.fluxcd.io/commit metadata, commit-status updates and errors"
 	case SkipNoChangeRequest:

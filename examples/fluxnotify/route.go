@@ -56,8 +56,13 @@ type routeJSON struct {
 	Provider string `json:"provider"`
 	Type     string `json:"type"`
 	Channel  string `json:"channel"`
+	// Notifier is false when no notifier delivers the provider's type (one
+	// of Flux's types this tool does not send to): the route is listed, and
+	// send reports it as failed.
+	Notifier bool `json:"notifier"`
 	// Error says why nothing would be sent (a suspended provider, a missing
-	// one), when that is the case.
+	// one, a Flux delivery rule that skips the event, no notifier), when
+	// that is the case.
 	Error string `json:"error,omitempty"`
 }
 
@@ -70,6 +75,7 @@ type messageJSON struct {
 	Alert    string          `json:"alert"`
 	Provider string          `json:"provider"`
 	Channel  string          `json:"channel"`
+	Notifier bool            `json:"notifier"`
 	Payload  json.RawMessage `json:"payload,omitempty"`
 	Error    string          `json:"error,omitempty"`
 }
@@ -112,7 +118,7 @@ func (c *cli) route(ctx context.Context, args []string) int {
 
 	out := routeOutput{Routes: []routeJSON{}, Unmatched: []fluxnotify.Unmatched{}}
 	for _, r := range routing.Routes {
-		rj := routeJSON{Alert: r.Alert, Provider: r.Provider, Type: r.Type, Channel: r.Channel}
+		rj := routeJSON{Alert: r.Alert, Provider: r.Provider, Type: r.Type, Channel: r.Channel, Notifier: r.Notifier}
 		if r.Err != nil {
 			rj.Error = r.Err.Error()
 		}
@@ -224,7 +230,7 @@ func (c *cli) render(ctx context.Context, args []string) int {
 	}
 	out := renderOutput{Messages: []messageJSON{}}
 	for _, r := range routing.Routes {
-		m := messageJSON{Alert: r.Alert, Provider: r.Provider, Channel: r.Channel, Payload: r.Payload}
+		m := messageJSON{Alert: r.Alert, Provider: r.Provider, Channel: r.Channel, Notifier: r.Notifier, Payload: r.Payload}
 		if r.Err != nil {
 			m.Error = r.Err.Error()
 		}
