@@ -200,10 +200,11 @@ type providerState struct {
 	gen     uint64
 	tmpl    *template.Template
 	typeErr error // the type is unknown: neither Flux's nor registered
+	tmplErr error // the template does not parse
+
 	// noNotifier wraps provider.ErrNoNotifier for a Flux type that no
 	// registered notifier delivers: not a configuration problem.
 	noNotifier error
-	tmplErr error // the template does not parse
 }
 
 type cachedNotifier struct {

@@ -270,7 +270,7 @@ func TestRoute_everyFluxType(t *testing.T) {
 
 	e := newEvent("Kustomization", "apps", "error", "boom")
 	e.Metadata = map[string]string{
-		"kustomize.toolkit.fluxcd.io/revision":  "main@sha1:" + testSHA,
+		"kustomize.toolkit.fluxcd.io/revision":   "main@sha1:" + testSHA,
 		"event.toolkit.fluxcd.io/change_request": "42",
 	}
 	routing, err := d.Route(t.Context(), e)
