@@ -85,8 +85,10 @@ func WithSecrets(s provider.SecretGetter) Option { return func(o *options) { o.s
 func WithLabeler(l match.Labeler) Option { return func(o *options) { o.labeler = l } }
 
 // WithRegistry sets the provider types the Dispatcher knows. By default it
-// is a registry with Slack registered; to add your own types to Slack,
-// create a registry, call slack.Register on it, then register yours.
+// is a registry with slack, discord and rocket registered (slack.Register);
+// to add your own types to them, create a registry, call slack.Register on
+// it, then register yours. One of Flux's types that the registry lacks
+// still routes (see New).
 func WithRegistry(r *provider.Registry) Option { return func(o *options) { o.registry = r } }
 
 // WithLogger sets the logger of deliveries (successes at Info, failures at
@@ -870,7 +872,8 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	}
 }
 
-// defaultRegistry returns the registry used without WithRegistry: Slack.
+// defaultRegistry returns the registry used without WithRegistry: slack,
+// discord and rocket.
 func defaultRegistry() *provider.Registry {
 	r := provider.NewRegistry()
 	if err := slack.Register(r); err != nil {

@@ -16,7 +16,8 @@
 // A [Dispatcher] is built from a [Config] with [New]. [Dispatcher.Route] is
 // a dry run that needs no Secrets and no network: which alerts match an
 // event, where each message would go and what it would say, and why every
-// other alert did not match. [Dispatcher.Dispatch] delivers, with retries,
+// other alert did not match, and which alerts Flux's delivery rules skip
+// (provider.Skip). [Dispatcher.Dispatch] delivers, with retries,
 // deduplication and bounded concurrency, and reports one [Result] per matched
 // alert. [Dispatcher.Handler] is an event endpoint compatible with Flux's
 // controllers (--events-addr), and [Dispatcher.Update] swaps the
@@ -26,7 +27,10 @@
 // and provider (the objects, Secrets, the Notifier interface and the
 // registry of provider types), match (which alerts an event matches, in
 // extended or flux mode), template (messages users can change) and slack
-// (delivery to Slack).
+// (delivery to Slack, and to Discord and Rocket.Chat as Flux does). Every
+// provider type of Flux loads and routes; a type without a registered
+// notifier is reported as such when delivering, not as a configuration
+// error.
 //
 // # Testing
 //
