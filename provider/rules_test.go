@@ -212,3 +212,27 @@ func TestSkipRule(t *testing.T) {
 	assert.Equal(t, "skipped by Flux's delivery rule commit-status-update: "+provider.SkipCommitStatusUpdate.Reason(), err.Error())
 	assert.Equal(t, provider.NoSkip, provider.Skip(nil, nil, typed("slack")))
 }
+
+// FuzzSkip checks that Skip never panics and keeps the rules' invariants
+// whatever the event: only Git commit-status types get their rules, only
+// change-request types theirs, and generic types are never skipped.
+func FuzzSkip(f *testing.F) {
+	f.Add("kustomize.toolkit.fluxcd.io/v1", "info", "Progressing", "kustomize.toolkit.fluxcd.io/commit_status", "update", "github", "main@sha1:"+sha)
+	f.Add("v1", "error", "x", "/commit_status", "update", "slack", "0.28.0")
+	f.Add("a/b/c", "error", "", "event.toolkit.fluxcd.io/change_request", "1", "githubpullrequestcomment", "HEAD/")
+	f.Fuzz(func(t *testing.T, apiVersion, severity, reason, key, value, typ, revision string) {
+		e := ksEvent(severity, reason, map[string]string{key: value, "kustomize.toolkit.fluxcd.io/revision": revision})
+		e.InvolvedObject.APIVersion = apiVersion
+		rule := provider.Skip(e, nil, typed(typ))
+		if rule.ByNotifier() || rule == provider.SkipNoCommit {
+			assert.True(t, provider.IsCommitStatusType(typ), "%s for %q", rule, typ)
+		}
+		if provider.IsGenericType(typ) {
+			assert.Equal(t, provider.NoSkip, rule)
+		}
+		if rule == provider.SkipNoChangeRequest {
+			assert.True(t, provider.IsChangeRequestType(typ))
+		}
+		assert.NotEqual(t, "unknown", rule.String())
+	})
+}
