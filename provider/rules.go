@@ -175,8 +175,14 @@ func Skip(e *event.Event, a *alert.Alert, p *Provider) SkipRule {
 // is the involved object's, parsed as Kubernetes parses an apiVersion ("" for
 // "v1" and for a malformed one).
 func isCommitStatusUpdate(e *event.Event) bool {
+	if len(e.Metadata) == 0 {
+		return false
+	}
 	group := e.InvolvedObject.GroupVersionKind().Group
-	return e.Metadata[group+"/"+eventv1.MetaCommitStatusKey] == eventv1.MetaCommitStatusUpdateValue
+	// The key is built on the stack: m[string(b)] does not allocate.
+	var buf [96]byte
+	key := append(append(append(buf[:0], group...), '/'), eventv1.MetaCommitStatusKey...)
+	return e.Metadata[string(key)] == eventv1.MetaCommitStatusUpdateValue
 }
 
 // notificationRevision is the revision Flux's Git notifiers read
