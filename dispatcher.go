@@ -500,7 +500,10 @@ type Unmatched struct {
 
 // Route is a dry run: it tells which alerts e matches, the provider,
 // channel and exact payload of each, and why every other alert does not
-// match. It reads no Secret and uses no network, so it answers "why did no
+// match. A matched alert that would send nothing is listed with the reason
+// in its Err: a suspended provider, one of Flux's delivery rules that skips
+// the event (provider.Skip), spec.serviceAccountName, or a type without a
+// notifier (Notifier false). It reads no Secret and uses no network, so it answers "why did no
 // Slack message arrive?" and tests alerts in CI. It fails only for an
 // invalid event (wrapping event.ErrInvalid).
 func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error) {
