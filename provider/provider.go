@@ -178,7 +178,9 @@ func (p *Provider) validate() field.ErrorList {
 		{"proxy", p.Spec.Proxy},
 	} {
 		if n := utf8.RuneCountInString(f.value); n > MaxLength && !unsubstituted(f.value) {
-			errs = append(errs, field.TooLong(spec.Child(f.name), "", MaxLength))
+			// Flux's schema counts characters; field.TooLong would say bytes.
+			errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: spec.Child(f.name).String(),
+				Detail: fmt.Sprintf("%d characters, may not be more than %d", n, MaxLength)})
 		}
 	}
 	if v := p.Spec.Proxy; v != "" && !unsubstituted(v) && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
