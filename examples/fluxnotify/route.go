@@ -23,6 +23,9 @@ var routeCommand = command{
 	about: `Route shows which alerts the event matches, with each alert's provider, type and
 channel, and for every other alert the reason it does not match. It is a dry
 run: no Secret is read and nothing is sent. Routes are sorted by alert.
+A route that would send nothing says why ("error"): a suspended provider,
+one of Flux's delivery rules that skips the event, or a provider type this
+tool has no notifier for ("notifier": false; send reports it as failed).
 
 With --expect, the command exits 1 when the alerts the event matches differ
 from the list (--expect "" when it must match none), so a GitOps repository
