@@ -35,9 +35,9 @@ var ErrSuspended = errors.New("provider is suspended")
 
 // ErrWorkloadIdentity is wrapped by the Err of a Result (or Route) whose
 // provider sets spec.serviceAccountName while object-level workload
-// identity is off, the default, as in Flux (where it is a feature gate):
-// nothing is sent, and it counts as a failure. WithObjectLevelWorkloadIdentity
-// turns it on.
+// identity is off: the default, as in Flux, where it is a feature gate.
+// Nothing is sent, and it counts as a failure; see
+// WithObjectLevelWorkloadIdentity.
 var ErrWorkloadIdentity = errors.New("spec.serviceAccountName needs object-level workload identity, which is off (see WithObjectLevelWorkloadIdentity)")
 
 // ErrClosed is returned by Dispatch after Close, and answered with 503 by
@@ -222,8 +222,9 @@ type cachedNotifier struct {
 // together with a joined error that lists every configuration problem,
 // each naming the object and the field (an invalid alert, an alert whose
 // provider does not exist, a template that does not parse, an unknown
-// provider type, wrapping provider.ErrUnknownType); the alerts concerned are reported by Route, and by
-// Dispatch as failed Results, while the rest deliver. New returns a nil
+// provider type, wrapping provider.ErrUnknownType); the alerts concerned
+// are reported by Route, and by Dispatch as failed Results, while the rest
+// deliver. New returns a nil
 // Dispatcher only when an option is invalid. A nil cfg is an empty
 // configuration.
 //
@@ -503,8 +504,8 @@ type Unmatched struct {
 // match. A matched alert that would send nothing is listed with the reason
 // in its Err: a suspended provider, one of Flux's delivery rules that skips
 // the event (provider.Skip), spec.serviceAccountName, or a type without a
-// notifier (Notifier false). It reads no Secret and uses no network, so it answers "why did no
-// Slack message arrive?" and tests alerts in CI. It fails only for an
+// notifier (Notifier false). It reads no Secret and uses no network, so it
+// answers "why did no Slack message arrive?" and tests alerts in CI. It fails only for an
 // invalid event (wrapping event.ErrInvalid).
 func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 	if err := event.Validate(e); err != nil {
