@@ -299,3 +299,21 @@ func typeName(typ string) string {
 	}
 	return string(b)
 }
+
+// TestUpdate_unknownType: an unknown type is a configuration problem from
+// Update as from New, with a suggestion; its alert fails with the same
+// sentinel.
+func TestUpdate_unknownType(t *testing.T) {
+	rec := &recorder{}
+	d := newTestDispatcher(t, rulesConfig(newProvider("team", "test")), rec, WithDedupWindow(0))
+	err := d.Update(rulesConfig(newProvider("team", "tset")))
+	require.ErrorIs(t, err, provider.ErrUnknownType)
+	assert.ErrorContains(t, err, `provider flux-system/team: spec.type: unknown provider type "tset" (did you mean "test"?)`)
+	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "apps", "error", "boom"))
+	require.Len(t, results, 1)
+	assert.ErrorIs(t, err, provider.ErrUnknownType)
+	assert.ErrorIs(t, results[0].Err, provider.ErrUnknownType)
+	routing, err := d.Route(t.Context(), newEvent("Kustomization", "apps", "error", "boom"))
+	require.NoError(t, err)
+	assert.False(t, routing.Routes[0].Notifier)
+}
