@@ -416,4 +416,3 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
-
