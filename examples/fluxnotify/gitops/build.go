@@ -270,3 +270,27 @@ func isURL(s string) bool {
 // originAnnotationKey is the annotation in which kustomize records where an
 // object comes from (buildMetadata: [originAnnotations]).
 const originAnnotationKey = "config.kubernetes.io/origin"
+
+// Build returns what kustomize builds from dir, a folder holding a
+// kustomization, as one YAML stream (what "kustomize build dir" prints),
+// with the rules of Load: builtin plugins only, files confined to
+// Options.Root, remote bases refused. Variables are not substituted.
+func Build(dir string, opts Options) ([]byte, error) {
+	if kustomizationFile(dir) == "" {
+		return nil, fmt.Errorf("%s: no kustomization.yaml, kustomization.yml or Kustomization", dir)
+	}
+	root := opts.Root
+	if root == "" {
+		root = gitRoot(dir)
+	}
+	objects, err := build(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, o := range objects {
+		out = append(out, "---\n"...)
+		out = append(out, o.yaml...)
+	}
+	return out, nil
+}
