@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -35,7 +35,7 @@ A Secret that is SOPS-encrypted in the repository cannot be read: decrypt it
 URL with --secret namespace/name=URL, which stands for that Secret.
 -f and --substitute read manifests as route does.`,
 	examples: `  fluxnotify send -f testdata/manifests --secret flux-system/slack-url=https://hooks.slack.com/services/T000/B000/XXXX --event testdata/events/health-check-failed.json --retries 0 -o text
-  fluxnotify send -f testdata/repos/home-ops/kubernetes/apps/flux-system/notifications --secret flux-system/slack-webhook=https://hooks.slack.com/services/T000/B000/XXXX --event testdata/events/health-check-failed.json
+  fluxnotify send -f testdata/repos/home-ops/kubernetes/apps/flux-system/notifications --substitute DEPLOYMENTS_WEBHOOK=https://hooks.slack.com/services/T000/B000/XXXX --secret flux-system/slack-webhook=https://hooks.slack.com/services/T000/B000/YYYY --event testdata/events/health-check-failed.json
 `,
 }
 
