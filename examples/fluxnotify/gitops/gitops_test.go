@@ -341,3 +341,50 @@ spec:
 		}
 	}
 }
+
+// TestLoad_builtinPluginsOnly mirrors the build options of fluxcd/pkg
+// kustomize Build: plugins other than kustomize's builtin ones are
+// disabled, so a transformer of another kind fails the build.
+func TestLoad_builtinPluginsOnly(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"kustomization.yaml": "resources: [alerts.yaml]\ntransformers: [plugin.yaml]\n",
+		"alerts.yaml":        alertYAML,
+		"plugin.yaml":        "apiVersion: someteam.example.com/v1\nkind: SecretsFromVault\nmetadata:\n  name: vault\n",
+	})
+	_, err := Load([]string{dir}, Options{Root: dir})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "kustomize build")
+
+	// A builtin transformer is fine.
+	dir = writeTree(t, map[string]string{
+		"kustomization.yaml": "resources: [alerts.yaml]\ntransformers: [labels.yaml]\n",
+		"alerts.yaml":        alertYAML,
+		"labels.yaml":        "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: team-a\n",
+	})
+	cfg, err := Load([]string{dir}, Options{Root: dir})
+	require.NoError(t, err)
+	assert.Equal(t, "team-a", cfg.Alerts[0].Namespace)
+}
+
+// FuzzSubstituteStream checks that substitution never panics, that
+// splitting a stream into documents loses nothing, and that a stream
+// without "$" comes back unchanged.
+func FuzzSubstituteStream(f *testing.F) {
+	f.Add("a: ${A}\n---\nb: ${B:=x}\n", "v")
+	f.Add("--- # c\r\nx: $${A}\n---\n", "")
+	f.Add("v: ${A^^} ${#A} ${A/a/b} ${", "abc")
+	f.Fuzz(func(t *testing.T, stream, value string) {
+		var joined []byte
+		for _, d := range splitDocuments([]byte(stream)) {
+			joined = append(joined, d.sep...)
+			joined = append(joined, d.text...)
+		}
+		if string(joined) != stream {
+			t.Fatalf("split lost text: %q != %q", joined, stream)
+		}
+		out, _ := substituteStream([]byte(stream), map[string]string{"A": value})
+		if !strings.Contains(stream, "$") && string(out) != stream {
+			t.Fatalf("a stream without $ changed: %q", out)
+		}
+	})
+}
