@@ -201,7 +201,7 @@ func TestHelp(t *testing.T) {
 			assert.Empty(t, stderr)
 			assert.Contains(t, stdout, "Usage:\n  fluxnotify "+cmd)
 			assert.Contains(t, stdout, "Examples:\n  fluxnotify "+cmd)
-			assert.Contains(t, stdout, "-f file or folder")
+			assert.Contains(t, stdout, "-f path")
 		})
 	}
 	code, stdout, _ := runCLI(t, "help")
