@@ -267,7 +267,7 @@ func check(tr *TestResult, t Test, routes []fluxnotify.Route, reasons map[string
 			lines = append(lines, diffLine{w.Alert, '-', wantText, ""}, diffLine{w.Alert, '+', gotText, ""})
 		} else if g.Err != nil {
 			routesDiffer = true
-			lines = append(lines, diffLine{w.Alert, '!', gotText, "matched, but nothing would be sent: " + g.Err.Error()})
+			lines = append(lines, diffLine{w.Alert, '!', gotText, "not sent: " + g.Err.Error()})
 		} else {
 			lines = append(lines, diffLine{w.Alert, ' ', gotText, ""})
 		}
@@ -281,10 +281,11 @@ func check(tr *TestResult, t Test, routes []fluxnotify.Route, reasons map[string
 	if routesDiffer {
 		tr.Failures = append(tr.Failures, "routes differ")
 		slices.SortStableFunc(lines, func(a, b diffLine) int { return strings.Compare(a.alert, b.alert) })
-		diff.WriteString("routes (- expected, + got):\n")
-		if len(lines) == 0 {
-			diff.WriteString("  (none)\n")
+		legend := "- expected, + got"
+		if slices.ContainsFunc(lines, func(l diffLine) bool { return l.op == '!' }) {
+			legend += ", ! matched but would not be sent"
 		}
+		fmt.Fprintf(&diff, "routes (%s):\n", legend)
 		for _, l := range lines {
 			fmt.Fprintf(&diff, "%c %s", l.op, l.text)
 			if l.note != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -627,19 +628,24 @@ func jsonable(v any) any {
 
 // readFile reads a regular file of at most limit bytes.
 func readFile(path string, limit int) ([]byte, error) {
-	fi, err := os.Stat(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, invalidf("%s is not a regular file", path)
 	}
-	if fi.Size() > int64(limit) {
-		return nil, invalidf("%s is larger than %d bytes", path, limit)
-	}
-	data, err := os.ReadFile(path)
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > limit {
+		return nil, invalidf("%s is larger than %d bytes", path, limit)
 	}
 	return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), nil
 }
