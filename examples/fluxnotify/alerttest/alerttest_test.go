@@ -179,6 +179,34 @@ func TestParseFields(t *testing.T) {
 	assert.Equal(t, "kustomize-controller", s.Tests[4].Event.ReportingController)
 }
 
+// TestRunProblems covers the problems found once the manifests are
+// loaded, one rule a case.
+func TestRunProblems(t *testing.T) {
+	const event = "    event: {involvedObject: {kind: Kustomization, name: n, namespace: flux-system}, severity: error, reason: R, message: m, reportingController: c}\n"
+	tests := []struct {
+		name, yaml, want string
+		is               error
+	}{
+		{"an alert listed twice", "manifests: [notifications]\ntests:\n  - name: a\n" + event + "    routes: [{alert: devops-errors}, {alert: flux-system/devops-errors}]\n",
+			"tests[0].routes[1].alert: flux-system/devops-errors is listed twice (first at line 5)", alerttest.ErrInvalid},
+		{"no Alert in the manifests", "manifests: [notifications/providers.yaml]\ntests:\n  - name: a\n" + event + "    routes: []\n",
+			"manifests: no Alert in", alerttest.ErrInvalid},
+		{"an alert that is not there", "manifests: [notifications]\ntests:\n  - name: a\n" + event + "    routes: [{alert: nobody/zzz}]\n",
+			"s.yaml:5: tests[0].routes[0].alert: no such alert in the manifests: nobody/zzz", alerttest.ErrNoSuchAlert},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := alerttest.Parse(filepath.Join(suites, "s.yaml"), []byte(tt.yaml))
+			require.NoError(t, err)
+			res, err := s.Run(context.Background())
+			require.Error(t, err)
+			assert.Nil(t, res)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.ErrorIs(t, err, tt.is)
+		})
+	}
+}
+
 func TestJUnit(t *testing.T) {
 	ctx := context.Background()
 	var outcomes []alerttest.Outcome

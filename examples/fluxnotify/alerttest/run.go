@@ -144,8 +144,15 @@ func (s *Suite) resolveAlerts(alerts []string) []error {
 	}
 	for i := range s.Tests {
 		t := &s.Tests[i]
+		seen := map[string]int{}
 		for j := range t.Routes {
-			fix(&t.Routes[j].Alert, t.Routes[j].Line, fmt.Sprintf("tests[%d].routes[%d].alert", i, j))
+			field := fmt.Sprintf("tests[%d].routes[%d].alert", i, j)
+			fix(&t.Routes[j].Alert, t.Routes[j].Line, field)
+			if first, dup := seen[t.Routes[j].Alert]; dup {
+				errs = append(errs, &Error{File: s.Path, Line: t.Routes[j].Line, Field: field,
+					Err: invalidf("%s is listed twice (first at line %d)", t.Routes[j].Alert, first)})
+			}
+			seen[t.Routes[j].Alert] = t.Routes[j].Line
 		}
 		for j := range t.Rendered {
 			fix(&t.Rendered[j].Alert, t.Rendered[j].Line, fmt.Sprintf("tests[%d].rendered[%d].alert", i, j))
