@@ -42,8 +42,8 @@ A suite file:
 
 Exit status: 0 every test passed, 1 a test failed, 2 a suite or its manifests
 are bad (every problem is listed with file and line).`,
-	examples: `  fluxnotify test alerts_test.yaml
-  fluxnotify test --junit report.xml tests/*_test.yaml
+	examples: `  fluxnotify test testdata/suites/alerts_test.yaml      # from examples/fluxnotify
+  fluxnotify test --junit report.xml testdata/suites/*_test.yaml
 `,
 }
 
@@ -63,6 +63,10 @@ func (c *cli) test(ctx context.Context, args []string) int {
 			return exitBadArgs
 		}
 		if fs.NArg() == 0 {
+			break
+		}
+		if rest := fs.Args(); len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			suites = append(suites, rest...) // after "--", only suites
 			break
 		}
 		suites = append(suites, fs.Arg(0))

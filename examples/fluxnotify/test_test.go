@@ -100,6 +100,7 @@ func TestTestCommandUsage(t *testing.T) {
 	}{
 		{"no suite", nil, exitBadArgs, "", "fluxnotify test: no suite: give at least one suite FILE"},
 		{"unknown flag", []string{"--junt", "x"}, exitBadArgs, "", "flag provided but not defined: -junt"},
+		{"after --, only suites", []string{"--", "-junit"}, exitBadArgs, "BAD   -junit", "-junit: open -junit: no such file or directory"},
 		{"help", []string{"--help"}, exitOK, "Usage:\n  fluxnotify test [--junit FILE] SUITE [SUITE ...]", ""},
 	}
 	for _, tt := range tests {
