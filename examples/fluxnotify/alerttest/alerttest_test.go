@@ -141,6 +141,7 @@ func TestParse(t *testing.T) {
 		{"inline event invalid", "manifests: [m]\ntests:\n  - name: a\n    event: {severity: info}\n    routes: []\n", "s.yaml:4:12: tests[0].event: invalid event", event.ErrInvalid},
 		{"labels not a map", "manifests: [m]\ntests:\n  - name: a\n    event: e.json\n    labels: team\n    routes: []\n", `tests[0].labels: want a mapping of key: value, got "team"`, alerttest.ErrInvalid},
 		{"aliases are followed", "manifests: [m]\nx: &ev {involvedObject: {kind: K, name: n, namespace: ns}, severity: info, reason: R, message: m, reportingController: c}\ntests:\n  - name: a\n    event: *ev\n    routes: []\n", `x: unknown key "x"`, alerttest.ErrUnknownKey},
+		{"aliases are bounded", "manifests: [m]\nx: &r {alert: a}\ny: &rs [" + strings.Repeat("*r, ", 200) + "*r]\ntests:\n" + strings.Repeat("  - {name: a, event: e.json, routes: *rs}\n", 100), "more than 10000 aliases", alerttest.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,6 +194,9 @@ func Parse(name string, data []byte) (s *Suite, err error) {
 		return nil, &Error{File: name, Err: invalidf("the file is empty")}
 	}
 	s = d.suite(doc.Content[0])
+	if d.aliases > maxAliases {
+		d.errs = append(d.errs, &Error{File: name, Err: invalidf("more than %d aliases: write the suite out", maxAliases)})
+	}
 	if len(d.errs) > 0 {
 		slices.SortStableFunc(d.errs, func(a, b error) int {
 			ea, eb := a.(*Error), b.(*Error)
@@ -210,6 +214,7 @@ func Parse(name string, data []byte) (s *Suite, err error) {
 type decoder struct {
 	file, dir string
 	errs      []error
+	aliases   int
 }
 
 func (d *decoder) fail(n *yaml.Node, field string, err error) {
@@ -235,9 +240,16 @@ func invalidf(format string, args ...any) error {
 	return &invalidError{fmt.Sprintf(format, args...)}
 }
 
-// resolve follows aliases.
-func resolve(n *yaml.Node) *yaml.Node {
+// maxAliases bounds how many aliases a suite may follow, so that a small
+// file cannot make the decoder walk a huge tree (a "billion laughs").
+const maxAliases = 10_000
+
+// resolve follows aliases; past maxAliases it gives a null node.
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
+		if d.aliases++; d.aliases > maxAliases {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+		}
 		n = n.Alias
 	}
 	return n
@@ -256,7 +268,7 @@ func (d *decoder) fields(n *yaml.Node, field string, known []string) (values, ke
 	}
 	values, keys = map[string]*yaml.Node{}, map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		k, v := d.resolve(n.Content[i]), d.resolve(n.Content[i+1])
 		path := join(field, k.Value)
 		switch {
 		case k.Kind != yaml.ScalarNode:
@@ -319,7 +331,7 @@ func (d *decoder) strs(n *yaml.Node, field string) []string {
 	}
 	out := make([]string, 0, len(n.Content))
 	for i, c := range n.Content {
-		if s, ok := d.str(resolve(c), fmt.Sprintf("%s[%d]", field, i)); ok {
+		if s, ok := d.str(d.resolve(c), fmt.Sprintf("%s[%d]", field, i)); ok {
 			out = append(out, s)
 		}
 	}
@@ -338,7 +350,7 @@ func (d *decoder) stringMap(n *yaml.Node, field string) map[string]string {
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		k, v := d.resolve(n.Content[i]), d.resolve(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode || isNull(k) {
 			d.failf(k, field, "a key must be a string, got %s", describe(k))
 			continue
@@ -370,7 +382,7 @@ func (d *decoder) list(n *yaml.Node, field string) []*yaml.Node {
 	}
 	out := make([]*yaml.Node, len(n.Content))
 	for i, c := range n.Content {
-		out[i] = resolve(c)
+		out[i] = d.resolve(c)
 	}
 	return out
 }
@@ -384,7 +396,7 @@ var (
 
 func (d *decoder) suite(n *yaml.Node) *Suite {
 	s := &Suite{Path: d.file}
-	v, keys, ok := d.fields(resolve(n), "", suiteKeys)
+	v, keys, ok := d.fields(d.resolve(n), "", suiteKeys)
 	if !ok {
 		return s
 	}
@@ -627,19 +639,24 @@ func jsonable(v any) any {
 }
 
 // readFile reads a regular file of at most limit bytes.
+// It checks the file before opening it, since opening a FIFO would block.
 func readFile(path string, limit int) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, invalidf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, invalidf("%s is not a regular file", path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
