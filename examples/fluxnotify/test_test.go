@@ -54,7 +54,7 @@ func TestTestCommand(t *testing.T) {
 			"alerts.yaml: document 1 (line 1): Alert flux-system/typo: spec.eventSeverty: unknown field",
 		}},
 		{"bad-wins-over-failed", []string{suitesDir + "/failing/failing_test.yaml", suitesDir + "/broken/alerts_test.yaml"}, exitBadArgs, []string{"alerts_test.yaml cannot run"}},
-		{"missing-file", []string{suitesDir + "/nope_test.yaml"}, exitBadArgs, []string{"nope_test.yaml: open testdata/suites/nope_test.yaml: no such file or directory"}},
+		{"missing-file", []string{suitesDir + "/nope_test.yaml"}, exitBadArgs, []string{"testdata/suites/nope_test.yaml: cannot read the suite: no such file or directory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestTestCommandUsage(t *testing.T) {
 	}{
 		{"no suite", nil, exitBadArgs, "", "fluxnotify test: no suite: give at least one suite FILE"},
 		{"unknown flag", []string{"--junt", "x"}, exitBadArgs, "", "flag provided but not defined: -junt"},
-		{"after --, only suites", []string{"--", "-junit"}, exitBadArgs, "BAD   -junit", "-junit: open -junit: no such file or directory"},
+		{"after --, only suites", []string{"--", "-junit"}, exitBadArgs, "BAD   -junit", "-junit: cannot read the suite: no such file or directory"},
 		{"help", []string{"--help"}, exitOK, "Usage:\n  fluxnotify test [--junit FILE] SUITE [SUITE ...]", ""},
 	}
 	for _, tt := range tests {

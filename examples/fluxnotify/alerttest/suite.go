@@ -172,7 +172,7 @@ type ExpectedRender struct {
 func Load(path string) (*Suite, error) {
 	data, err := readFile(path, MaxSuiteSize)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, &Error{File: path, Err: fmt.Errorf("cannot read the suite: %w", err)}
 	}
 	return Parse(path, data)
 }
@@ -546,7 +546,7 @@ func (d *decoder) event(n *yaml.Node, field string) (*event.Event, string) {
 		file := d.path(n.Value)
 		data, err := readFile(file, event.MaxSize)
 		if err != nil {
-			d.fail(n, field, err)
+			d.fail(n, field, fmt.Errorf("cannot read %s: %w", file, err))
 			return nil, file
 		}
 		if ext := strings.ToLower(filepath.Ext(file)); ext == ".yaml" || ext == ".yml" {
@@ -638,7 +638,8 @@ func jsonable(v any) any {
 	return v
 }
 
-// readFile reads a regular file of at most limit bytes.
+// readFile reads a regular file of at most limit bytes. Its errors leave
+// the path to the caller.
 // It checks the file before opening it, since opening a FIFO would block.
 func readFile(path string, limit int) ([]byte, error) {
 	fi, err := os.Stat(path)
@@ -647,10 +648,10 @@ func readFile(path string, limit int) ([]byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, invalidf("%s is not a regular file", path)
+		return nil, invalidf("not a regular file")
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -662,7 +663,7 @@ func readFile(path string, limit int) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > limit {
-		return nil, invalidf("%s is larger than %d bytes", path, limit)
+		return nil, invalidf("larger than %d bytes", limit)
 	}
 	return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), nil
 }
