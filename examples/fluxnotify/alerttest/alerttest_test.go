@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/alerttest"
 )
@@ -87,7 +88,7 @@ func TestBrokenSuites(t *testing.T) {
 	}{
 		{"typos_test.yaml", 10, []error{alerttest.ErrUnknownKey, alerttest.ErrInvalid, os.ErrNotExist}},
 		{"alerts_test.yaml", 2, []error{alerttest.ErrNoSuchAlert}},
-		{"manifests_test.yaml", 1, nil},
+		{"manifests_test.yaml", 1, []error{fluxnotify.ErrUnknownField, fluxnotify.ErrProviderNotFound}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

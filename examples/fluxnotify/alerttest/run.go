@@ -82,12 +82,13 @@ func RunFile(ctx context.Context, path string, opts ...fluxnotify.Option) (*Resu
 // A test that fails is a Result, not an error. Run returns an error, every
 // problem listed as a *Error, when the suite cannot run: its manifests do
 // not load, hold no Alert, or do not compile, or a test names an alert the
-// manifests do not define.
+// manifests do not define. Run rewrites the alerts that tests name
+// without a namespace as namespace/name.
 func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, error) {
 	start := time.Now()
 	cfg, err := gitops.Load(s.Manifests, gitops.Options{Substitute: s.Substitute})
 	if err != nil {
-		return nil, s.problem("manifests", fmt.Errorf("the manifests have problems:\n%s", indent(err.Error())))
+		return nil, s.problem("manifests", listError{"the manifests have problems:", err})
 	}
 	if len(cfg.Alerts) == 0 {
 		return nil, s.problem("manifests", invalidf("no Alert in %s", strings.Join(s.Manifests, ", ")))
@@ -105,7 +106,7 @@ func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, er
 		defer d.Close(context.Background())
 	}
 	if err != nil {
-		return nil, s.problem("manifests", fmt.Errorf("the configuration has problems:\n%s", indent(err.Error())))
+		return nil, s.problem("manifests", listError{"the configuration has problems:", err})
 	}
 	res := &Result{Suite: s.Path}
 	for _, w := range cfg.Warnings {
@@ -125,6 +126,16 @@ func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, er
 func (s *Suite) problem(field string, err error) error {
 	return &Error{File: s.Path, Line: s.manifestsLine, Field: field, Err: err}
 }
+
+// listError introduces a list of problems, one an indented line; it
+// unwraps to them, so errors.Is and fluxnotify.LoadErrors see them.
+type listError struct {
+	intro string
+	err   error
+}
+
+func (e listError) Error() string { return e.intro + "\n" + indent(e.err.Error()) }
+func (e listError) Unwrap() error { return e.err }
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
