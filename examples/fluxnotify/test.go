@@ -87,7 +87,7 @@ func (c *cli) test(ctx context.Context, args []string) int {
 		outcomes = append(outcomes, alerttest.Outcome{Suite: path, Result: res, Err: err})
 		if err != nil {
 			bad++
-			fmt.Fprintf(c.stdout, "BAD   %s: the suite cannot run (problems below)\n", path)
+			fmt.Fprintf(c.stdout, "BAD   %s: the suite cannot run (its problems are on standard error)\n", path)
 			fmt.Fprintf(c.stderr, "fluxnotify test: %s cannot run:\n  %s\n", path, indentErrors(err))
 			continue
 		}
