@@ -52,6 +52,7 @@ Commands:
   render   show the exact Slack payload each matched alert would post
   send     deliver an event for real, and report each delivery
   serve    run a Flux-compatible event endpoint (Flux controllers' --events-addr)
+  test     run alert test suites (files of events and the alerts they must reach), for CI
 
 Run "fluxnotify <command> --help" for the flags and examples of a command,
 "fluxnotify --version" for the version.
@@ -71,6 +72,8 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return c.send(ctx, rest)
 	case "serve":
 		return c.serve(ctx, rest)
+	case "test":
+		return c.test(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
