@@ -322,7 +322,7 @@ metadata:
   name: q
 spec:
   type: slack
-  address: ${WEBHOOK}
+  timeout: ${TIMEOUT}
 `,
 	})
 	base, plain := filepath.Join(dir, "base"), filepath.Join(dir, "plain")
@@ -333,8 +333,8 @@ spec:
 	assert.NotContains(t, msg, os.TempDir()+string(filepath.Separator)+"fluxnotify-", "no temporary file is named")
 	assert.Contains(t, msg, filepath.Join(base, "typo.yaml")+" (kustomize build of "+base+"): Alert default/typo: spec.eventSeverty: unknown field")
 	assert.Contains(t, msg, filepath.Join(plain, "dup.yaml")+": document 1 (line 1): Alert default/a: duplicate object: already defined in "+filepath.Join(base, "alerts.yaml"))
-	assert.Contains(t, msg, filepath.Join(plain, "url.yaml")+": document 1 (line 1): Provider default/q: spec.address")
-	assert.Contains(t, msg, "the object uses ${WEBHOOK}, which no substitution variable sets")
+	assert.Contains(t, msg, filepath.Join(plain, "url.yaml")+": document 1 (line 1): Provider default/q: spec.timeout")
+	assert.Contains(t, msg, "the object uses ${TIMEOUT}, which no substitution variable sets")
 	for _, le := range fluxnotify.LoadErrors(err) {
 		if strings.Contains(le.Error(), "duplicate") {
 			assert.True(t, errors.Is(le, fluxnotify.ErrDuplicateObject), "renaming keeps errors.Is")
