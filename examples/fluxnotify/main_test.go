@@ -67,7 +67,7 @@ func TestRoute(t *testing.T) {
 		{"reconciliation-succeeded.txt", []string{"-f", manifests, "--event", successEvent, "-o", "text"}},
 		{"helmrelease-without-labels.json", []string{"-f", manifests, "--event", helmEvent}},
 		{"helmrelease-with-labels.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments,tier=backend"}},
-		{"helmrelease-flux-mode.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
+		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/seed.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +180,8 @@ func TestBadInput(t *testing.T) {
 		{"missing manifests", []string{"route", "-f", "testdata/nope", "--event", failedEvent}, exitBadArgs, "testdata/nope"},
 		{"manifest typo", []string{"route", "-f", manifests, "-f", "testdata/bad/typo.yaml", "--event", failedEvent}, exitBadArgs,
 			`Alert flux-system/typo: spec.eventSeverty: unknown field`},
+		{"flux mode refuses a severity list", []string{"route", "-f", manifests, "--event", helmEvent, "--mode", "flux"}, exitBadArgs,
+			"alert flux-system/payments: spec.eventSeverity: Invalid value: \"[error, warn]\": a list of severities is not a Flux feature"},
 		{"send without manifests", []string{"send", "--event", failedEvent}, exitBadArgs, "no manifests"},
 		{"serve with a bad address", []string{"serve", "-f", manifests, "--addr", "256.0.0.1:http"}, exitBadArgs, "--addr"},
 	}
