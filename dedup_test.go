@@ -208,3 +208,18 @@ func TestDedup_nilAdmitsEverything(t *testing.T) {
 	assert.True(t, d.admit(e))
 	assert.True(t, d.admit(e))
 }
+
+// TestDedup_keyDoesNotAllocate: both keys are built on the stack.
+func TestDedup_keyDoesNotAllocate(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage allocates")
+	}
+	e := newEvent("Kustomization", "app", "error", "health check failed")
+	e.Metadata["kustomize.toolkit.fluxcd.io/token"] = "7d3f"
+	for _, flux := range []bool{false, true} {
+		d := newDedup(time.Minute, 0)
+		d.flux = flux
+		allocs := testing.AllocsPerRun(100, func() { _ = d.key(e) })
+		assert.Zero(t, allocs, "flux=%v", flux)
+	}
+}

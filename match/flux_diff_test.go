@@ -336,3 +336,24 @@ func FuzzFluxMode(f *testing.F) {
 		fluxCompare(t, m, admitted, lab, noCross, ev(kind, pick(r, fluxGenNSEv), name, evSeverity, message))
 	})
 }
+
+// TestAppendMatchesDoesNotAllocateInFluxMode: the exact severity comparison
+// costs no allocation either, whatever the event's severity.
+func TestAppendMatchesDoesNotAllocateInFluxMode(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	alerts := []alert.Alert{
+		seedAlert(),
+		newAlert("info", alert.Threshold("info"), src("Kustomization", "*")),
+		newAlert("unset", alert.EventSeverity{}, srcNS("Kustomization", "flux-system", "my-app")),
+	}
+	m, err := match.Compile(alerts, match.WithMode(match.Flux))
+	require.NoError(t, err)
+	dst := make([]*alert.Alert, 0, 8)
+	for _, sev := range []string{"error", "ERROR", "", "warning"} {
+		e := ev("Kustomization", "flux-system", "my-app", sev, "health check failed")
+		allocs := testing.AllocsPerRun(100, func() { dst = m.AppendMatches(context.Background(), dst[:0], e) })
+		assert.Zero(t, allocs, "severity %q", sev)
+	}
+}

@@ -300,9 +300,11 @@ type evalCtx struct {
 }
 
 func newEvalCtx(ctx context.Context, o *options, e *event.Event) evalCtx {
-	sev := parseEventSeverity(e.Severity)
+	var sev event.Severity
 	if o.mode == Flux {
 		sev = exactEventSeverity(e.Severity)
+	} else {
+		sev = parseEventSeverity(e.Severity)
 	}
 	return evalCtx{
 		opts:   o,
