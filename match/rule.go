@@ -369,7 +369,7 @@ func (r *rule) severityOK(mode Mode, sev event.Severity) bool {
 }
 
 func (r *rule) severityMiss(mode Mode, e *event.Event, sev event.Severity) string {
-	if mode == Flux && !r.sev.list {
+	if mode == Flux && r.sev.set && !r.sev.list {
 		if sev == 0 {
 			return fmt.Sprintf("severity %q, want %s (compared exactly, as Flux does)", e.Severity, r.sev.levels[0])
 		}
