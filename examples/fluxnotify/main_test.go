@@ -419,3 +419,17 @@ func TestRoute_eventOnStdin(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut.String())
 	golden(t, "route-reconciliation-succeeded.txt", out.String())
 }
+
+// TestRoute_fluxModeAcceptsAnySeverity: Flux's event server accepts an
+// event of any severity and routes it to info alerts; so does --mode flux,
+// while extended mode refuses it as bad input.
+func TestRoute_fluxModeAcceptsAnySeverity(t *testing.T) {
+	const odd = "testdata/bad/event-unknown-severity.json"
+	code, _, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
+	assert.Equal(t, exitBadArgs, code)
+	assert.Contains(t, stderr, `severity: unknown value "Critical"`)
+
+	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "--event", odd, "--mode", "flux")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, `"reason": "severity \"Critical\", want error (compared exactly, as Flux does)"`)
+}

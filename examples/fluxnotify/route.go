@@ -246,7 +246,7 @@ func (c *cli) dryRun(ctx context.Context, f *dryRunFlags) (*fluxnotify.Routing, 
 	if len(f.labels) > 0 {
 		opts = append(opts, fluxnotify.WithLabeler(staticLabels(f.labels)))
 	}
-	e, err := c.readEvent(f.event)
+	e, err := c.readEvent(f.event, f.mode)
 	if err != nil {
 		return nil, err
 	}
