@@ -55,6 +55,13 @@ func TestNew_fluxModeRefusesWhatFluxRefuses(t *testing.T) {
 		routed = append(routed, r.Alert)
 	}
 	assert.Equal(t, []string{"flux-system/unset", "flux-system/info", "flux-system/errors"}, routed)
+	invalid := map[string]string{}
+	for _, u := range got.Unmatched {
+		invalid[u.Alert] = u.Reason
+	}
+	assert.Contains(t, invalid["flux-system/warn"], "invalid: spec.eventSeverity")
+	assert.Contains(t, invalid["flux-system/list"], "invalid: spec.eventSeverity")
+	assert.Contains(t, invalid["flux-system/lower"], "did you mean Kustomization?")
 
 	// Extended mode loads them all.
 	d2, err := New(fluxConfig(), WithRegistry(reg), WithLogger(discardLogger()))
