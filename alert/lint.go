@@ -52,7 +52,7 @@ func (a *Alert) Lint(flux bool) (errs, warnings field.ErrorList) {
 	spec := field.NewPath("spec")
 	if flux {
 		errs = append(errs, lintFluxSeverity(spec.Child("eventSeverity"), a.Spec.EventSeverity)...)
-		if n := utf8.RuneCountInString(a.Spec.Summary); n > MaxSummaryLength {
+		if utf8.RuneCountInString(a.Spec.Summary) > MaxSummaryLength {
 			errs = append(errs, field.TooLongCharacters(spec.Child("summary"), a.Spec.Summary, MaxSummaryLength))
 		}
 	}
