@@ -268,6 +268,7 @@ func New(cfg *Config, opts ...Option) (*Dispatcher, error) {
 	if o.logger == nil {
 		o.logger = slog.Default()
 	}
+	o.pctx.Flux = o.mode == match.Flux // metadata cleaned as Flux cleans it
 	d := &Dispatcher{
 		opts:      o,
 		sem:       make(chan struct{}, o.concurrency),
@@ -276,6 +277,7 @@ func New(cfg *Config, opts ...Option) (*Dispatcher, error) {
 	}
 	if o.dedupWindow > 0 {
 		d.dedup = newDedup(o.dedupWindow, o.dedupCapacity)
+		d.dedup.flux = o.mode == match.Flux // Flux's eventKeyFunc
 	}
 	d.base, d.cancel = context.WithCancel(context.Background())
 	st, err := d.compile(cfg)
@@ -508,7 +510,7 @@ type Unmatched struct {
 // answers "why did no Slack message arrive?" and tests alerts in CI. It fails only for an
 // invalid event (wrapping event.ErrInvalid).
 func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error) {
-	if err := event.Validate(e); err != nil {
+	if err := d.validateEvent(e); err != nil {
 		return nil, err
 	}
 	st := d.state.Load()
@@ -649,7 +651,7 @@ func (r Result) Delivered() bool { return r.Err == nil }
 // it is delivered, whatever the outcome: retrying a failed delivery is the
 // job of the retry policy, not of the caller.
 func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, error) {
-	if err := event.Validate(e); err != nil {
+	if err := d.validateEvent(e); err != nil {
 		return nil, err
 	}
 	if err := d.begin(e, false); err != nil {

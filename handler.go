@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
 )
 
 // HealthPath is the path on which the event endpoint answers health
@@ -22,7 +23,9 @@ const HealthPath = "/healthz"
 //   - 202 Accepted: the event is valid and new; it is delivered
 //     asynchronously (Close waits for it), and the outcome is logged;
 //   - 400 Bad Request: the body is not JSON, or lacks a required field
-//     (the answer says which);
+//     (the answer says which), or (extended mode) its severity is unknown;
+//     in flux mode any severity is accepted, as Flux accepts it, and routed
+//     as Flux routes it (to info and unset alerts);
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
 //   - 429 Too Many Requests: the same event was accepted within the
@@ -56,7 +59,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
-	e, err := event.Decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
+	decode := event.Decode
+	if h.d.opts.mode == match.Flux {
+		decode = event.DecodeFlux // any severity, as Flux's event server
+	}
+	e, err := decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):
@@ -77,6 +84,15 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 	}
+}
+
+// validateEvent checks e as the mode requires: event.ValidateFlux in flux
+// mode (any severity), event.Validate otherwise.
+func (d *Dispatcher) validateEvent(e *event.Event) error {
+	if d.opts.mode == match.Flux {
+		return event.ValidateFlux(e)
+	}
+	return event.Validate(e)
 }
 
 // accept registers e and delivers it in the background.

@@ -420,8 +420,8 @@ func indentErrors(err error) string {
 }
 
 // readEvent reads and validates the event of --event ("-" is standard
-// input).
-func (c *cli) readEvent(path string) (*event.Event, error) {
+// input); in flux mode any severity is accepted, as Flux accepts it.
+func (c *cli) readEvent(path, mode string) (*event.Event, error) {
 	if path == "" {
 		return nil, badInput("no event: give --event FILE (Flux's event JSON)")
 	}
@@ -434,7 +434,11 @@ func (c *cli) readEvent(path string) (*event.Event, error) {
 		defer f.Close()
 		r = f
 	}
-	e, err := event.Decode(r)
+	decode := event.Decode
+	if mode == "flux" {
+		decode = event.DecodeFlux
+	}
+	e, err := decode(r)
 	if err != nil {
 		return nil, badInput("--event %s: %w", path, err)
 	}

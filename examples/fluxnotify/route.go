@@ -397,7 +397,7 @@ func (c *cli) dryRun(ctx context.Context, f *dryRunFlags, extra []fluxnotify.Opt
 	if len(f.labels) > 0 {
 		opts = append(opts, fluxnotify.WithLabeler(staticLabels(f.labels)))
 	}
-	e, err := c.readEvent(f.event)
+	e, err := c.readEvent(f.event, f.mode)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -92,7 +92,7 @@ func (c *cli) send(ctx context.Context, args []string) int {
 	if len(f.labels) > 0 {
 		opts = append(opts, fluxnotify.WithLabeler(staticLabels(f.labels)))
 	}
-	e, err := c.readEvent(f.event)
+	e, err := c.readEvent(f.event, f.mode)
 	if err != nil {
 		return c.fail("send", err)
 	}
