@@ -29,8 +29,8 @@ func ExampleLoadFiles() {
 	//   source HelmRelease/*
 }
 
-// Every problem names the file, the document, the object and the field, and
-// tools can list them one by one.
+// Every problem names the file, line and column, the object and the field,
+// and tools can list them one by one.
 func ExampleLoadErrors() {
 	const manifests = `apiVersion: notification.toolkit.fluxcd.io/v1beta3
 kind: Alert
@@ -53,7 +53,7 @@ spec:
 	fmt.Println("typo:", errors.Is(err, fluxnotify.ErrUnknownField))
 	// Output:
 	// alerts loaded anyway: 1
-	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)
-	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.providerRef.name: provider not found: no Provider "slack" in namespace "flux-system"
+	// alerts.yaml:8:5: Alert flux-system/on-call: spec.providerRef.name: provider not found: no Provider "slack" in namespace "flux-system"
+	// alerts.yaml:9:3: Alert flux-system/on-call: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)
 	// typo: true
 }
