@@ -97,7 +97,7 @@ func (d *decoder) enter(n *yaml.Node, at *yaml.Node, path string) *yaml.Node {
 	if n.Kind == yaml.AliasNode {
 		target := n.Alias
 		if target == nil || d.active[target] {
-			d.invalid(at, path, fmt.Errorf("%w: the alias *%s refers to a value that contains it", ErrSyntax, n.Value))
+			d.invalid(at, path, fmt.Errorf("%w: the alias *%s refers to a value that contains it", ErrInvalidValue, n.Value))
 			d.depth--
 			return nil
 		}
