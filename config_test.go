@@ -86,8 +86,8 @@ func TestLoadVersions(t *testing.T) {
 		err     string // in each object's error; "" for none
 	}{
 		{version: "v1beta3"},
-		{version: "v1beta2", warning: "has not been served since Flux 2.9"},
-		{version: "v1beta1", warning: "has not been served since Flux 2.7"},
+		{version: "v1beta2", warning: "Flux 2.9 and later refuse notification.toolkit.fluxcd.io/v1beta2; use v1beta3"},
+		{version: "v1beta1", warning: "Flux 2.7 and later refuse notification.toolkit.fluxcd.io/v1beta1; use v1beta3"},
 		{version: "v1", err: "Flux serves %s as notification.toolkit.fluxcd.io/v1beta3; notification.toolkit.fluxcd.io/v1 has Receiver only"},
 		{version: "v1alpha1", err: `unsupported API version "v1alpha1"`},
 	} {

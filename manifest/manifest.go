@@ -87,9 +87,10 @@ func (s Skipped) String() string {
 	return b.String()
 }
 
-// Errors that an *Error wraps, for errors.Is. Every problem that loading
-// reports wraps exactly one of them (a problem reading a file wraps the
-// operating system's error instead, such as fs.ErrNotExist).
+// Errors that an *Error wraps, for errors.Is. Every problem found in a
+// stream wraps one of them; a problem reading a file wraps the operating
+// system's error instead (such as fs.ErrNotExist), and a failed
+// Loader.Transform its own error.
 var (
 	// ErrSyntax marks a document that is not valid YAML or JSON.
 	ErrSyntax = errors.New("syntax error")
@@ -120,7 +121,7 @@ var (
 	// an API version that Flux served once and no longer serves
 	// (v1beta1 since Flux 2.7, v1beta2 since Flux 2.9). The object loads:
 	// its fields are those of v1beta3.
-	ErrRemovedVersion = errors.New("API version no longer served")
+	ErrRemovedVersion = errors.New("API version no longer served by Flux")
 	// ErrUnknownKind marks a kind of notification.toolkit.fluxcd.io that
 	// Flux does not have, such as "Alret".
 	ErrUnknownKind = errors.New("unknown kind")

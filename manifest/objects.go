@@ -237,8 +237,8 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 	case servedVersion:
 	case "v1beta1", "v1beta2":
 		s.l.warn(s.at(doc, apiVersion, object, prefix+"apiVersion", fmt.Errorf(
-			"%w: %s/%s has not been served since %s: the API server refuses it; use %s/%s (the fields are the same)",
-			ErrRemovedVersion, alert.Group, h.version, removedIn[h.version], alert.Group, servedVersion)))
+			"%w: %s and later refuse %s/%s; use %s (same fields)",
+			ErrRemovedVersion, removedIn[h.version], alert.Group, h.version, servedVersion)))
 	case "v1":
 		s.fail(s.at(doc, apiVersion, object, prefix+"apiVersion", fmt.Errorf(
 			"%w %q: Flux serves %s as %s/%s; %s/v1 has Receiver only",

@@ -65,7 +65,7 @@ func (s *stream) loadYAML(data []byte) {
 	for _, c := range splitYAML(data) {
 		pad := c.line - 1
 		if budget -= pad; budget < 0 {
-			s.fail(&Error{Document: n + 1, Line: c.line, Err: &kindError{kind: ErrTooLarge,
+			s.fail(&Error{Document: n + 1, Line: c.first, Err: &kindError{kind: ErrTooLarge,
 				msg: "too many documents after a syntax error: the rest of the stream is not read"}})
 			return
 		}
@@ -80,11 +80,11 @@ func (s *stream) loadYAML(data []byte) {
 		}
 		n++
 		if bytes.Contains(c.data, []byte("{{")) {
-			s.l.skip(Skipped{File: s.file, Document: n, Line: c.line,
+			s.l.skip(Skipped{File: s.file, Document: n, Line: c.first,
 				Reason: "not valid YAML and contains {{ }}: a template, not a manifest"})
 			continue
 		}
-		s.fail(&Error{Document: n, Line: c.line, Err: fmt.Errorf("%w: %w", ErrSyntax, err)})
+		s.fail(&Error{Document: n, Line: c.first, Err: fmt.Errorf("%w: %w", ErrSyntax, err)})
 	}
 }
 
@@ -134,8 +134,9 @@ func (n *newlines) Read(p []byte) (int, error) {
 
 // chunk is the text between two "---" lines.
 type chunk struct {
-	data []byte
-	line int // line of the stream where data starts
+	data  []byte
+	line  int // line of the stream where data starts
+	first int // line of its first line that is not blank or a comment
 }
 
 // splitYAML splits a YAML stream at its "---" lines, as kubectl does, and
@@ -144,7 +145,7 @@ func splitYAML(data []byte) []chunk {
 	var chunks []chunk
 	emit := func(c []byte, line int) {
 		if !blankYAML(c) {
-			chunks = append(chunks, chunk{c, line})
+			chunks = append(chunks, chunk{c, line, line + leadingBlankLines(c)})
 		}
 	}
 	start, startLine, line := 0, 1, 1
@@ -184,4 +185,16 @@ func blankYAML(c []byte) bool {
 		}
 	}
 	return true
+}
+
+// leadingBlankLines counts the blank and comment lines that start c.
+func leadingBlankLines(c []byte) int {
+	n := 0
+	for line := range bytes.Lines(c) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			break
+		}
+		n++
+	}
+	return n
 }
