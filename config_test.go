@@ -18,10 +18,10 @@ import (
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
-const seedFile = "testdata/seed-manifests.yaml"
+const exampleFile = "testdata/manifests/slack-example.yaml"
 
-func TestLoadFilesSeed(t *testing.T) {
-	cfg, err := LoadFiles(seedFile)
+func TestLoadFilesExample(t *testing.T) {
+	cfg, err := LoadFiles(exampleFile)
 	require.NoError(t, err)
 	require.Len(t, cfg.Alerts, 1)
 	require.Len(t, cfg.Providers, 1)
@@ -34,7 +34,7 @@ func TestLoadFilesSeed(t *testing.T) {
 	assert.Equal(t, alert.Threshold("error"), a.Spec.EventSeverity)
 	assert.False(t, a.Spec.EventSeverity.List)
 	assert.Equal(t, "slack", a.Spec.ProviderRef.Name)
-	assert.Empty(t, a.Spec.Channel, "the seed's channel line is a comment")
+	assert.Empty(t, a.Spec.Channel, "the channel line is a comment")
 	assert.Equal(t, []alert.CrossNamespaceObjectReference{
 		{Kind: "Kustomization", Name: "*"},
 		{Kind: "HelmRelease", Name: "*"},
@@ -700,13 +700,13 @@ func TestLoadFilesGolden(t *testing.T) {
 	assert.Len(t, cfg.Secrets, 0)
 }
 
-func BenchmarkLoadSeed(b *testing.B) {
-	data, err := os.ReadFile(seedFile)
+func BenchmarkLoadExample(b *testing.B) {
+	data, err := os.ReadFile(exampleFile)
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := Load(strings.NewReader(string(data)), "seed.yaml"); err != nil {
+		if _, err := Load(strings.NewReader(string(data)), "slack-example.yaml"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // Load the manifests of a Flux repository (files or folders) and look at
 // what was found.
 func ExampleLoadFiles() {
-	cfg, err := fluxnotify.LoadFiles("testdata/seed-manifests.yaml")
+	cfg, err := fluxnotify.LoadFiles("testdata/manifests/slack-example.yaml")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -11,7 +11,7 @@ import (
 // *LoadError naming the stream. The seed corpus (below and in
 // testdata/fuzz/FuzzLoad) runs with plain go test.
 func FuzzLoad(f *testing.F) {
-	for _, path := range []string{seedFile, "testdata/manifests/invalid.yaml", "testdata/manifests/tree/alerts/info.json", "testdata/manifests/tree/providers/slack.yaml"} {
+	for _, path := range []string{exampleFile, "testdata/manifests/invalid.yaml", "testdata/manifests/tree/alerts/info.json", "testdata/manifests/tree/providers/slack.yaml"} {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
