@@ -226,8 +226,8 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
-			name:      "broken YAML names the line in the file",
-			in:        okProvider + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: [s\n",
+			name: "broken YAML names the line in the file",
+			in:   okProvider + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: [s\n",
 			// The parser's own message is shown as it is; the error's line
 			// is where the document starts.
 			errs:      []wantErr{{doc: 2, line: 6, msg: "syntax error: yaml: line 7: did not find expected ',' or ']'", is: manifest.ErrSyntax}},
@@ -319,7 +319,7 @@ func TestLoad(t *testing.T) {
 		{
 			name:    "secrets encrypted with SOPS are skipped",
 			skipped: []string{"in.yaml:1: Secret ns/s: SOPS-encrypted"},
-			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
+			in:      "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
 		},
 		{
 			name:    "secret without a name",
