@@ -316,3 +316,36 @@ func TestErrorString(t *testing.T) {
 	assert.Equal(t, "f.yaml:3: Secret a/b: SOPS-encrypted", manifest.Skipped{File: "f.yaml", Document: 1, Line: 3, Object: "Secret a/b", Reason: "SOPS-encrypted"}.String())
 	assert.Equal(t, "dir/x: not a regular file (a named pipe)", manifest.Skipped{File: "dir/x", Reason: "not a regular file (a named pipe)"}.String())
 }
+
+// TestSyntaxErrors checks that a broken YAML document hides none of the
+// others, however many follow it, and that the work stays bounded however
+// many documents are broken.
+func TestSyntaxErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("key: [unclosed\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "---\napiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p%d, namespace: ns}\nspec: {type: slack}\n", i)
+	}
+	b.WriteString("---\n# a comment first\nkey: [unclosed\n")
+	cfg, err := manifest.Load(strings.NewReader(b.String()), "in.yaml")
+	require.NotNil(t, cfg)
+	assert.Len(t, cfg.Providers, 5000)
+	errs := manifest.Errors(err)
+	require.Len(t, errs, 2)
+	assert.Equal(t, "in.yaml:1: syntax error: yaml: line 1: did not find expected ',' or ']'", errs[0].Error())
+	assert.Equal(t, 5002, errs[1].Document)
+	assert.Equal(t, 25004, errs[1].Line, "the line after the comment")
+	// The parser's message counts lines from the start of the file (it
+	// names the line before the error when it reports where the
+	// unclosed list started: its own count).
+	assert.Contains(t, errs[1].Error(), "yaml: line 25003:")
+
+	b.Reset()
+	for range 150 {
+		b.WriteString("key: [unclosed\n---\n")
+	}
+	_, err = manifest.Load(strings.NewReader(b.String()), "in.yaml")
+	errs = manifest.Errors(err)
+	require.Len(t, errs, 101)
+	assert.Equal(t, "in.yaml:201: more than 100 syntax errors: the rest of the stream is not read", errs[100].Error())
+}

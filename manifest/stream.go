@@ -43,6 +43,9 @@ func (s *stream) load(data []byte) {
 	s.loadYAML(data)
 }
 
+// maxSyntaxErrors bounds the syntax errors reported for one stream.
+const maxSyntaxErrors = 100
+
 // loadYAML reads a YAML stream. The stream is parsed once, with line
 // numbers that count from the start of the file. A syntax error stops a
 // YAML parser for the rest of the stream; then the stream is split at its
@@ -56,22 +59,11 @@ func (s *stream) loadYAML(data []byte) {
 		}
 		return
 	}
-	n := 0
-	// Each part is parsed after as many newlines as there are lines
-	// before it, so that positions and the parser's messages count lines
-	// from the start of the file. The padding is bounded, so that a
-	// stream of many tiny broken documents stays linear.
-	budget := 8*len(data) + 1<<16
+	n, broken := 0, 0
 	for _, c := range splitYAML(data) {
-		pad := c.line - 1
-		if budget -= pad; budget < 0 {
-			s.fail(&Error{Document: n + 1, Line: c.first, Err: &kindError{kind: ErrTooLarge,
-				msg: "too many documents after a syntax error: the rest of the stream is not read"}})
-			return
-		}
-		padding := newlines(pad)
-		docs, err := decodeYAML(io.MultiReader(&padding, bytes.NewReader(c.data)))
+		docs, err := decodeYAML(bytes.NewReader(c.data))
 		for _, root := range docs {
+			shiftLines(root, c.line-1, 0)
 			n++
 			s.loadDocument(n, root)
 		}
@@ -84,7 +76,31 @@ func (s *stream) loadYAML(data []byte) {
 				Reason: "not valid YAML and contains {{ }}: a template, not a manifest"})
 			continue
 		}
+		if broken++; broken > maxSyntaxErrors {
+			s.fail(&Error{Document: n, Line: c.first, Err: &kindError{kind: ErrSyntax,
+				msg: fmt.Sprintf("more than %d syntax errors: the rest of the stream is not read", maxSyntaxErrors)}})
+			return
+		}
+		// The parser's message counts lines from the start of what it
+		// read: parse the broken part again after as many newlines as
+		// there are lines before it, so that it counts them from the
+		// start of the file.
+		padding := newlines(c.line - 1)
+		if _, perr := decodeYAML(io.MultiReader(&padding, bytes.NewReader(c.data))); perr != nil {
+			err = perr
+		}
 		s.fail(&Error{Document: n, Line: c.first, Err: fmt.Errorf("%w: %w", ErrSyntax, err)})
+	}
+}
+
+// shiftLines adds offset to the line of every node of a tree.
+func shiftLines(n *yaml.Node, offset, depth int) {
+	if offset == 0 || depth > maxDepth {
+		return
+	}
+	n.Line += offset
+	for _, c := range n.Content {
+		shiftLines(c, offset, depth+1)
 	}
 }
 
