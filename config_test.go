@@ -163,10 +163,10 @@ func TestLoad(t *testing.T) {
 		{
 			name: "other kinds are skipped",
 			skipped: []string{
-				"in.yaml:1: Namespace default/x: not an Alert, Provider or Secret",
-				"in.yaml:5: Kustomization default/k: not an Alert, Provider or Secret",
-				"in.yaml:10: Receiver default/r: a Receiver takes webhooks in; it routes no event",
-				"in.yaml:15: ConfigMap default/c: not an Alert, Provider or Secret",
+				"in.yaml:1: Namespace x: not an Alert, Provider or Secret",
+				"in.yaml:5: Kustomization k: not an Alert, Provider or Secret",
+				"in.yaml:10: Receiver r: a Receiver takes webhooks in; it routes no event",
+				"in.yaml:15: ConfigMap c: not an Alert, Provider or Secret",
 			},
 			in: "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\n" +
 				"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\nspec: {anything: goes}\n---\n" +
@@ -355,7 +355,7 @@ func TestLoad(t *testing.T) {
 				"in.yaml:1: not a Kubernetes object (a string)",
 				"in.yaml:3: not a Kubernetes object (a list)",
 				"in.yaml:6: not a Kubernetes object (no apiVersion or kind)",
-				"in.yaml:9: Deployment default/d: not a Kubernetes object (no apiVersion)",
+				"in.yaml:9: Deployment d: not a Kubernetes object (no apiVersion)",
 				"in.yaml:12: not a Kubernetes object (no kind)",
 			},
 		},

@@ -19,8 +19,12 @@ import (
 const MaxStreamSize = 32 << 20
 
 // LoadFiles loads every manifest in paths (files and folders) with a
-// Loader; see Loader.AddPath and Loader.Config.
+// Loader; see Loader.AddPath and Loader.Config. It is an error to give no
+// path.
 func LoadFiles(paths ...string) (*Config, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("manifest: no path given")
+	}
 	var l Loader
 	for _, p := range paths {
 		l.AddPath(p)

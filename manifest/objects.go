@@ -87,6 +87,21 @@ func (h header) object() string {
 	return objectName(h.kind, ns, h.name)
 }
 
+// skippedObject names an object of another kind: without a namespace
+// when it has none (it may be cluster-scoped, as a Namespace is).
+func (h header) skippedObject() string {
+	if h.kind == "" {
+		return ""
+	}
+	if h.namespace == "" {
+		if h.name == "" {
+			return h.kind
+		}
+		return h.kind + " " + h.name
+	}
+	return objectName(h.kind, h.namespace, h.name)
+}
+
 func objectName(kind, namespace, name string) string {
 	if name == "" {
 		name = "(no name)"
@@ -140,7 +155,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 			s.fail(s.at(doc, n, object, prefix+"apiVersion", required(prefix+"apiVersion", "for example "+alert.Group+"/"+servedVersion)))
 			return
 		}
-		skip(object, "not a Kubernetes object (no apiVersion)")
+		skip(h.skippedObject(), "not a Kubernetes object (no apiVersion)")
 	case h.kind == "":
 		if ours {
 			s.fail(s.at(doc, n, "", prefix+"kind", required(prefix+"kind", "Alert or Provider")))
@@ -176,7 +191,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 			s.l.cfg.Secrets = append(s.l.cfg.Secrets, sec)
 		}
 	default:
-		skip(object, "not an Alert, Provider or Secret")
+		skip(h.skippedObject(), "not an Alert, Provider or Secret")
 	}
 }
 
@@ -211,7 +226,7 @@ func (s *stream) loadList(doc int, n *yaml.Node, h header, prefix string, depth 
 			s.fail(s.at(doc, items, "", prefix+"items", fmt.Errorf("%w: want a list of objects, got %s", ErrInvalidValue, describeNode(h.items))))
 			return
 		}
-		s.l.skip(Skipped{File: s.file, Document: doc, Line: n.Line, Object: h.object(), Reason: "not an Alert, Provider or Secret"})
+		s.l.skip(Skipped{File: s.file, Document: doc, Line: n.Line, Object: h.skippedObject(), Reason: "not an Alert, Provider or Secret"})
 		return
 	}
 	for i, item := range h.items.Content {
@@ -225,7 +240,7 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 	switch h.kind {
 	case alert.Kind, provider.Kind:
 	case "Receiver":
-		s.l.skip(Skipped{File: s.file, Document: doc, Line: n.Line, Object: object, Reason: "a Receiver takes webhooks in; it routes no event"})
+		s.l.skip(Skipped{File: s.file, Document: doc, Line: n.Line, Object: h.skippedObject(), Reason: "a Receiver takes webhooks in; it routes no event"})
 		return
 	default:
 		s.fail(s.at(doc, keyNode(n, "kind"), object, prefix+"kind", fmt.Errorf("%w %q of %s: want %s or %s (or Receiver)%s",
