@@ -251,6 +251,10 @@ func (l *Loader) addStream(seq int, name string, data []byte) {
 			l.fail(seq, &Error{File: name, Err: err})
 			return
 		}
+		if len(data) > MaxStreamSize {
+			l.fail(seq, &Error{File: name, Err: errTooLarge()})
+			return
+		}
 	}
 	s := &stream{l: l, seq: seq, file: name}
 	s.load(data)
