@@ -586,6 +586,10 @@ func TestLoadFilesFolder(t *testing.T) {
 	assert.Equal(t, alert.Exactly("error", "warn"), cfg.Alerts[0].Spec.EventSeverity)
 	assert.Equal(t, "info", cfg.Alerts[1].Name)
 	assert.Equal(t, alert.Threshold("info"), cfg.Alerts[1].Spec.EventSeverity)
+	assert.Equal(t, []Skipped{{
+		File: filepath.Join("testdata/manifests/tree/alerts/info.json"), Document: 1, Line: 15,
+		Object: "ConfigMap team-a/unrelated", Reason: "not an Alert, Provider or Secret",
+	}}, cfg.Skipped, "the List's ConfigMap")
 
 	creds, err := provider.Resolve(t.Context(), &cfg.Providers[0], cfg.SecretGetter())
 	require.NoError(t, err)

@@ -133,10 +133,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 		s.l.skip(Skipped{File: s.file, Document: doc, Line: n.Line, Object: object, Reason: reason})
 	}
 	if n.Kind != yaml.MappingNode {
-		what := "a list"
-		if n.Kind != yaml.SequenceNode {
-			what = "a " + strings.TrimPrefix(describeNode(n), "a ")
-		}
+		what := describeNode(n)
 		if prefix != "" {
 			s.fail(s.at(doc, n, "", itemField, fmt.Errorf("%w: a List item is a mapping with apiVersion, kind and metadata, not %s", ErrNotObject, what)))
 			return
