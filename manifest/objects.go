@@ -169,7 +169,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 		s.loadNotification(doc, n, h, prefix)
 	case h.apiVersion == "v1" && h.kind == "Secret":
 		if h.sops {
-			s.identify(h, origin{file: s.file, doc: doc, line: n.Line, col: n.Column, seq: s.seq, prefix: prefix, node: n})
+			s.identify(h, s.origin(doc, n, prefix))
 			skip(object, "SOPS-encrypted: its values cannot be read without the key")
 			return
 		}
