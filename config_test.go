@@ -14,13 +14,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/manifest"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
-const seedFile = "testdata/flux-slack-alerts.yaml"
+const exampleFile = "testdata/manifests/slack-example.yaml"
 
-func TestLoadFilesSeed(t *testing.T) {
-	cfg, err := LoadFiles(seedFile)
+func TestLoadFilesExample(t *testing.T) {
+	cfg, err := LoadFiles(exampleFile)
 	require.NoError(t, err)
 	require.Len(t, cfg.Alerts, 1)
 	require.Len(t, cfg.Providers, 1)
@@ -33,7 +34,7 @@ func TestLoadFilesSeed(t *testing.T) {
 	assert.Equal(t, alert.Threshold("error"), a.Spec.EventSeverity)
 	assert.False(t, a.Spec.EventSeverity.List)
 	assert.Equal(t, "slack", a.Spec.ProviderRef.Name)
-	assert.Empty(t, a.Spec.Channel, "the seed's channel line is a comment")
+	assert.Empty(t, a.Spec.Channel, "the channel line is a comment")
 	assert.Equal(t, []alert.CrossNamespaceObjectReference{
 		{Kind: "Kustomization", Name: "*"},
 		{Kind: "HelmRelease", Name: "*"},
@@ -62,28 +63,69 @@ func TestLoadFilesSeed(t *testing.T) {
 	assert.False(t, ok)
 }
 
-// manifest builds a YAML document of kind in apiVersion.
-func manifest(apiVersion, kind, name, spec string) string {
+// obj builds a YAML document of kind in apiVersion.
+func obj(apiVersion, kind, name, spec string) string {
 	return fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n  namespace: ns\nspec:\n%s", apiVersion, kind, name, spec)
 }
 
 const (
 	okProviderSpec = "  type: slack\n"
 	okAlertSpec    = "  providerRef: {name: p}\n  eventSources: [{kind: Kustomization, name: \"*\"}]\n"
-	okProvider     = "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Provider\nmetadata: {name: p, namespace: ns}\nspec: {type: slack}\n"
+	okProvider     = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p, namespace: ns}\nspec: {type: slack}\n"
 )
 
-func TestLoadAcceptsVersions(t *testing.T) {
-	for _, v := range []string{"v1beta1", "v1beta2", "v1beta3", "v1"} {
-		t.Run(v, func(t *testing.T) {
-			gv := alert.Group + "/" + v
-			in := manifest(gv, "Provider", "p", okProviderSpec) + "---\n" + manifest(gv, "Alert", "a", okAlertSpec)
+// TestLoadVersions checks the versions of Alert and Provider against the
+// CRDs of notification-controller v1.9.3 (config/crd/bases): v1beta3 is
+// the only version served; v1beta1 (removed in v1.7.0) and v1beta2
+// (removed in v1.9.0) load with a warning, since repositories keep them
+// and their fields are a subset of v1beta3's; v1 exists for Receiver only.
+func TestLoadVersions(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		warning string // in each object's warning; "" for none
+		err     string // in each object's error; "" for none
+	}{
+		{version: "v1beta3"},
+		{version: "v1beta2", warning: "Flux 2.9 and later refuse notification.toolkit.fluxcd.io/v1beta2; use v1beta3"},
+		{version: "v1beta1", warning: "Flux 2.7 and later refuse notification.toolkit.fluxcd.io/v1beta1; use v1beta3"},
+		{version: "v1", err: "Flux serves %s as notification.toolkit.fluxcd.io/v1beta3; notification.toolkit.fluxcd.io/v1 has Receiver only"},
+		{version: "v1alpha1", err: `unsupported API version "v1alpha1"`},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			gv := alert.Group + "/" + tt.version
+			in := obj(gv, "Provider", "p", okProviderSpec) + "---\n" + obj(gv, "Alert", "a", okAlertSpec)
 			cfg, err := Load(strings.NewReader(in), "in.yaml")
+			require.NotNil(t, cfg)
+			if tt.err != "" {
+				errs := LoadErrors(err)
+				require.Len(t, errs, 2, "%v", err)
+				for i, kind := range []string{"Provider", "Alert"} {
+					assert.ErrorIs(t, errs[i], manifest.ErrUnsupportedVersion)
+					assert.Equal(t, "apiVersion", errs[i].Field)
+					assert.Contains(t, errs[i].Error(), strings.ReplaceAll(tt.err, "%s", kind))
+				}
+				assert.Empty(t, cfg.Alerts)
+				assert.Empty(t, cfg.Providers)
+				return
+			}
 			require.NoError(t, err)
 			require.Len(t, cfg.Alerts, 1)
 			require.Len(t, cfg.Providers, 1)
 			assert.Equal(t, gv, cfg.Alerts[0].APIVersion)
 			assert.Equal(t, gv, cfg.Providers[0].APIVersion)
+			if tt.warning == "" {
+				assert.Empty(t, cfg.Warnings)
+				return
+			}
+			require.Len(t, cfg.Warnings, 2)
+			for _, w := range cfg.Warnings {
+				assert.ErrorIs(t, w, manifest.ErrRemovedVersion)
+				assert.Contains(t, w.Error(), tt.warning)
+				assert.Equal(t, "apiVersion", w.Field)
+				assert.Equal(t, 1, w.Column)
+			}
+			assert.Equal(t, 1, cfg.Warnings[0].Line)
+			assert.Equal(t, 9, cfg.Warnings[1].Line)
 		})
 	}
 }
@@ -91,6 +133,8 @@ func TestLoadAcceptsVersions(t *testing.T) {
 // wantErr describes one expected problem.
 type wantErr struct {
 	doc    int
+	line   int // checked when set, and col with it
+	col    int
 	object string
 	field  string
 	msg    string // a substring of the problem
@@ -105,6 +149,7 @@ func TestLoad(t *testing.T) {
 		errs                       []wantErr
 		check                      func(t *testing.T, cfg *Config)
 		notInErr                   []string // secrets that must never show
+		skipped                    []string // a substring of each Skipped entry, in order
 	}{
 		{
 			name: "empty stream",
@@ -117,6 +162,12 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name: "other kinds are skipped",
+			skipped: []string{
+				"in.yaml:1: Namespace x: not an Alert, Provider or Secret",
+				"in.yaml:5: Kustomization k: not an Alert, Provider or Secret",
+				"in.yaml:10: Receiver r: a Receiver takes webhooks in; it routes no event",
+				"in.yaml:15: ConfigMap c: not an Alert, Provider or Secret",
+			},
 			in: "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\n" +
 				"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\nspec: {anything: goes}\n---\n" +
 				"apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: r}\nspec: {type: github}\n---\n" +
@@ -124,7 +175,7 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:   "missing namespace means default",
-			in:     "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Provider\nmetadata: {name: p}\nspec: {type: slack}\n---\napiVersion: notification.toolkit.fluxcd.io/v1\nkind: Alert\nmetadata: {name: a}\nspec:\n" + okAlertSpec + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {url: x}\n",
+			in:     "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p}\nspec: {type: slack}\n---\napiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\nspec:\n" + okAlertSpec + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {url: x}\n",
 			alerts: 1, providers: 1, secrets: 1,
 			check: func(t *testing.T, cfg *Config) {
 				assert.Equal(t, "default", cfg.Alerts[0].Namespace)
@@ -134,7 +185,7 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:   "severity list and every alert field",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSeverity: [\"error\", \"warn\"]\n  eventSources:\n  - {apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, name: \"app-*\", namespace: apps, matchLabels: {team: a}}\n  inclusionList: [\".*failed.*\"]\n  exclusionList: [\"^Dependencies\"]\n  eventMetadata: {env: prod}\n  summary: production\n  suspend: true\n  channel: \"#devops-alerts\"\n  template:\n    format: blocks\n    text: \"{{ .Message }}\"\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSeverity: [\"error\", \"warn\"]\n  eventSources:\n  - {apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, name: \"app-*\", namespace: apps, matchLabels: {team: a}}\n  inclusionList: [\".*failed.*\"]\n  exclusionList: [\"^Dependencies\"]\n  eventMetadata: {env: prod}\n  summary: production\n  suspend: true\n  channel: \"#devops-alerts\"\n  template:\n    format: blocks\n    text: \"{{ .Message }}\"\n"),
 			alerts: 1, providers: 1,
 			check: func(t *testing.T, cfg *Config) {
 				s := cfg.Alerts[0].Spec
@@ -152,7 +203,7 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:      "every provider field",
-			in:        manifest("notification.toolkit.fluxcd.io/v1beta2", "Provider", "p", "  type: slack\n  interval: 1m\n  channel: general\n  username: flux\n  address: https://slack.com/api/chat.postMessage\n  timeout: 20s\n  proxy: http://proxy:3128\n  secretRef: {name: s}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: px}\n  serviceAccountName: sa\n  commitStatusExpr: \"'x'\"\n  suspend: true\n"),
+			in:        obj("notification.toolkit.fluxcd.io/v1beta2", "Provider", "p", "  type: slack\n  interval: 1m\n  channel: general\n  username: flux\n  address: https://slack.com/api/chat.postMessage\n  timeout: 20s\n  proxy: http://proxy:3128\n  secretRef: {name: s}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: px}\n  serviceAccountName: sa\n  commitStatusExpr: \"'x'\"\n  suspend: true\n"),
 			providers: 1,
 			check: func(t *testing.T, cfg *Config) {
 				p := cfg.Providers[0]
@@ -175,66 +226,68 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
-			name:      "broken YAML names the line in the file",
-			in:        okProvider + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: [s\n",
-			errs:      []wantErr{{doc: 2, msg: "invalid YAML: line 8"}},
+			name: "broken YAML names the line in the file",
+			in:   okProvider + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: [s\n",
+			// The parser's own message is shown as it is; the error's line
+			// is where the document starts.
+			errs:      []wantErr{{doc: 2, line: 6, msg: "syntax error: yaml: line 7: did not find expected ',' or ']'", is: manifest.ErrSyntax}},
 			providers: 1,
 		},
 		{
 			name:   "unknown field",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta1", "Alert", "a", okAlertSpec+"  eventSeverty: info\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta1", "Alert", "a", okAlertSpec+"  eventSeverty: info\n"),
 			alerts: 1, providers: 1,
-			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverty", msg: `unknown field (did you mean "eventSeverity"?)`, is: ErrUnknownField}},
+			errs: []wantErr{{doc: 2, line: 14, col: 3, object: "Alert ns/a", field: "spec.eventSeverty", msg: `unknown field (did you mean "eventSeverity"?)`, is: ErrUnknownField}},
 		},
 		{
 			name:      "unknown nested field in a provider",
-			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  secretRef: {nam: s}\n"),
+			in:        obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  secretRef: {nam: s}\n"),
 			providers: 1,
 			errs: []wantErr{
-				{doc: 1, object: "Provider ns/p", field: "spec.secretRef.nam", msg: `did you mean "name"?`, is: ErrUnknownField},
-				{doc: 1, object: "Provider ns/p", field: "spec.secretRef.name", msg: "Required value"},
+				{doc: 1, line: 8, col: 3, object: "Provider ns/p", field: "spec.secretRef.name", msg: "Required value", is: manifest.ErrInvalid},
+				{doc: 1, line: 8, col: 15, object: "Provider ns/p", field: "spec.secretRef.nam", msg: `did you mean "name"?`, is: ErrUnknownField},
 			},
 		},
 		{
 			name:   "unknown severity",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: critical\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: critical\n"),
 			alerts: 1, providers: 1,
 			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverity", msg: `Unsupported value: "critical"`}},
 		},
 		{
 			name:   "unknown severity in a list",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: [error, fatal]\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  eventSeverity: [error, fatal]\n"),
 			alerts: 1, providers: 1,
 			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSeverity[1]", msg: `"fatal"`}},
 		},
 		{
 			name:   "empty event source kind",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSources:\n  - {kind: Kustomization, name: \"*\"}\n  - {kind: \"\", name: \"*\"}\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSources:\n  - {kind: Kustomization, name: \"*\"}\n  - {kind: \"\", name: \"*\"}\n"),
 			alerts: 1, providers: 1,
 			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSources[1].kind", msg: "Required value"}},
 		},
 		{
 			name:      "provider without a type",
-			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  channel: x\n"),
+			in:        obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  channel: x\n"),
 			providers: 1,
 			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "Required value"}},
 		},
 		{
 			name:      "provider address is redacted in errors",
-			in:        manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  address: hooks.slack.com/services/T0/B0/SECRETPATH\n"),
+			in:        obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  address: hooks.slack.com/services/T0/B0/SECRETPATH\n"),
 			providers: 1,
 			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.address", msg: "absolute URL"}},
 			notInErr:  []string{"SECRETPATH"},
 		},
 		{
 			name:      "wrong type names the field and drops the object",
-			in:        okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", "  providerRef: {name: p}\n  eventSources: everything\n"),
+			in:        okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  providerRef: {name: p}\n  eventSources: everything\n"),
 			providers: 1,
-			errs:      []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSources", msg: "want a list, got string"}},
+			errs:      []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.eventSources", msg: "invalid value: want a list, got a string", is: manifest.ErrInvalidValue}},
 		},
 		{
 			name: "bad duration names the field",
-			in:   manifest("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  timeout: 1fortnight\n"),
+			in:   obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  timeout: 1fortnight\n"),
 			errs: []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.timeout", msg: `unknown unit "fortnight"`}},
 		},
 		{
@@ -246,26 +299,27 @@ func TestLoad(t *testing.T) {
 		{
 			name:     "secret value of the wrong type is not quoted",
 			in:       "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  url: [SECRETPATH]\n",
-			errs:     []wantErr{{doc: 1, object: "Secret ns/s", field: "stringData.url", msg: "want a string, got array"}},
+			errs:     []wantErr{{doc: 1, object: "Secret ns/s", field: "stringData.url", msg: "want a string, got a list"}},
 			notInErr: []string{"SECRETPATH"},
 		},
 		{
-			// sigs.k8s.io/yaml quotes the key and the value of a key it
-			// cannot convert (null); the value may be a webhook URL.
+			// A null key cannot become a JSON key; the value may be a
+			// webhook URL.
 			name:     "a null key does not quote its value",
 			in:       "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\nstringData:\n  ~: https://hooks.example.com/SECRETPATH\n",
-			errs:     []wantErr{{doc: 1, msg: "invalid YAML: unsupported map key of type <nil>"}},
+			errs:     []wantErr{{doc: 1, line: 5, col: 3, object: "Secret ns/s", field: "stringData", msg: "a key must be a string, a number or a boolean"}},
 			notInErr: []string{"SECRETPATH", "%!"},
 		},
 		{
 			name:     "a null key in a list item does not quote its value",
 			in:       "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n  stringData: {null: SECRETPATH, url: x}\n",
-			errs:     []wantErr{{doc: 1, msg: "unsupported map key"}},
+			errs:     []wantErr{{doc: 1, line: 7, col: 16, object: "Secret default/s", field: "items[0].stringData", msg: "a key must be a string"}},
 			notInErr: []string{"SECRETPATH"},
 		},
 		{
-			name: "secrets encrypted with SOPS are skipped",
-			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
+			name:    "secrets encrypted with SOPS are skipped",
+			skipped: []string{"in.yaml:1: Secret ns/s: SOPS-encrypted"},
+			in:      "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata:\n  url: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.9.0\n",
 		},
 		{
 			name:    "secret without a name",
@@ -275,51 +329,58 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name: "unsupported version",
-			in:   manifest("notification.toolkit.fluxcd.io/v2", "Provider", "p", okProviderSpec),
-			errs: []wantErr{{doc: 1, object: "Provider ns/p", field: "apiVersion", msg: `unsupported version "v2"`}},
+			in:   obj("notification.toolkit.fluxcd.io/v2", "Provider", "p", okProviderSpec),
+			errs: []wantErr{{doc: 1, line: 1, col: 1, object: "Provider ns/p", field: "apiVersion", msg: `unsupported API version "v2"`, is: manifest.ErrUnsupportedVersion}},
 		},
 		{
 			name: "unknown kind of the notification group",
-			in:   manifest("notification.toolkit.fluxcd.io/v1", "Alret", "a", okAlertSpec),
-			errs: []wantErr{{doc: 1, object: "Alret ns/a", field: "kind", msg: `unknown kind "Alret"`}},
+			in:   obj("notification.toolkit.fluxcd.io/v1beta3", "Alret", "a", okAlertSpec),
+			errs: []wantErr{{doc: 1, line: 2, col: 1, object: "Alret ns/a", field: "kind", msg: `unknown kind "Alret" of notification.toolkit.fluxcd.io: want Alert or Provider (or Receiver) (did you mean "Alert"?)`, is: manifest.ErrUnknownKind}},
 		},
 		{
 			name: "missing apiVersion",
 			in:   "kind: Alert\nmetadata: {name: a}\nspec: {}\n",
-			errs: []wantErr{{doc: 1, object: "Alert default/a", field: "apiVersion", msg: "required"}},
+			errs: []wantErr{{doc: 1, object: "Alert default/a", field: "apiVersion", msg: "Required value", is: manifest.ErrInvalid}},
 		},
 		{
 			name: "missing kind",
-			in:   "apiVersion: notification.toolkit.fluxcd.io/v1\nmetadata: {name: a}\n",
-			errs: []wantErr{{doc: 1, field: "kind", msg: "required"}},
+			in:   "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nmetadata: {name: a}\n",
+			errs: []wantErr{{doc: 1, field: "kind", msg: "Required value", is: manifest.ErrInvalid}},
 		},
 		{
-			name: "not an object",
-			in:   "just a string\n---\n- a\n- list\n",
-			errs: []wantErr{{doc: 1, msg: "not an object"}, {doc: 2, msg: "not an object"}},
+			name: "documents that are not Kubernetes objects are skipped",
+			in: "just a string\n---\n- op: add\n  path: /spec\n---\nversion: '3'\ntasks: {}\n---\n" +
+				"kind: Deployment\nmetadata: {name: d}\n---\napiVersion: v1\nmetadata: {name: x}\n",
+			skipped: []string{
+				"in.yaml:1: not a Kubernetes object (a string)",
+				"in.yaml:3: not a Kubernetes object (a list)",
+				"in.yaml:6: not a Kubernetes object (no apiVersion or kind)",
+				"in.yaml:9: Deployment d: not a Kubernetes object (no apiVersion)",
+				"in.yaml:12: not a Kubernetes object (no kind)",
+			},
 		},
 		{
 			name: "metadata of the wrong type",
 			in:   "apiVersion: v1\nkind: Secret\nmetadata: {name: 42}\n",
-			errs: []wantErr{{doc: 1, field: "metadata.name", msg: "want a string, got number"}},
+			errs: []wantErr{{doc: 1, line: 3, col: 12, object: "Secret default/42", field: "metadata.name", msg: "want a string, got a number"}},
 		},
 		{
 			name:   "duplicate YAML key",
-			in:     okProvider + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec+"  summary: one\n  summary: two\n"),
+			in:     okProvider + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec+"  summary: one\n  summary: two\n"),
 			alerts: 1, providers: 1,
-			errs: []wantErr{{doc: 2, object: "Alert ns/a", msg: `line 15: key "summary" already set`}},
+			errs: []wantErr{{doc: 2, line: 15, col: 3, object: "Alert ns/a", field: "spec.summary", msg: `duplicate key (first at line 14, column 3)`, is: manifest.ErrDuplicateKey}},
 		},
 		{
 			name:      "duplicate JSON key",
-			in:        `{"apiVersion": "notification.toolkit.fluxcd.io/v1", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack", "type": "msteams"}}`,
+			in:        `{"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack", "type": "msteams"}}`,
 			providers: 1,
-			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "duplicate field"}},
+			errs:      []wantErr{{doc: 1, line: 1, col: 150, object: "Provider ns/p", field: "spec.type", msg: "duplicate key (first at line 1, column 133)", is: manifest.ErrDuplicateKey}},
 		},
 		{
 			name:      "duplicate objects",
 			in:        okProvider + "---\n" + okProvider,
 			providers: 1,
-			errs:      []wantErr{{doc: 2, object: "Provider ns/p", msg: "already defined in in.yaml: document 1", is: ErrDuplicateObject}},
+			errs:      []wantErr{{doc: 2, line: 6, col: 1, object: "Provider ns/p", msg: "already defined at in.yaml:1:1", is: ErrDuplicateObject}},
 		},
 		{
 			name:      "same name, other kind or namespace is no duplicate",
@@ -328,19 +389,19 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:   "provider reference to nothing",
-			in:     manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			in:     obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec),
 			alerts: 1,
 			errs:   []wantErr{{doc: 1, object: "Alert ns/a", field: "spec.providerRef.name", msg: `no Provider "p" in namespace "ns"`, is: ErrProviderNotFound}},
 		},
 		{
 			name:   "provider reference to another namespace",
-			in:     strings.Replace(okProvider, "namespace: ns", "namespace: other", 1) + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			in:     strings.Replace(okProvider, "namespace: ns", "namespace: other", 1) + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec),
 			alerts: 1, providers: 1,
 			errs: []wantErr{{doc: 2, object: "Alert ns/a", field: "spec.providerRef.name", is: ErrProviderNotFound}},
 		},
 		{
 			name:   "a provider that does not decode still satisfies references",
-			in:     manifest("notification.toolkit.fluxcd.io/v1", "Provider", "p", "  type: [slack]\n") + "---\n" + manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec),
+			in:     obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: [slack]\n") + "---\n" + obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec),
 			alerts: 1,
 			errs:   []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "want a string"}},
 		},
@@ -354,13 +415,13 @@ func TestLoad(t *testing.T) {
 			in:        "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\"}}\n\n" + `{"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Provider", "metadata": {"name": "p"}, "spec": {"typo": "slack"}}`,
 			providers: 1, secrets: 1,
 			errs: []wantErr{
-				{doc: 2, object: "Provider default/p", field: "spec.typo", msg: `did you mean "type"?`},
-				{doc: 2, object: "Provider default/p", field: "spec.type", msg: "Required value"},
+				{doc: 2, line: 3, col: 105, object: "Provider default/p", field: "spec.type", msg: "Required value"},
+				{doc: 2, line: 3, col: 114, object: "Provider default/p", field: "spec.typo", msg: `did you mean "type"?`},
 			},
 		},
 		{
 			name:   "YAML List with a bad item",
-			in:     "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(okProvider, "\n", "\n  ") + "\n- apiVersion: notification.toolkit.fluxcd.io/v1\n  kind: Alert\n  metadata: {name: a, namespace: ns}\n  spec:\n    providerRef: {name: p}\n    eventSources: [{kind: K, name: \"*\", nam: x}]\n- 7\n",
+			in:     "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(okProvider, "\n", "\n  ") + "\n- apiVersion: notification.toolkit.fluxcd.io/v1beta3\n  kind: Alert\n  metadata: {name: a, namespace: ns}\n  spec:\n    providerRef: {name: p}\n    eventSources: [{kind: K, name: \"*\", nam: x}]\n- 7\n",
 			alerts: 1, providers: 1,
 			errs: []wantErr{
 				{doc: 1, object: "Alert ns/a", field: "items[1].spec.eventSources[0].nam", is: ErrUnknownField},
@@ -384,18 +445,18 @@ func TestLoad(t *testing.T) {
 		{
 			name: "broken JSON is reported as YAML when the name does not say JSON",
 			in:   `{"apiVersion": "v1",`,
-			errs: []wantErr{{doc: 1, msg: "invalid YAML"}},
+			errs: []wantErr{{doc: 1, msg: "syntax error: yaml:", is: manifest.ErrSyntax}},
 		},
 		{
 			name: "one bad object never hides the others",
 			in: okProvider + "---\n" +
-				manifest("notification.toolkit.fluxcd.io/v1", "Alert", "bad", "  providerRef: {name: p}\n  eventSources: []\n") + "---\n" +
+				obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "bad", "  providerRef: {name: p}\n  eventSources: []\n") + "---\n" +
 				"key: [unclosed\n---\n" +
-				manifest("notification.toolkit.fluxcd.io/v1", "Alert", "good", okAlertSpec),
+				obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "good", okAlertSpec),
 			alerts: 2, providers: 1,
 			errs: []wantErr{
 				{doc: 2, object: "Alert ns/bad", field: "spec.eventSources", msg: "Required value"},
-				{doc: 3, msg: "invalid YAML"},
+				{doc: 3, line: 15, msg: "syntax error", is: manifest.ErrSyntax},
 			},
 		},
 	}
@@ -408,6 +469,10 @@ func TestLoad(t *testing.T) {
 			assert.Len(t, cfg.Secrets, tt.secrets, "secrets")
 			if tt.check != nil {
 				tt.check(t, cfg)
+			}
+			require.Len(t, cfg.Skipped, len(tt.skipped), "skipped: %v", cfg.Skipped)
+			for i, want := range tt.skipped {
+				assert.Contains(t, cfg.Skipped[i].String(), want)
 			}
 			if len(tt.errs) == 0 {
 				require.NoError(t, err)
@@ -422,6 +487,10 @@ func TestLoad(t *testing.T) {
 				assert.Equal(t, w.doc, g.Document, "document of %q", g)
 				assert.Equal(t, w.object, g.Object, "object of %q", g)
 				assert.Equal(t, w.field, g.Field, "field of %q", g)
+				if w.line > 0 {
+					assert.Equal(t, w.line, g.Line, "line of %q", g)
+					assert.Equal(t, w.col, g.Column, "column of %q", g)
+				}
 				assert.Contains(t, g.Error(), w.msg)
 				if w.is != nil {
 					assert.ErrorIs(t, g, w.is)
@@ -445,11 +514,13 @@ func TestLoadJSONFileSyntaxError(t *testing.T) {
 	errs := LoadErrors(err)
 	require.Len(t, errs, 1)
 	assert.Equal(t, 2, errs[0].Document)
-	assert.Equal(t, 2, errs[0].Line)
-	assert.Contains(t, errs[0].Error(), "invalid JSON at line 3")
+	assert.Equal(t, 3, errs[0].Line)
+	assert.Equal(t, 11, errs[0].Column)
+	assert.ErrorIs(t, errs[0], manifest.ErrSyntax)
+	assert.Equal(t, path+":3:11: invalid JSON: invalid character '}' looking for beginning of value", errs[0].Error())
 }
 
-const okJSONProvider = `{"apiVersion": "notification.toolkit.fluxcd.io/v1", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack"}}`
+const okJSONProvider = `{"apiVersion": "notification.toolkit.fluxcd.io/v1beta3", "kind": "Provider", "metadata": {"name": "p", "namespace": "ns"}, "spec": {"type": "slack"}}`
 
 func TestLoadErrorLines(t *testing.T) {
 	in := "# header comment\n---\n# about p\n\n" + okProvider + "---\n" + okProvider
@@ -458,7 +529,8 @@ func TestLoadErrorLines(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.Equal(t, 2, errs[0].Document, "a leading empty section is not counted")
 	assert.Equal(t, 10, errs[0].Line)
-	assert.Equal(t, "in.yaml: document 2 (line 10): Provider ns/p: duplicate object: already defined in in.yaml: document 1; this one is ignored", errs[0].Error())
+	assert.Equal(t, 1, errs[0].Column)
+	assert.Equal(t, "in.yaml:10:1: Provider ns/p: duplicate object: already defined at in.yaml:5:1; this one is ignored", errs[0].Error())
 }
 
 func TestLoadErrorString(t *testing.T) {
@@ -469,7 +541,8 @@ func TestLoadErrorString(t *testing.T) {
 	}{
 		{LoadError{File: "f.yaml", Err: cause}, "f.yaml: boom"},
 		{LoadError{File: "f.yaml", Document: 2, Err: cause}, "f.yaml: document 2: boom"},
-		{LoadError{File: "f.yaml", Document: 2, Line: 9, Object: "Alert a/b", Field: "spec.x", Err: cause}, "f.yaml: document 2 (line 9): Alert a/b: spec.x: boom"},
+		{LoadError{File: "f.yaml", Document: 2, Line: 9, Object: "Alert a/b", Field: "spec.x", Err: cause}, "f.yaml:9: Alert a/b: spec.x: boom"},
+		{LoadError{File: "f.yaml", Document: 2, Line: 9, Column: 5, Object: "Alert a/b", Field: "spec.x", Err: cause}, "f.yaml:9:5: Alert a/b: spec.x: boom"},
 		{LoadError{File: "f.yaml"}, "f.yaml: invalid"},
 	}
 	for _, tt := range tests {
@@ -483,7 +556,7 @@ func TestLoadErrorString(t *testing.T) {
 }
 
 func TestLoadValidationErrorsUnwrap(t *testing.T) {
-	_, err := Load(strings.NewReader(manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", "  eventSources: [{kind: K, name: x}]\n")), "in.yaml")
+	_, err := Load(strings.NewReader(obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", "  eventSources: [{kind: K, name: x}]\n")), "in.yaml")
 	var fe *field.Error
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "spec.providerRef.name", fe.Field)
@@ -497,7 +570,7 @@ func TestLoadReadError(t *testing.T) {
 }
 
 func TestLoadTooLarge(t *testing.T) {
-	cfg, err := Load(strings.NewReader(strings.Repeat("\n", maxStreamSize+1)), "big.yaml")
+	cfg, err := Load(strings.NewReader(strings.Repeat("\n", manifest.MaxStreamSize+1)), "big.yaml")
 	assert.Nil(t, cfg)
 	assert.ErrorContains(t, err, "big.yaml: larger than 32 MiB")
 }
@@ -513,6 +586,10 @@ func TestLoadFilesFolder(t *testing.T) {
 	assert.Equal(t, alert.Exactly("error", "warn"), cfg.Alerts[0].Spec.EventSeverity)
 	assert.Equal(t, "info", cfg.Alerts[1].Name)
 	assert.Equal(t, alert.Threshold("info"), cfg.Alerts[1].Spec.EventSeverity)
+	assert.Equal(t, []Skipped{{
+		File: filepath.Join("testdata/manifests/tree/alerts/info.json"), Document: 1, Line: 15,
+		Object: "ConfigMap team-a/unrelated", Reason: "not an Alert, Provider or Secret",
+	}}, cfg.Skipped, "the List's ConfigMap")
 
 	creds, err := provider.Resolve(t.Context(), &cfg.Providers[0], cfg.SecretGetter())
 	require.NoError(t, err)
@@ -528,8 +605,8 @@ func TestLoadFilesPaths(t *testing.T) {
 		return p
 	}
 	providers := write("a/providers.yaml", okProvider)
-	alerts := write("b/alerts.yaml", manifest("notification.toolkit.fluxcd.io/v1", "Alert", "a", okAlertSpec))
-	txt := write("c/alert.txt", strings.Replace(manifest("notification.toolkit.fluxcd.io/v1", "Alert", "b", okAlertSpec), "name: b", "name: b", 1))
+	alerts := write("b/alerts.yaml", obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "a", okAlertSpec))
+	txt := write("c/alert.txt", strings.Replace(obj("notification.toolkit.fluxcd.io/v1beta3", "Alert", "b", okAlertSpec), "name: b", "name: b", 1))
 	dup := write("d/dup.yml", okProvider)
 	empty := filepath.Join(dir, "empty")
 	require.NoError(t, os.Mkdir(empty, 0o700))
@@ -560,7 +637,7 @@ func TestLoadFilesPaths(t *testing.T) {
 		require.Len(t, errs, 1)
 		assert.Equal(t, dup, errs[0].File)
 		assert.ErrorIs(t, errs[0], ErrDuplicateObject)
-		assert.Contains(t, errs[0].Error(), "already defined in "+providers+": document 1")
+		assert.Contains(t, errs[0].Error(), "already defined at "+providers+":1:1")
 	})
 	t.Run("symbolic links are followed, as in a mounted ConfigMap", func(t *testing.T) {
 		// ConfigMap volumes look like this: files are links into ..data,
@@ -627,13 +704,13 @@ func TestLoadFilesGolden(t *testing.T) {
 	assert.Len(t, cfg.Secrets, 0)
 }
 
-func BenchmarkLoadSeed(b *testing.B) {
-	data, err := os.ReadFile(seedFile)
+func BenchmarkLoadExample(b *testing.B) {
+	data, err := os.ReadFile(exampleFile)
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := Load(strings.NewReader(string(data)), "seed.yaml"); err != nil {
+		if _, err := Load(strings.NewReader(string(data)), "slack-example.yaml"); err != nil {
 			b.Fatal(err)
 		}
 	}

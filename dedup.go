@@ -39,6 +39,8 @@ type dedup struct {
 	capacity int
 	now      func() time.Time
 	seed     maphash.Seed
+	// flux selects Flux's key (fluxKey) instead of the extended one.
+	flux bool
 
 	mu   sync.Mutex
 	seen map[uint64]int64 // key hash -> first-seen time, Unix nanoseconds
@@ -147,12 +149,17 @@ func (d *dedup) push(e dedupEntry) {
 	d.n++
 }
 
-// key hashes what makes two events the same for Flux: the involved object
-// (kind, namespace, name), the message, and the revision, origin revision
-// and token metadata (under the object's group prefix, or unprefixed). Each
-// part is length-prefixed so that no two different events hash the same
-// input. The hash is seeded per process, so it cannot be aimed at.
+// key hashes what makes two events the same: the involved object (kind,
+// namespace, name), the message, and the revision, origin revision and
+// token metadata. In extended mode, each metadata value is read under the
+// object's group prefix, or unprefixed (custom operators); a missing value
+// differs from an empty one, and each part is length-prefixed so that no two
+// different events hash the same input. In flux mode it is fluxKey. The hash
+// is seeded per process, so it cannot be aimed at.
 func (d *dedup) key(e *event.Event) uint64 {
+	if d.flux {
+		return d.fluxKey(e)
+	}
 	// One buffer, hashed once: cheaper than many small writes. It stays on
 	// the stack unless the event is unusually long.
 	var stack [512]byte
@@ -171,9 +178,47 @@ func (d *dedup) key(e *event.Event) uint64 {
 			v, ok = e.Metadata[string(append(append(append(kb[:0], group...), '/'), k...))]
 		}
 		if !ok {
-			v = e.Metadata[k]
+			v, ok = e.Metadata[k]
 		}
-		b = appendField(b, v)
+		if ok {
+			b = append(b, 1)
+			b = appendField(b, v)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	return maphash.Bytes(d.seed, b)
+}
+
+// fluxKey hashes the very string that Flux's eventKeyFunc
+// (internal/server/event_server.go) hashes with SHA-256, so two events are
+// the same exactly when they are for Flux:
+//
+//	event/name=<name>/namespace=<namespace>/kind=<kind>/message=<message>
+//
+// followed, for each of originRevision, revision and token (in that order)
+// present under "<group>/" (the involved object's API group, "" for the core
+// group: "/revision"), by "/originRevision=<value>" and so on. Unprefixed
+// keys are not read, and an empty value differs from a missing one.
+func (d *dedup) fluxKey(e *event.Event) uint64 {
+	var stack [512]byte
+	b := stack[:0]
+	o := &e.InvolvedObject
+	b = append(b, "event/name="...)
+	b = append(b, o.Name...)
+	b = append(b, "/namespace="...)
+	b = append(b, o.Namespace...)
+	b = append(b, "/kind="...)
+	b = append(b, o.Kind...)
+	b = append(b, "/message="...)
+	b = append(b, e.Message...)
+	group := event.Group(e)
+	for _, k := range [...]string{event.MetaOriginRevisionKey, event.MetaRevisionKey, event.MetaTokenKey} {
+		var kb [128]byte
+		// The conversion in the index expression does not allocate.
+		if v, ok := e.Metadata[string(append(append(append(kb[:0], group...), '/'), k...))]; ok {
+			b = append(append(append(append(b, '/'), k...), '='), v...)
+		}
 	}
 	return maphash.Bytes(d.seed, b)
 }

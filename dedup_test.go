@@ -1,6 +1,9 @@
 package fluxnotify
 
 import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +34,7 @@ func TestDedup_key(t *testing.T) {
 		}, false},
 		{"token added", func(e *event.Event) { e.Metadata["kustomize.toolkit.fluxcd.io/token"] = "7d3f" }, false},
 		{"unprefixed token added", func(e *event.Event) { e.Metadata["token"] = "7d3f" }, false},
+		{"empty origin revision added", func(e *event.Event) { e.Metadata["kustomize.toolkit.fluxcd.io/originRevision"] = "" }, false},
 		{"other severity", func(e *event.Event) { e.Severity = "info" }, true},
 		{"other reason", func(e *event.Event) { e.Reason = "HealthCheckFailed" }, true},
 		{"other time", func(e *event.Event) { e.Timestamp = metav1.NewTime(e.Timestamp.Add(time.Minute)) }, true},
@@ -49,6 +53,78 @@ func TestDedup_key(t *testing.T) {
 			assert.Equal(t, tt.same, d.key(base()) == d.key(e))
 		})
 	}
+}
+
+// fluxEventKey restates Flux's eventKeyFunc (internal/server/event_server.go).
+func fluxEventKey(e *event.Event) string {
+	comps := []string{
+		"event",
+		"name=" + e.InvolvedObject.Name,
+		"namespace=" + e.InvolvedObject.Namespace,
+		"kind=" + e.InvolvedObject.Kind,
+		"message=" + e.Message,
+	}
+	objectGroup := e.InvolvedObject.GroupVersionKind().Group
+	if v, ok := e.Metadata[fmt.Sprintf("%s/%s", objectGroup, "originRevision")]; ok {
+		comps = append(comps, "originRevision="+v)
+	}
+	if v, ok := e.Metadata[fmt.Sprintf("%s/%s", objectGroup, "revision")]; ok {
+		comps = append(comps, "revision="+v)
+	}
+	if v, ok := e.Metadata[fmt.Sprintf("%s/%s", objectGroup, "token")]; ok {
+		comps = append(comps, "token="+v)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(comps, "/"))))
+}
+
+// TestDedup_fluxKey checks that flux mode's key tells events apart exactly
+// as Flux's eventKeyFunc does: for every pair of the events below, the keys
+// are equal exactly when Flux's are.
+func TestDedup_fluxKey(t *testing.T) {
+	const g = "kustomize.toolkit.fluxcd.io/"
+	variants := map[string]func(e *event.Event){
+		"base":                       func(*event.Event) {},
+		"other kind":                 func(e *event.Event) { e.InvolvedObject.Kind = "HelmRelease" },
+		"other namespace":            func(e *event.Event) { e.InvolvedObject.Namespace = "apps" },
+		"other name":                 func(e *event.Event) { e.InvolvedObject.Name = "app2" },
+		"other message":              func(e *event.Event) { e.Message = "health check passed" },
+		"other severity":             func(e *event.Event) { e.Severity = "info" },
+		"other time":                 func(e *event.Event) { e.Timestamp = metav1.NewTime(e.Timestamp.Add(time.Minute)) },
+		"no revision":                func(e *event.Event) { delete(e.Metadata, g+"revision") },
+		"empty revision":             func(e *event.Event) { e.Metadata[g+"revision"] = "" },
+		"other revision":             func(e *event.Event) { e.Metadata[g+"revision"] = "main@sha1:ffff" },
+		"unprefixed revision only":   func(e *event.Event) { delete(e.Metadata, g+"revision"); e.Metadata["revision"] = "main@sha1:ffff" },
+		"other group's revision":     func(e *event.Event) { e.Metadata["helm.toolkit.fluxcd.io/revision"] = "x" },
+		"origin revision":            func(e *event.Event) { e.Metadata[g+"originRevision"] = "v1@sha256:ab" },
+		"empty origin revision":      func(e *event.Event) { e.Metadata[g+"originRevision"] = "" },
+		"token":                      func(e *event.Event) { e.Metadata[g+"token"] = "7d3f" },
+		"empty token":                func(e *event.Event) { e.Metadata[g+"token"] = "" },
+		"unprefixed token":           func(e *event.Event) { e.Metadata["token"] = "7d3f" },
+		"commit":                     func(e *event.Event) { e.Metadata[g+"commit"] = "abc" },
+		"checksum":                   func(e *event.Event) { e.Metadata[g+"checksum"] = "x" },
+		"core group":                 func(e *event.Event) { e.InvolvedObject.APIVersion = "v1" },
+		"core group, /revision":      func(e *event.Event) { e.InvolvedObject.APIVersion = "v1"; e.Metadata["/revision"] = "r" },
+		"malformed apiVersion":       func(e *event.Event) { e.InvolvedObject.APIVersion = "a/b/c"; e.Metadata["/token"] = "t" },
+		"other version, same group":  func(e *event.Event) { e.InvolvedObject.APIVersion = "kustomize.toolkit.fluxcd.io/v1beta2" },
+		"message carries a revision": func(e *event.Event) { delete(e.Metadata, g+"revision"); e.Message += "/revision=main@sha1:2f3c4d5e" },
+	}
+	d := newDedup(time.Minute, 0)
+	d.flux = true
+	for a, changeA := range variants {
+		for b, changeB := range variants {
+			ea, eb := newEvent("Kustomization", "app", "error", "health check failed"), newEvent("Kustomization", "app", "error", "health check failed")
+			changeA(ea)
+			changeB(eb)
+			assert.Equal(t, fluxEventKey(ea) == fluxEventKey(eb), d.key(ea) == d.key(eb), "%s vs %s", a, b)
+		}
+	}
+	// An empty revision differs from a missing one, in both modes.
+	with, without := newEvent("Kustomization", "app", "error", "m"), newEvent("Kustomization", "app", "error", "m")
+	with.Metadata["kustomize.toolkit.fluxcd.io/revision"] = ""
+	delete(without.Metadata, "kustomize.toolkit.fluxcd.io/revision")
+	assert.NotEqual(t, d.key(with), d.key(without))
+	d.flux = false
+	assert.NotEqual(t, d.key(with), d.key(without))
 }
 
 func TestDedup_fixedWindow(t *testing.T) {
@@ -131,4 +207,19 @@ func TestDedup_nilAdmitsEverything(t *testing.T) {
 	e := newEvent("Kustomization", "app", "error", "boom")
 	assert.True(t, d.admit(e))
 	assert.True(t, d.admit(e))
+}
+
+// TestDedup_keyDoesNotAllocate: both keys are built on the stack.
+func TestDedup_keyDoesNotAllocate(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage allocates")
+	}
+	e := newEvent("Kustomization", "app", "error", "health check failed")
+	e.Metadata["kustomize.toolkit.fluxcd.io/token"] = "7d3f"
+	for _, flux := range []bool{false, true} {
+		d := newDedup(time.Minute, 0)
+		d.flux = flux
+		allocs := testing.AllocsPerRun(100, func() { _ = d.key(e) })
+		assert.Zero(t, allocs, "flux=%v", flux)
+	}
 }

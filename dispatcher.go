@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
@@ -327,6 +328,7 @@ func newDispatcher(r *Router, o dispatcherOptions) *Dispatcher {
 	}
 	if o.dedupWindow > 0 {
 		d.dedup = newDedup(o.dedupWindow, o.dedupCapacity)
+		d.dedup.flux = r.opts.mode == match.Flux // Flux's eventKeyFunc
 	}
 	d.queue.init()
 	d.base, d.cancel = context.WithCancel(context.Background())
@@ -386,11 +388,16 @@ type Result struct {
 	Duration time.Duration
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
-	// provider is suspended (nothing was sent, on purpose), ErrAbandoned
+	// provider is suspended, or provider.ErrSkipped (through a
+	// *provider.SkipError naming the rule) when one of Flux's delivery
+	// rules skips the event (in both cases nothing was sent, on purpose,
+	// and it is not a failure); otherwise it is a failure: ErrAbandoned
 	// when the Dispatcher shut down before the delivery started, a
-	// configuration problem (provider not found, template, unknown type,
-	// Secret), or the last delivery failure (a *provider.Error when the
-	// destination answered).
+	// configuration problem (provider not found, template, unknown type
+	// wrapping provider.ErrUnknownType, Secret), a type that no registered
+	// notifier delivers (provider.ErrNoNotifier), spec.serviceAccountName
+	// without workload identity (ErrWorkloadIdentity), or the last delivery
+	// failure (a *provider.Error when the destination answered).
 	Err error
 }
 
@@ -404,8 +411,9 @@ func (r Result) Delivered() bool { return r.Err == nil }
 //
 // It returns one Result per matched alert, in configuration order, once
 // every delivery has ended: nothing is dropped silently. The error is nil
-// when every matched alert was delivered or its provider is suspended;
-// otherwise it joins the Err of every failed Result. Dispatch returns no
+// when every matched alert was delivered, its provider is suspended or
+// one of Flux's delivery rules skipped it (see provider.Skip); otherwise
+// it joins the Err of every failed Result. Dispatch returns no
 // Result and an error for an invalid event (event.ErrInvalid), after
 // Shutdown or Close (ErrClosed) and, with WithCallerDedup, for a duplicate
 // (ErrDuplicate).
@@ -578,7 +586,7 @@ func (d *Dispatcher) Pending() (events int, bytes int64) {
 func failures(results []Result) error {
 	var errs []error
 	for _, r := range results {
-		if r.Err != nil && !errors.Is(r.Err, ErrSuspended) {
+		if r.Err != nil && !errors.Is(r.Err, ErrSuspended) && !errors.Is(r.Err, provider.ErrSkipped) {
 			errs = append(errs, r.Err)
 		}
 	}
@@ -654,6 +662,10 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		res.Err = fmt.Errorf("alert %s: provider %s: %w", alertName, rt.ref, ErrSuspended)
 		return res
 	}
+	if err := r.hold(e, rt); err != nil {
+		res.Err = err
+		return res
+	}
 	if ctx.Err() == nil {
 		select {
 		case d.sem <- struct{}{}:
@@ -712,6 +724,8 @@ func (d *Dispatcher) logResult(r Result) {
 	case r.Err == nil:
 	case errors.Is(r.Err, ErrSuspended):
 		msg = "event not delivered: provider suspended"
+	case errors.Is(r.Err, provider.ErrSkipped):
+		msg = "event not delivered: skipped by Flux's delivery rules"
 	case errors.Is(r.Err, ErrAbandoned):
 		level, msg = slog.LevelError, "event abandoned at shutdown"
 	default:

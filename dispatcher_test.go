@@ -197,10 +197,13 @@ func TestNew_options(t *testing.T) {
 func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	cfg := testConfig()
 	invalid := newAlert("bad-severity", "team", alert.Threshold("critical"), source("Kustomization", "*"))
-	unknownType := newProvider("pager", "pagerduty")
+	unknownType := newProvider("pager", "pagerdutty")
 	onUnknown := newAlert("on-pager", "pager", alert.Threshold("error"), source("Kustomization", "*"))
-	cfg.Alerts = append(cfg.Alerts, invalid, onUnknown)
-	cfg.Providers = append(cfg.Providers, unknownType)
+	// One of Flux's types without a notifier is not a problem.
+	noNotifier := newProvider("teams", "msteams")
+	onNoNotifier := newAlert("on-teams", "teams", alert.Threshold("error"), source("Kustomization", "*"))
+	cfg.Alerts = append(cfg.Alerts, invalid, onUnknown, onNoNotifier)
+	cfg.Providers = append(cfg.Providers, unknownType, noNotifier)
 
 	rec := &recorder{}
 	d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
@@ -210,10 +213,13 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	for _, want := range []string{
 		`alert flux-system/orphan: spec.providerRef.name: provider "nowhere" not found in namespace flux-system`,
 		`alert flux-system/bad-severity: spec.eventSeverity`,
-		`provider flux-system/pager: spec.type: unsupported type "pagerduty" (registered: [test])`,
+		`provider flux-system/pager: spec.type: unknown provider type "pagerdutty" (did you mean "pagerduty"?)`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+	assert.ErrorIs(t, err, provider.ErrUnknownType)
+	assert.NotErrorIs(t, err, provider.ErrNoNotifier)
+	assert.NotContains(t, err.Error(), "msteams")
 
 	// The valid alerts still deliver; the broken ones are reported.
 	results, err := d.Dispatch(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
@@ -226,7 +232,10 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	assert.True(t, byAlert["flux-system/info"].Delivered())
 	assert.ErrorIs(t, byAlert["flux-system/to-suspended"].Err, ErrSuspended)
 	assert.ErrorContains(t, byAlert["flux-system/orphan"].Err, `provider "nowhere" not found`)
-	assert.ErrorContains(t, byAlert["flux-system/on-pager"].Err, `unsupported type "pagerduty"`)
+	assert.ErrorIs(t, byAlert["flux-system/on-pager"].Err, provider.ErrUnknownType)
+	assert.ErrorIs(t, byAlert["flux-system/on-teams"].Err, provider.ErrNoNotifier)
+	assert.Equal(t, "msteams", byAlert["flux-system/on-teams"].Type)
+	assert.ErrorIs(t, err, provider.ErrNoNotifier, "a failure Dispatch reports")
 	assert.NotContains(t, byAlert, "flux-system/bad-severity")
 	assert.Len(t, rec.delivered(), 2)
 }
@@ -245,9 +254,9 @@ func TestRoute(t *testing.T) {
 			name:  "error from app-a",
 			event: newEvent("Kustomization", "app-a", "error", "health check failed"),
 			routes: []Route{
-				{Alert: "flux-system/errors", Provider: "flux-system/team", Type: "test", Channel: "#devops-alerts"},
-				{Alert: "flux-system/info", Provider: "flux-system/team", Type: "test", Channel: "#gitops-updates"},
-				{Alert: "flux-system/to-suspended", Provider: "flux-system/paused", Type: "test"},
+				{Alert: "flux-system/errors", Provider: "flux-system/team", Type: "test", Channel: "#devops-alerts", Notifier: true},
+				{Alert: "flux-system/info", Provider: "flux-system/team", Type: "test", Channel: "#gitops-updates", Notifier: true},
+				{Alert: "flux-system/to-suspended", Provider: "flux-system/paused", Type: "test", Notifier: true},
 				{Alert: "flux-system/orphan", Provider: "flux-system/nowhere"},
 			},
 		},
@@ -273,6 +282,7 @@ func TestRoute(t *testing.T) {
 				assert.Equal(t, want.Provider, r.Provider)
 				assert.Equal(t, want.Type, r.Type)
 				assert.Equal(t, want.Channel, r.Channel)
+				assert.Equal(t, want.Notifier, r.Notifier, want.Alert)
 			}
 			reasons := map[string]string{}
 			for _, u := range got.Unmatched {

@@ -23,7 +23,8 @@
 // A [Router], built from a [Config] with [NewRouter], is the policy-free
 // part: [Router.Route] says which alerts match an event, where each message
 // would go and what it would say (the [provider.Notification] and the
-// exact payload), and why every other alert did not match. It starts no
+// exact payload), why every other alert did not match, and which alerts
+// Flux's delivery rules skip (provider.Skip). It starts no
 // goroutine, keeps no state, logs nothing, needs no Secret and no network.
 //
 // A [Dispatcher] ([NewDispatcher] over a Router, or [New] for both) is the
@@ -49,7 +50,10 @@
 // and provider (the objects, Secrets, the Notifier interface and the
 // registry of provider types), match (which alerts an event matches, in
 // extended or flux mode), template (messages users can change) and slack
-// (delivery to Slack).
+// (delivery to Slack, and to Discord and Rocket.Chat as Flux does). Every
+// provider type of Flux loads and routes; a type without a registered
+// notifier is reported as such when delivering, not as a configuration
+// error.
 //
 // # Testing
 //

@@ -11,7 +11,7 @@ import (
 // Load the manifests of a Flux repository (files or folders) and look at
 // what was found.
 func ExampleLoadFiles() {
-	cfg, err := fluxnotify.LoadFiles("testdata/flux-slack-alerts.yaml")
+	cfg, err := fluxnotify.LoadFiles("testdata/manifests/slack-example.yaml")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -29,8 +29,8 @@ func ExampleLoadFiles() {
 	//   source HelmRelease/*
 }
 
-// Every problem names the file, the document, the object and the field, and
-// tools can list them one by one.
+// Every problem names the file, line and column, the object and the field,
+// and tools can list them one by one.
 func ExampleLoadErrors() {
 	const manifests = `apiVersion: notification.toolkit.fluxcd.io/v1beta3
 kind: Alert
@@ -53,7 +53,46 @@ spec:
 	fmt.Println("typo:", errors.Is(err, fluxnotify.ErrUnknownField))
 	// Output:
 	// alerts loaded anyway: 1
-	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)
-	// alerts.yaml: document 1 (line 1): Alert flux-system/on-call: spec.providerRef.name: provider not found: no Provider "slack" in namespace "flux-system"
+	// alerts.yaml:8:5: Alert flux-system/on-call: spec.providerRef.name: provider not found: no Provider "slack" in namespace "flux-system"
+	// alerts.yaml:9:3: Alert flux-system/on-call: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)
 	// typo: true
+}
+
+// A whole repository can be read: what is not an Alert, a Provider or a
+// Secret is skipped and listed with the reason, and what loads but
+// probably does not do what was meant is a warning.
+func ExampleLoad_skipped() {
+	const manifests = `# Taskfile.yaml
+version: '3'
+tasks: {}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: slack-url, namespace: flux-system}
+stringData:
+  address: ENC[AES256_GCM,data:abc=,type:str]
+sops: {version: 3.9.0}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta2
+kind: Provider
+metadata: {name: slack, namespace: flux-system}
+spec: {type: slack, secretRef: {name: slack-url}}
+`
+	cfg, err := fluxnotify.Load(strings.NewReader(manifests), "repo.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("providers:", len(cfg.Providers))
+	for _, s := range cfg.Skipped {
+		fmt.Println("skipped:", s)
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Println("warning:", w)
+	}
+	// Output:
+	// providers: 1
+	// skipped: repo.yaml:2: not a Kubernetes object (no apiVersion or kind)
+	// skipped: repo.yaml:5: Secret flux-system/slack-url: SOPS-encrypted: its values cannot be read without the key
+	// warning: repo.yaml:12:1: Provider flux-system/slack: apiVersion: API version no longer served by Flux: Flux 2.9 and later refuse notification.toolkit.fluxcd.io/v1beta2; use v1beta3 (same fields)
 }

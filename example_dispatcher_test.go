@@ -287,3 +287,69 @@ func ExampleDispatcher_Handler() {
 	// 400 Bad Request
 	// messages received by Slack: 2
 }
+
+// Flux's delivery rules apply after matching. kustomize-controller sends a
+// commit-status update after every successful reconciliation: Flux posts it
+// as a commit status to GitHub and never to Slack. A github Provider is
+// valid configuration even without a notifier registered for its type: it
+// routes, marked Notifier false, and Dispatch reports it as failed.
+func ExampleDispatcher_Route_deliveryRules() {
+	const manifests = `
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: slack, namespace: flux-system}
+spec: {type: slack, channel: "#flux"}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: github, namespace: flux-system}
+spec: {type: github, address: "https://github.com/example/fleet"}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: to-slack, namespace: flux-system}
+spec:
+  providerRef: {name: slack}
+  eventSeverity: info
+  eventSources: [{kind: Kustomization, name: "*"}]
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: to-github, namespace: flux-system}
+spec:
+  providerRef: {name: github}
+  eventSeverity: info
+  eventSources: [{kind: Kustomization, name: "*"}]
+`
+	cfg, err := fluxnotify.Load(strings.NewReader(manifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := fluxnotify.New(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Shutdown(context.Background())
+
+	e := reconciled()
+	e.Metadata["kustomize.toolkit.fluxcd.io/revision"] = "main@sha1:2f3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c"
+	e.Metadata["kustomize.toolkit.fluxcd.io/commit_status"] = "update"
+	routing, err := d.Route(context.Background(), e)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range routing.Routes {
+		var skip *provider.SkipError
+		switch {
+		case errors.As(r.Err, &skip):
+			fmt.Printf("%s: skipped (%s)\n", r.Alert, skip.Rule)
+		case errors.Is(r.Err, provider.ErrNoNotifier):
+			fmt.Printf("%s: routed, notifier %t\n", r.Alert, r.Notifier)
+		default:
+			fmt.Printf("%s: sent to %s\n", r.Alert, r.Channel)
+		}
+	}
+	// Output:
+	// flux-system/to-slack: skipped (commit-status-update)
+	// flux-system/to-github: routed, notifier false
+}

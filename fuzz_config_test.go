@@ -11,7 +11,7 @@ import (
 // *LoadError naming the stream. The seed corpus (below and in
 // testdata/fuzz/FuzzLoad) runs with plain go test.
 func FuzzLoad(f *testing.F) {
-	for _, path := range []string{seedFile, "testdata/manifests/invalid.yaml", "testdata/manifests/tree/alerts/info.json", "testdata/manifests/tree/providers/slack.yaml"} {
+	for _, path := range []string{exampleFile, "testdata/manifests/invalid.yaml", "testdata/manifests/tree/alerts/info.json", "testdata/manifests/tree/providers/slack.yaml"} {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
@@ -25,8 +25,8 @@ func FuzzLoad(f *testing.F) {
 		"[]",
 		"{}",
 		"{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [null, 1, {\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [{}]}]}",
-		"apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Alert\nmetadata: {name: a}\nspec: {eventSeverity: {a: b}, eventSources: [null]}\n",
-		"apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Provider\nmetadata: {name: [a]}\n",
+		"apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\nspec: {eventSeverity: {a: b}, eventSources: [null]}\n",
+		"apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: [a]}\n",
 		"a: &a [*a, *a]\nb: *a\n",
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {url: '%%%'}\n",
 		"{\"a\": 1} {\"b\": ",

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
 )
 
 // HealthPath is the path on which the event endpoint answers health
@@ -26,7 +27,9 @@ const HealthPath = "/healthz"
 //     the Dispatcher's workers (Shutdown waits for it), and its outcome is
 //     logged and observed;
 //   - 400 Bad Request: the body is not JSON, or lacks a required field
-//     (the answer says which);
+//     (the answer says which), or (extended mode) its severity is unknown;
+//     in flux mode any severity is accepted, as Flux accepts it, and routed
+//     as Flux routes it (to info and unset alerts);
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
 //   - 429 Too Many Requests: the same event was accepted within the
@@ -65,7 +68,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
-	e, err := event.Decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
+	decode := event.Decode
+	if h.d.Router().opts.mode == match.Flux {
+		decode = event.DecodeFlux // any severity, as Flux's event server
+	}
+	e, err := decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):

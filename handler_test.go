@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
@@ -182,6 +183,41 @@ func FuzzHandler(f *testing.F) {
 		d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
 		require.NoError(t, d.Shutdown(context.Background()))
 		_, decodeErr := event.Unmarshal(body)
+		switch {
+		case decodeErr == nil:
+			assert.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+		case len(body) > event.MaxSize:
+			assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+		default:
+			assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
+		}
+	})
+}
+
+// FuzzHandlerFlux posts arbitrary bodies to the flux-mode endpoint: it never
+// panics, answers 202 for what event.UnmarshalFlux accepts (any severity,
+// as Flux's event server) and 400 or 413 for the rest.
+func FuzzHandlerFlux(f *testing.F) {
+	for _, seed := range []string{validEvent, v1beta1Event, ``, `{`, `null`, `{"severity":"error"}`,
+		`{"involvedObject":{"kind":"Kustomization","name":"n"},"message":"m"}`,
+		`{"involvedObject":{"kind":"Kustomization","name":"n"},"severity":"ERROR","message":"m"}`,
+		`{"involvedObject":{"kind":"K","name":"n"},"severity":"fatal","message":"m","metadata":{"/token":"t"}}`} {
+		f.Add([]byte(seed))
+	}
+	reg := provider.NewRegistry()
+	if err := reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+		return provider.NotifierFunc(func(context.Context, *provider.Notification) error { return nil }), nil
+	}); err != nil {
+		f.Fatal(err)
+	}
+	cfg := testConfig()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := New(cfg, WithMode(match.Flux), WithRegistry(reg), WithLogger(discardLogger()))
+		require.NotNil(t, d, "%v", err)
+		w := httptest.NewRecorder()
+		d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+		require.NoError(t, d.Shutdown(context.Background()))
+		_, decodeErr := event.UnmarshalFlux(body)
 		switch {
 		case decodeErr == nil:
 			assert.Equal(t, http.StatusAccepted, w.Code, w.Body.String())

@@ -22,6 +22,13 @@ import (
 // has spec.suspend set: the alert matched, and nothing was sent on purpose.
 var ErrSuspended = errors.New("provider is suspended")
 
+// ErrWorkloadIdentity is wrapped by the Err of a Result (or Route) whose
+// provider sets spec.serviceAccountName while object-level workload
+// identity is off: the default, as in Flux, where it is a feature gate.
+// Nothing is sent, and it counts as a failure; see
+// WithObjectLevelWorkloadIdentity.
+var ErrWorkloadIdentity = errors.New("spec.serviceAccountName needs object-level workload identity, which is off (see WithObjectLevelWorkloadIdentity)")
+
 // Option configures a Router, a Dispatcher, or both. The options of a
 // Router are of type RouterOption; New takes every option, NewRouter only
 // RouterOptions and NewDispatcher only the others.
@@ -40,11 +47,12 @@ type options struct {
 }
 
 type routerOptions struct {
-	mode      match.Mode
-	labeler   match.Labeler
-	registry  *provider.Registry
-	pctx      provider.Context
-	noCrossNS bool
+	mode       match.Mode
+	labeler    match.Labeler
+	registry   *provider.Registry
+	pctx       provider.Context
+	noCrossNS  bool
+	workloadID bool
 }
 
 // check reports the invalid router options.
@@ -65,8 +73,10 @@ func WithLabeler(l match.Labeler) RouterOption { return func(o *routerOptions) {
 
 // WithRegistry sets the provider types the Router knows (and the
 // Dispatcher builds notifiers from). By default it is a registry with
-// Slack registered; to add your own types to Slack, create a registry, call
-// slack.Register on it, then register yours.
+// slack, discord and rocket registered (slack.Register); to add your own
+// types to them, create a registry, call slack.Register on it, then
+// register yours. One of Flux's types that the registry lacks still routes
+// (see NewRouter).
 func WithRegistry(r *provider.Registry) RouterOption {
 	return func(o *routerOptions) { o.registry = r }
 }
@@ -84,6 +94,15 @@ func WithLinks(repositoryURL, dashboardURL string) RouterOption {
 // WithNoCrossNamespaceRefs restricts every alert to events from its own
 // namespace, like Flux's --no-cross-namespace-refs flag.
 func WithNoCrossNamespaceRefs() RouterOption { return func(o *routerOptions) { o.noCrossNS = true } }
+
+// WithObjectLevelWorkloadIdentity lets providers that set
+// spec.serviceAccountName deliver, like Flux's ObjectLevelWorkloadIdentity
+// feature gate; it is off by default, as in Flux, and such providers then
+// fail with ErrWorkloadIdentity. The built-in notifiers do not use the
+// service account; a registered notifier may.
+func WithObjectLevelWorkloadIdentity() RouterOption {
+	return func(o *routerOptions) { o.workloadID = true }
+}
 
 // Router tells, for one event, which alerts it matches and what each would
 // send: it compiles a Config once (the alerts' matcher, every template) and
@@ -118,8 +137,12 @@ type route struct {
 type providerState struct {
 	p       *provider.Provider
 	tmpl    *template.Template
-	typeErr error // the type is not registered
+	typeErr error // the type is unknown: neither Flux's nor registered
 	tmplErr error // the template does not parse
+
+	// noNotifier wraps provider.ErrNoNotifier for a Flux type that no
+	// registered notifier delivers: not a configuration problem.
+	noNotifier error
 }
 
 // NewRouter compiles cfg into a Router: it compiles the alerts' matcher and
@@ -129,9 +152,14 @@ type providerState struct {
 // together with a joined error that lists every configuration problem,
 // each naming the object and the field (an invalid alert, an alert whose
 // provider does not exist, a template that does not parse, an unknown
-// provider type); Route reports the alerts concerned while the rest route.
-// It returns a nil Router only when an option is invalid. A nil cfg is an
-// empty configuration.
+// provider type, wrapping provider.ErrUnknownType); Route reports the
+// alerts concerned while the rest route. It returns a nil Router only when
+// an option is invalid. A nil cfg is an empty configuration.
+//
+// A provider of one of Flux's types that no registered notifier delivers
+// (see provider.FluxTypes) is not a problem: its alerts route, Route marks
+// them with Notifier false, and a Dispatcher reports them as failed Results
+// wrapping provider.ErrNoNotifier while the other alerts deliver.
 func NewRouter(cfg *Config, opts ...RouterOption) (*Router, error) {
 	var o routerOptions
 	for _, opt := range opts {
@@ -150,6 +178,7 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 	if o.registry == nil {
 		o.registry = defaultRegistry()
 	}
+	o.pctx.Flux = o.mode == match.Flux // metadata cleaned as Flux cleans it
 	if cfg == nil {
 		cfg = &Config{}
 	}
@@ -174,8 +203,10 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 			continue
 		}
 		ps := &providerState{p: p}
-		if _, ok := o.registry.Lookup(p.Spec.Type); !ok {
-			ps.typeErr = fmt.Errorf("provider %s: spec.type: unsupported type %q (registered: %v)", k, p.Spec.Type, o.registry.Types())
+		if err := o.registry.CheckType(p.Spec.Type); errors.Is(err, provider.ErrNoNotifier) {
+			ps.noNotifier = fmt.Errorf("provider %s: %w", k, err)
+		} else if err != nil {
+			ps.typeErr = fmt.Errorf("provider %s: %w", k, err)
 		}
 		if !p.Spec.Template.IsZero() {
 			var err error
@@ -307,6 +338,12 @@ type Route struct {
 	// Channel is the resolved channel (the alert's, else the provider's,
 	// else "" for the webhook's default).
 	Channel string `json:"channel"`
+	// Notifier reports whether a registered notifier delivers the
+	// provider's type. It is false for one of Flux's types that none
+	// delivers (Err then wraps provider.ErrNoNotifier, unless a rule skips
+	// the event or the provider is suspended), and when the provider is
+	// missing or its type unknown.
+	Notifier bool `json:"notifier"`
 	// Payload is the exact body that would be sent, when the provider's
 	// notifier can render offline (see provider.Renderer); a body that is
 	// not JSON (a custom notifier's plain text) is given as a JSON string.
@@ -316,8 +353,11 @@ type Route struct {
 	// nil when the alert cannot deliver (its provider is missing, of an
 	// unknown type, or its template does not parse).
 	Notification *provider.Notification `json:"-"`
-	// Err is why nothing would be sent (it wraps ErrSuspended for a
-	// suspended provider), or why the payload could not be rendered.
+	// Err is why nothing would be sent, or why the payload could not be
+	// rendered. It wraps ErrSuspended for a suspended provider,
+	// provider.ErrSkipped (through a *provider.SkipError that names the
+	// rule) when one of Flux's delivery rules skips the event (see
+	// provider.Skip), ErrWorkloadIdentity, or provider.ErrNoNotifier.
 	Err error `json:"-"`
 }
 
@@ -331,10 +371,13 @@ type Unmatched struct {
 }
 
 // Route tells which alerts e matches, the provider, channel, notification
-// and exact payload of each, and why every other alert does not match. It
-// reads no Secret and uses no network, so it answers "why did no Slack
-// message arrive?" and tests alerts in CI. It fails only for an invalid
-// event (wrapping event.ErrInvalid).
+// and exact payload of each, and why every other alert does not match. A
+// matched alert that would send nothing is listed with the reason in its
+// Err: a suspended provider, one of Flux's delivery rules that skips the
+// event (provider.Skip), spec.serviceAccountName, or a type without a
+// notifier (Notifier false). It reads no Secret and uses no network, so it
+// answers "why did no Slack message arrive?" and tests alerts in CI. It
+// fails only for an invalid event (wrapping event.ErrInvalid).
 func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 	if err := rt.validate(e); err != nil {
 		return nil, err
@@ -349,16 +392,26 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 		if r.prov != nil {
 			p := r.prov.p
 			ro.Type, ro.Channel = p.Spec.Type, provider.Channel(a, p)
+			ro.Notifier = r.prov.typeErr == nil && r.prov.noNotifier == nil
 		}
 		if r.err == nil {
 			ro.Notification = rt.notification(e, r)
-			ro.Payload, ro.Err = rt.render(ro.Notification, r)
-			if r.prov.p.Spec.Suspend {
-				if ro.Err != nil { // say both: suspended, and broken
-					ro.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, ro.Err)
-				} else {
-					ro.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
-				}
+		}
+		if r.err == nil && !r.prov.p.Spec.Suspend {
+			if ro.Err = rt.hold(e, r); ro.Err == nil {
+				ro.Payload, ro.Err = rt.render(ro.Notification, r)
+			}
+		}
+		if r.err == nil && r.prov.p.Spec.Suspend {
+			// Flux checks suspension first; the payload is shown all the
+			// same when a notifier can render it.
+			if ro.Notifier {
+				ro.Payload, ro.Err = rt.render(ro.Notification, r)
+			}
+			if ro.Err != nil { // say both: suspended, and broken
+				ro.Err = fmt.Errorf("provider %s: %w; %w", r.ref, ErrSuspended, ro.Err)
+			} else {
+				ro.Err = fmt.Errorf("provider %s: %w", r.ref, ErrSuspended)
 			}
 		}
 		out.Routes = append(out.Routes, ro)
@@ -370,9 +423,15 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 	return out, nil
 }
 
-// validate checks e as the Router's mode wants it: every entry point
+// validate checks e as the Router's mode wants it: event.ValidateFlux in
+// flux mode (any severity), event.Validate otherwise. Every entry point
 // (Route, Dispatch, Enqueue) checks events here.
-func (rt *Router) validate(e *event.Event) error { return event.Validate(e) }
+func (rt *Router) validate(e *event.Event) error {
+	if rt.opts.mode == match.Flux {
+		return event.ValidateFlux(e)
+	}
+	return event.Validate(e)
+}
 
 // appendRoutes appends to buf the routes of the alerts e matches, in
 // configuration order: the Dispatcher's fast path, without explanations
@@ -410,6 +469,30 @@ func (rt *Router) render(n *provider.Notification, r *route) (json.RawMessage, e
 	return body, nil
 }
 
+// hold returns why e, once matched, is not delivered through r (a route
+// without configuration error whose provider is not suspended), in Flux's
+// order: a delivery rule that skips it (wrapping provider.ErrSkipped), a
+// spec.serviceAccountName while workload identity is off
+// (ErrWorkloadIdentity), a rule of Flux's notifiers, or no notifier for
+// the type (provider.ErrNoNotifier). It returns nil to deliver.
+func (rt *Router) hold(e *event.Event, r *route) error {
+	alertName, p := r.alert.NamespacedName(), r.prov.p
+	rule := provider.Skip(e, r.alert, p)
+	if rule != provider.NoSkip && !rule.ByNotifier() {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, &provider.SkipError{Rule: rule})
+	}
+	if p.Spec.ServiceAccountName != "" && !rt.opts.workloadID {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, ErrWorkloadIdentity)
+	}
+	if rule != provider.NoSkip {
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, &provider.SkipError{Rule: rule})
+	}
+	if r.prov.noNotifier != nil {
+		return fmt.Errorf("alert %s: %w", alertName, r.prov.noNotifier)
+	}
+	return nil
+}
+
 // notification is what r's notifier is given for e.
 func (rt *Router) notification(e *event.Event, r *route) *provider.Notification {
 	return provider.NewNotification(e, r.alert, r.prov.p, r.tmpl, rt.opts.pctx)
@@ -423,7 +506,8 @@ func closeIdle(n provider.Notifier) {
 	}
 }
 
-// defaultRegistry returns the registry used without WithRegistry: Slack.
+// defaultRegistry returns the registry used without WithRegistry: slack,
+// discord and rocket.
 func defaultRegistry() *provider.Registry {
 	r := provider.NewRegistry()
 	if err := slack.Register(r); err != nil {

@@ -64,7 +64,8 @@ type Spec struct {
 	// +optional
 	EventMetadata map[string]string `json:"eventMetadata,omitempty"`
 
-	// Summary is shown as the "summary" metadata entry.
+	// Summary is shown as the "summary" metadata entry. Flux (and flux
+	// mode) allows at most 255 characters.
 	// +optional
 	Summary string `json:"summary,omitempty"`
 
@@ -92,7 +93,8 @@ type CrossNamespaceObjectReference struct {
 	APIVersion string `json:"apiVersion,omitempty"`
 
 	// Kind of the referent, for example "Kustomization". Exact and
-	// case-sensitive; a glob in extended mode.
+	// case-sensitive; a glob in extended mode; one of FluxKinds in flux
+	// mode (see Alert.Lint).
 	// +required
 	Kind string `json:"kind"`
 

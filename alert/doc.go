@@ -30,4 +30,13 @@
 // (spec.eventSources[1].name), and [Alert.FieldErrors] returns them as a
 // field.ErrorList for tools. Glob syntax and cross-namespace rules are
 // checked by package match, which knows the mode.
+//
+// [Alert.Lint] checks what depends on the mode. In flux mode it refuses
+// what Flux's API server refuses (the markers of Flux's Alert CRD):
+// eventSeverity other than exactly info or error, a summary over 255
+// characters, a source kind outside [FluxKinds] ("kustomization": did you
+// mean Kustomization?), a source name or namespace over 253 characters. In
+// extended mode, where a kind may be any operator's, a kind that differs
+// from a Flux kind only in case is a warning. Package match applies the
+// flux-mode errors when it compiles alerts; loading reports the warnings.
 package alert

@@ -28,8 +28,9 @@ func (s EventSeverity) Levels() ([]event.Severity, error) {
 // Validate checks the alert's structure independently of the matching mode:
 // name, providerRef, severities, event sources (kind and name set) and that
 // every inclusion and exclusion expression compiles. Glob syntax is checked
-// by the matcher, which knows the mode. Every problem is returned, each with
-// its field path (for example spec.eventSources[1].name); the error names the
+// by the matcher, which knows the mode; Lint checks what depends on the mode
+// (in flux mode, what Flux's API server refuses). Every problem is returned,
+// each with its field path (for example spec.eventSources[1].name); the error names the
 // alert. Validate returns nil for a valid alert.
 func (a *Alert) Validate() error {
 	errs := a.validate()

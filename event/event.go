@@ -41,9 +41,44 @@ func Decode(r io.Reader) (*Event, error) {
 	return Unmarshal(data)
 }
 
+// DecodeFlux reads one event from r like Decode, but validates it with
+// ValidateFlux: any severity string is accepted, as Flux's
+// notification-controller accepts it. Flux mode's event endpoint uses it.
+func DecodeFlux(r io.Reader) (*Event, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading event: %w", err)
+	}
+	return UnmarshalFlux(data)
+}
+
 // Unmarshal decodes one event from data, in Flux's v1 or v1beta1 JSON, and
 // validates it with Validate.
 func Unmarshal(data []byte) (*Event, error) {
+	e, err := unmarshal(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// UnmarshalFlux decodes one event from data like Unmarshal, but validates it
+// with ValidateFlux.
+func UnmarshalFlux(data []byte) (*Event, error) {
+	e, err := unmarshal(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateFlux(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func unmarshal(data []byte) (*Event, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("decoding event: %w (got more than %d bytes)", ErrTooLarge, MaxSize)
 	}
@@ -53,9 +88,6 @@ func Unmarshal(data []byte) (*Event, error) {
 	var e Event
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("decoding event: %w: %w", ErrInvalid, describeJSONError(err))
-	}
-	if err := Validate(&e); err != nil {
-		return nil, err
 	}
 	return &e, nil
 }
@@ -72,7 +104,15 @@ func describeJSONError(err error) error {
 // involvedObject.name are set, severity is known (see ParseSeverity) and the
 // message is not empty. The error names every field at fault and wraps
 // ErrInvalid; a nil event is invalid too.
-func Validate(e *Event) error {
+func Validate(e *Event) error { return validate(e, true) }
+
+// ValidateFlux is Validate for flux mode: it checks the same fields except
+// the severity, which may be any string, the empty one included. Flux's
+// notification-controller accepts such an event and routes it to the
+// alerts whose eventSeverity is info (or unset); flux mode does the same.
+func ValidateFlux(e *Event) error { return validate(e, false) }
+
+func validate(e *Event, checkSeverity bool) error {
 	if e == nil {
 		return fmt.Errorf("%w: no event (nil)", ErrInvalid)
 	}
@@ -83,10 +123,14 @@ func Validate(e *Event) error {
 	if e.InvolvedObject.Name == "" {
 		problems = append(problems, "involvedObject.name: required")
 	}
-	if e.Severity == "" {
+	switch {
+	case !checkSeverity:
+	case e.Severity == "":
 		problems = append(problems, "severity: required")
-	} else if _, ok := lookupSeverity(e.Severity); !ok {
-		problems = append(problems, fmt.Sprintf("severity: unknown value %q: want one of trace, info, warn, error", e.Severity))
+	default:
+		if _, ok := lookupSeverity(e.Severity); !ok {
+			problems = append(problems, fmt.Sprintf("severity: unknown value %q: want one of trace, info, warn, error", e.Severity))
+		}
 	}
 	if e.Message == "" {
 		problems = append(problems, "message: required")

@@ -53,3 +53,40 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnmarshalFlux feeds arbitrary bodies to UnmarshalFlux: it must never
+// panic, it accepts everything Unmarshal accepts, an accepted event passes
+// ValidateFlux and survives a round trip through its JSON.
+func FuzzUnmarshalFlux(f *testing.F) {
+	for _, s := range []string{
+		``, `{}`, `{"severity": "WARNING"}`,
+		`{"involvedObject": {"kind": "K", "name": "n"}, "severity": "info", "message": "m"}`,
+		`{"involvedObject": {"kind": "K", "name": "n"}, "message": "m"}`,
+		`{"involvedObject": {"kind": "K", "name": "n"}, "severity": "Critical", "message": "m"}`,
+		`{"involvedObject": {"kind": "K", "name": "n"}, "severity": "\ud800", "message": "m"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := event.UnmarshalFlux(data)
+		if _, strictErr := event.Unmarshal(data); strictErr == nil && err != nil {
+			t.Fatalf("flux mode refuses what extended mode accepts: %v", err)
+		}
+		if err != nil {
+			if e != nil {
+				t.Fatalf("event and error both returned: %v", err)
+			}
+			return
+		}
+		if verr := event.ValidateFlux(e); verr != nil {
+			t.Fatalf("accepted an invalid event: %v", verr)
+		}
+		out, merr := json.Marshal(e)
+		if merr != nil {
+			t.Fatalf("cannot marshal an accepted event: %v", merr)
+		}
+		if _, rerr := event.UnmarshalFlux(out); rerr != nil {
+			t.Fatalf("round trip failed: %v\n%s", rerr, out)
+		}
+	})
+}

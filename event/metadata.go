@@ -35,13 +35,17 @@ func MetaKey(group, key string) string {
 
 // Group returns the API group of the event's involved object, for example
 // "kustomize.toolkit.fluxcd.io" for apiVersion
-// "kustomize.toolkit.fluxcd.io/v1", or "" for the core group.
+// "kustomize.toolkit.fluxcd.io/v1", or "" for the core group ("v1"). It
+// reads apiVersion as Kubernetes does (ObjectReference.GroupVersionKind,
+// which Flux uses): an apiVersion with more than one "/" is malformed and
+// has the group "".
 func Group(e *Event) string {
 	av := e.InvolvedObject.APIVersion
-	if i := strings.IndexByte(av, '/'); i >= 0 {
-		return av[:i]
+	i := strings.IndexByte(av, '/')
+	if i < 0 || strings.IndexByte(av[i+1:], '/') >= 0 {
+		return ""
 	}
-	return ""
+	return av[:i]
 }
 
 // Revision returns the source revision an event is about, looking in the
@@ -128,6 +132,56 @@ func MergeMetadata(e *Event, eventMetadata map[string]string, summary string) ma
 			if rest, ok := strings.CutPrefix(k, group+"/"); ok {
 				set(rest, v)
 			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// MergeMetadataFlux returns the metadata that Flux's notification-controller
+// hands to its notifiers for e, as flux mode shows it to templates. It
+// applies, in Flux's order:
+//
+//  1. cleanupMetadata (event_server.go): only keys under
+//     "event.toolkit.fluxcd.io/" or "<group>/" are kept, group being the
+//     involved object's API group (so "/" for the core group); unprefixed
+//     keys and other groups' keys are dropped, and so are
+//     "<group>/checksum" and "<group>/digest" in any letter case;
+//  2. excludeInternalMetadata (event_handlers.go): "<group>/token" (exact
+//     case) is dropped;
+//  3. combineEventMetadata (event_handlers.go, RFC-0008, later wins):
+//     "event.toolkit.fluxcd.io/<key>" keys, then eventMetadata, then
+//     summary as "summary", then "<group>/<key>" keys, prefixes stripped.
+//
+// Unlike MergeMetadata, nothing else is hidden: a "token" key from the
+// alert's eventMetadata or under "event.toolkit.fluxcd.io/" is shown, as
+// Flux shows it, and a key that is only a prefix becomes the key "". The
+// event is not modified; the result is a new map (nil when empty).
+func MergeMetadataFlux(e *Event, eventMetadata map[string]string, summary string) map[string]string {
+	const eventPrefix = ObjectGroup + "/"
+	objectPrefix := Group(e) + "/"
+	dropped := func(k string) bool {
+		return strings.EqualFold(k, objectPrefix+MetaChecksumKey) ||
+			strings.EqualFold(k, objectPrefix+MetaDigestKey) ||
+			k == objectPrefix+MetaTokenKey
+	}
+	out := make(map[string]string)
+	for k, v := range e.Metadata {
+		if rest, ok := strings.CutPrefix(k, eventPrefix); ok && !dropped(k) {
+			out[rest] = v
+		}
+	}
+	for k, v := range eventMetadata {
+		out[k] = v
+	}
+	if summary != "" {
+		out[MetaSummaryKey] = summary
+	}
+	for k, v := range e.Metadata {
+		if rest, ok := strings.CutPrefix(k, objectPrefix); ok && !dropped(k) {
+			out[rest] = v
 		}
 	}
 	if len(out) == 0 {

@@ -47,12 +47,13 @@
 //	                           extended                          flux
 //	eventSeverity unset        error only                        every event (Flux's default, info)
 //	eventSeverity: info        info, warn, error                 every event, trace included
-//	eventSeverity: warn        warn, error                       warn only
-//	eventSeverity: error       error only                        error only
-//	eventSeverity: trace       every known severity              trace only
-//	eventSeverity: [a, b]      exactly a and b                   exactly a and b (a fluxnotify addition)
+//	eventSeverity: error       error only                        error only ("error" exactly)
+//	eventSeverity: warn        warn, error                       invalid (Flux takes info or error)
+//	eventSeverity: trace       every known severity              invalid
+//	eventSeverity: [a, b]      exactly a and b                   invalid (not a Flux feature)
+//	event severity             parsed: "ERROR", "warning" work   compared exactly, as Flux does
 //	unknown event severity     never matches                     taken by info and unset only
-//	kind                       exact, or a glob (Helm*)          exact
+//	kind                       exact, or a glob (Helm*)          exact, one of alert.FluxKinds
 //	name                       "*", exact, or a glob (app-*)     "*" or exact
 //	namespace                  exact, or a glob (team-*, *)      exact
 //	matchLabels: {} (empty)    no condition                      the labels must be readable
@@ -60,7 +61,10 @@
 // Globs use the syntax of github.com/gobwas/glob with no separator: "*" any
 // run of characters, "?" one character, "[a-c]" a class, "{a,b}"
 // alternatives, "\" escapes. A value without meta characters is exact.
-// Event severities are compared after parsing, so "warning" is "warn".
+// In extended mode event severities are compared after parsing, so
+// "warning" is "warn" and "ERROR" is "error"; in flux mode they are
+// compared as the exact strings, as Flux's eventMatchesAlertSource does, so
+// an alert with eventSeverity error takes only "error".
 //
 // In both modes matchLabels applies whatever the source's name, and a failed
 // label lookup means no match: this is what Flux's current
@@ -75,7 +79,10 @@
 //
 // An alert that fails [alert.Alert.Validate], has a glob that does not
 // compile, an invalid label key or value in matchLabels, or repeats the
-// namespace and name of an earlier alert is left out. Compile reports each
+// namespace and name of an earlier alert is left out. In flux mode, so is
+// an alert that Flux's API server would refuse: the errors of
+// [alert.Alert.Lint] (eventSeverity other than info or error, a kind that
+// is not Flux's, a summary over 255 characters). Compile reports each
 // one as an [*AlertError] naming the alert and every field at fault, joined
 // into one error; the other alerts keep matching.
 //

@@ -92,28 +92,38 @@ func TestSeverity(t *testing.T) {
 			why: map[string]string{"info": "severity trace is below info"}},
 		{name: "info takes trace in flux mode", modes: []match.Mode{match.Flux}, alerts: threshold("info"), event: kustomization("trace"), want: []string{"info"}},
 
-		{name: "warn takes warn", alerts: threshold("warn"), event: kustomization("warn"), want: []string{"warn"}},
-		{name: "warning is warn", alerts: threshold("warn"), event: kustomization("warning"), want: []string{"warn"}},
+		{name: "warn takes warn", modes: []match.Mode{match.Extended}, alerts: threshold("warn"), event: kustomization("warn"), want: []string{"warn"}},
+		{name: "warning is warn", modes: []match.Mode{match.Extended}, alerts: threshold("warn"), event: kustomization("warning"), want: []string{"warn"}},
 		{name: "warn takes error in extended mode", modes: []match.Mode{match.Extended}, alerts: threshold("warn"), event: kustomization("error"), want: []string{"warn"}},
-		{name: "warn drops error in flux mode", modes: []match.Mode{match.Flux}, alerts: threshold("warn"), event: kustomization("error"),
-			why: map[string]string{"warn": "severity error, want warn"}},
 		{name: "warn drops info", modes: []match.Mode{match.Extended}, alerts: threshold("warn"), event: kustomization("info"),
 			why: map[string]string{"warn": "severity info is below warn"}},
 
 		{name: "trace takes everything in extended mode", modes: []match.Mode{match.Extended}, alerts: threshold("trace"), event: kustomization("error"), want: []string{"trace"}},
-		{name: "trace takes only trace in flux mode", modes: []match.Mode{match.Flux}, alerts: threshold("trace"), event: kustomization("error"),
-			why: map[string]string{"trace": "severity error, want trace"}},
 
-		{name: "list takes error", alerts: list, event: kustomization("error"), want: []string{"list"}},
-		{name: "list takes warn", alerts: list, event: kustomization("warn"), want: []string{"list"}},
-		{name: "list drops info", alerts: list, event: kustomization("info"), why: map[string]string{"list": "severity info is not in [error, warn]"}},
-		{name: "severity is case-insensitive", alerts: []alert.Alert{newAlert("upper", alert.Exactly("Error", "WARNING"), src("Kustomization", "*"))},
+		{name: "list takes error", modes: []match.Mode{match.Extended}, alerts: list, event: kustomization("error"), want: []string{"list"}},
+		{name: "list takes warn", modes: []match.Mode{match.Extended}, alerts: list, event: kustomization("warn"), want: []string{"list"}},
+		{name: "list drops info", modes: []match.Mode{match.Extended}, alerts: list, event: kustomization("info"), why: map[string]string{"list": "severity info is not in [error, warn]"}},
+		{name: "severity is case-insensitive", modes: []match.Mode{match.Extended}, alerts: []alert.Alert{newAlert("upper", alert.Exactly("Error", "WARNING"), src("Kustomization", "*"))},
 			event: kustomization("warn"), want: []string{"upper"}},
 
 		{name: "unknown event severity", modes: []match.Mode{match.Extended}, alerts: threshold("trace"), event: kustomization("fatal"),
 			why: map[string]string{"trace": `severity "fatal" is unknown`}},
 		{name: "unknown event severity and flux info", modes: []match.Mode{match.Flux}, alerts: append(threshold("info"), threshold("error")...),
-			event: kustomization("fatal"), want: []string{"info"}, why: map[string]string{"error": `severity "fatal" is unknown`}},
+			event: kustomization("fatal"), want: []string{"info"}, why: map[string]string{"error": `severity "fatal", want error (compared exactly, as Flux does)`}},
+
+		// eventMatchesAlertSource (internal/server/event_handlers.go): Flux
+		// compares event.Severity with the alert's string exactly, and an
+		// info alert takes every event.
+		{name: "ERROR is not error in flux mode", modes: []match.Mode{match.Flux}, alerts: append(threshold("info"), append(threshold("error"), unset...)...),
+			event: kustomization("ERROR"), want: []string{"info", "unset"}, why: map[string]string{"error": `severity "ERROR", want error (compared exactly, as Flux does)`}},
+		{name: "ERROR is error in extended mode", modes: []match.Mode{match.Extended}, alerts: threshold("error"),
+			event: kustomization("ERROR"), want: []string{"error"}},
+		{name: "warning is unknown in flux mode", modes: []match.Mode{match.Flux}, alerts: append(threshold("info"), threshold("error")...),
+			event: kustomization("warning"), want: []string{"info"}, why: map[string]string{"error": `severity "warning", want error (compared exactly, as Flux does)`}},
+		{name: "empty event severity in flux mode", modes: []match.Mode{match.Flux}, alerts: append(threshold("info"), append(threshold("error"), unset...)...),
+			event: kustomization(""), want: []string{"info", "unset"}, why: map[string]string{"error": `severity "", want error (compared exactly, as Flux does)`}},
+		{name: "warn event in flux mode", modes: []match.Mode{match.Flux}, alerts: append(threshold("info"), threshold("error")...),
+			event: kustomization("warn"), want: []string{"info"}, why: map[string]string{"error": "severity warn, want error"}},
 	})
 }
 
@@ -126,7 +136,7 @@ func TestSources(t *testing.T) {
 			event: failing("HelmRelease", "flux-system", "podinfo"), want: []string{"flux-alerts"}},
 		{name: "seed alert drops other kinds", alerts: []alert.Alert{seedAlert()},
 			event: failing("GitRepository", "flux-system", "flux-system"), why: map[string]string{"flux-alerts": "kind GitRepository, want Kustomization"}},
-		{name: "kind is case-sensitive", alerts: []alert.Alert{newAlert("lower", alert.Threshold("error"), src("kustomization", "*"))},
+		{name: "kind is case-sensitive", modes: []match.Mode{match.Extended}, alerts: []alert.Alert{newAlert("lower", alert.Threshold("error"), src("kustomization", "*"))},
 			event: failing("Kustomization", "flux-system", "my-app"), why: map[string]string{"lower": "kind Kustomization, want kustomization"}},
 		{name: "empty namespace is the alert's", alerts: []alert.Alert{seedAlert()},
 			event: failing("Kustomization", "apps", "my-app"), why: map[string]string{"flux-alerts": "namespace apps, want flux-system"}},
@@ -189,8 +199,6 @@ func TestGlobs(t *testing.T) {
 			event: failing("HelmChart", "flux-system", "podinfo"), want: []string{"g"}},
 		{name: "kind glob is case-sensitive", modes: extended, alerts: []alert.Alert{newAlert("g", alert.Threshold("error"), src("helm*", "*"))},
 			event: failing("HelmChart", "flux-system", "podinfo"), why: map[string]string{"g": "kind HelmChart does not match helm*"}},
-		{name: "kind glob is literal in flux mode", modes: flux, alerts: []alert.Alert{newAlert("g", alert.Threshold("error"), src("Helm*", "*"))},
-			event: failing("HelmChart", "flux-system", "podinfo"), why: map[string]string{"g": "kind HelmChart, want Helm*"}},
 		{name: "namespace glob", modes: extended, alerts: []alert.Alert{newAlert("g", alert.Threshold("error"), srcNS("Kustomization", "team-*", "*"))},
 			event: failing("Kustomization", "team-a", "app"), want: []string{"g"}},
 		{name: "namespace glob miss", modes: extended, alerts: []alert.Alert{newAlert("g", alert.Threshold("error"), srcNS("Kustomization", "team-*", "*"))},
@@ -346,6 +354,18 @@ func TestCompileErrors(t *testing.T) {
 		{"no sources", match.Extended, newAlert("bad", alert.Threshold("error")), "spec.eventSources", "Required"},
 		{"no provider", match.Extended, with(newAlert("bad", alert.Threshold("error"), src("Kustomization", "*")),
 			func(a *alert.Alert) { a.Spec.ProviderRef.Name = "" }), "spec.providerRef.name", "Required"},
+		// The markers of Flux's Alert CRD (api/v1beta3/alert_types.go,
+		// api/v1/reference_types.go), which Flux's API server enforces.
+		{"flux: warn severity", match.Flux, newAlert("bad", alert.Threshold("warn"), src("Kustomization", "*")),
+			"spec.eventSeverity", "use extended mode"},
+		{"flux: severity list", match.Flux, newAlert("bad", alert.Exactly("error"), src("Kustomization", "*")),
+			"spec.eventSeverity", "a list of severities is not a Flux feature"},
+		{"flux: kind in another case", match.Flux, newAlert("bad", alert.Threshold("error"), src("kustomization", "*")),
+			"spec.eventSources[0].kind", "did you mean Kustomization?"},
+		{"flux: kind glob", match.Flux, newAlert("bad", alert.Threshold("error"), src("Helm*", "*")),
+			"spec.eventSources[0].kind", "supported values"},
+		{"flux: long summary", match.Flux, with(newAlert("bad", alert.Threshold("error"), src("Kustomization", "*")),
+			func(a *alert.Alert) { a.Spec.Summary = fmt.Sprint(make([]int, 200)) }), "spec.summary", "255 characters"},
 		{"duplicate", match.Extended, with(seedAlert(), func(a *alert.Alert) { a.Spec.EventSeverity = alert.Threshold("info") }),
 			"metadata.name", "Duplicate"},
 	} {

@@ -300,12 +300,36 @@ type evalCtx struct {
 }
 
 func newEvalCtx(ctx context.Context, o *options, e *event.Event) evalCtx {
+	var sev event.Severity
+	if o.mode == Flux {
+		sev = exactEventSeverity(e.Severity)
+	} else {
+		sev = parseEventSeverity(e.Severity)
+	}
 	return evalCtx{
 		opts:   o,
 		e:      e,
-		sev:    parseEventSeverity(e.Severity),
+		sev:    sev,
 		labels: labelCache{ctx: ctx, labeler: o.labeler, obj: &e.InvolvedObject},
 	}
+}
+
+// exactEventSeverity is the severity of an event in flux mode: Flux
+// compares the exact string (eventMatchesAlertSource in
+// internal/server/event_handlers.go), so "ERROR", " error" and "warning"
+// are unknown (0), which only info and unset alerts take.
+func exactEventSeverity(s string) event.Severity {
+	switch s {
+	case "trace":
+		return event.SeverityTrace
+	case "info":
+		return event.SeverityInfo
+	case "warn":
+		return event.SeverityWarn
+	case "error":
+		return event.SeverityError
+	}
+	return 0
 }
 
 // parseEventSeverity returns the severity of an event, or 0 when unknown. It
@@ -345,6 +369,12 @@ func (r *rule) severityOK(mode Mode, sev event.Severity) bool {
 }
 
 func (r *rule) severityMiss(mode Mode, e *event.Event, sev event.Severity) string {
+	if mode == Flux && r.sev.set && !r.sev.list {
+		if sev == 0 {
+			return fmt.Sprintf("severity %q, want %s (compared exactly, as Flux does)", e.Severity, r.sev.levels[0])
+		}
+		return fmt.Sprintf("severity %s, want %s", sev, r.sev.levels[0])
+	}
 	if sev == 0 {
 		return fmt.Sprintf("severity %q is unknown", e.Severity)
 	}
@@ -357,8 +387,6 @@ func (r *rule) severityMiss(mode Mode, e *event.Event, sev event.Severity) strin
 		return fmt.Sprintf("severity %s is not in [%s]", sev, strings.Join(names, ", "))
 	case !r.sev.set: // extended mode only: flux mode takes everything
 		return fmt.Sprintf("severity %s is below error (eventSeverity is unset: errors only)", sev)
-	case mode == Flux:
-		return fmt.Sprintf("severity %s, want %s", sev, r.sev.levels[0])
 	default:
 		return fmt.Sprintf("severity %s is below %s", sev, r.sev.levels[0])
 	}
@@ -566,6 +594,8 @@ func (c *compiler) text(expr string) textResult {
 func (c *compiler) rule(a *alert.Alert) (rule, field.ErrorList) {
 	mode := c.mode
 	errs := a.FieldErrors()
+	lint, _ := a.Lint(mode == Flux) // flux mode: what Flux's API server refuses
+	errs = append(errs, lint...)
 	spec := field.NewPath("spec")
 	r := rule{alert: a, excludeS: a.Spec.ExclusionList}
 

@@ -23,7 +23,26 @@
 // A [Notifier] makes exactly one delivery attempt; [NotifierFunc] adapts a
 // function. A [Registry] maps provider types to a [Factory] that builds the
 // notifier of one provider, so users add their own types next to the
-// built-in "slack".
+// built-in "slack", "discord" and "rocket" (package slack).
+//
+// # Provider types
+//
+// [FluxTypes] lists the 34 types of Flux's v1beta3 Provider, each also a
+// constant ([TypeSlack], [TypeGitHub], ...). [Provider.Validate] checks a
+// Provider as Flux's API server does and no more: spec.address is not
+// checked, since its meaning depends on the type. [Registry.CheckType]
+// tells a type with a notifier from one of Flux's types without one
+// ([ErrNoNotifier]: valid configuration that cannot deliver) and from an
+// unknown type ([ErrUnknownType], with a suggestion).
+//
+// # Flux's delivery rules
+//
+// After an alert matches an event, Flux does not always deliver it to the
+// alert's provider: commit-status updates go only to Git commit-status and
+// generic types, Git commit-status types need a commit, change-request types
+// a change request. [Skip] applies those rules, as a pure function, and
+// returns the [SkipRule] that skips a pair; [SkipError] (which wraps
+// [ErrSkipped]) reports it.
 //
 // # Delivery
 //

@@ -16,6 +16,10 @@ type Context struct {
 	// DashboardURL is a dashboard URL pattern with "{kind}", "{name}" and
 	// "{namespace}" placeholders.
 	DashboardURL string
+	// Flux selects flux mode: the metadata is cleaned and merged exactly as
+	// Flux's notification-controller does (event.MergeMetadataFlux), and
+	// the severity is shown as the event wrote it.
+	Flux bool
 }
 
 // Channel returns the channel a notification goes to: the alert's
@@ -33,7 +37,8 @@ func Channel(a *alert.Alert, p *Provider) string {
 
 // NewNotification prepares e for delivery through p because a matched:
 // it resolves the channel, merges the metadata in Flux's order
-// (event.MergeMetadata with the alert's eventMetadata and summary), and
+// (event.MergeMetadata with the alert's eventMetadata and summary, or
+// event.MergeMetadataFlux when c.Flux is set), and
 // fills the template data. tmpl is the parsed template to use, or nil for
 // the notifier's default message. e is not modified.
 func NewNotification(e *event.Event, a *alert.Alert, p *Provider, tmpl *template.Template, c Context) *Notification {
@@ -50,8 +55,14 @@ func NewNotification(e *event.Event, a *alert.Alert, p *Provider, tmpl *template
 	}
 	revision, _ := event.Revision(e)
 	severity := e.Severity
-	if s, err := event.ParseSeverity(severity); err == nil {
-		severity = s.String()
+	var metadata map[string]string
+	if c.Flux {
+		metadata = event.MergeMetadataFlux(e, eventMetadata, summary)
+	} else {
+		if s, err := event.ParseSeverity(severity); err == nil {
+			severity = s.String()
+		}
+		metadata = event.MergeMetadata(e, eventMetadata, summary)
 	}
 	d := &template.Data{
 		Event:      e,
@@ -62,7 +73,7 @@ func NewNotification(e *event.Event, a *alert.Alert, p *Provider, tmpl *template
 		Action:     e.Action,
 		Controller: e.ReportingController,
 		Timestamp:  e.Timestamp.Time,
-		Metadata:   event.MergeMetadata(e, eventMetadata, summary),
+		Metadata:   metadata,
 		Revision:   revision,
 		Channel:    Channel(a, p),
 		Cluster:    c.Cluster,

@@ -2,8 +2,9 @@ package provider
 
 import (
 	"fmt"
-	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,8 +35,9 @@ type Provider struct {
 // Spec holds every field of Flux's ProviderSpec (v1beta1 to v1), plus
 // Template.
 type Spec struct {
-	// Type is the provider type, for example "slack"; it selects the
-	// notifier in a Registry.
+	// Type is the provider type, for example "slack": one of Flux's (see
+	// FluxTypes) or a type registered by the user; it selects the notifier
+	// in a Registry.
 	// +required
 	Type string `json:"type"`
 
@@ -53,8 +55,10 @@ type Spec struct {
 	// +optional
 	Username string `json:"username,omitempty"`
 
-	// Address is the destination URL; a Secret's "address" (or "url") key
-	// overrides it.
+	// Address is where notifications go; what it holds depends on the type:
+	// a webhook URL (slack, discord, msteams, generic, ...), a Git
+	// repository URL (github, gitlab, ...), a project ID (googlepubsub), a
+	// server (nats). A Secret's "address" (or "url") key overrides it.
 	// +optional
 	Address string `json:"address,omitempty"`
 
@@ -82,8 +86,11 @@ type Spec struct {
 	// +optional
 	CertSecretRef *corev1.LocalObjectReference `json:"certSecretRef,omitempty"`
 
-	// ServiceAccountName is accepted for compatibility with Flux (workload
-	// identity) and not used by the built-in notifiers.
+	// ServiceAccountName is Flux's object-level workload identity (for
+	// azureeventhub, azuredevops and googlepubsub). As in Flux, where the
+	// feature is off by default, a Dispatcher refuses to deliver through a
+	// provider that sets it, unless created with
+	// fluxnotify.WithObjectLevelWorkloadIdentity.
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
@@ -115,13 +122,29 @@ func (p *Provider) GetTimeout() time.Duration {
 	return DefaultTimeout
 }
 
-// Validate checks the provider's structure: metadata.name, spec.type,
-// spec.timeout, the references it names and that spec.address and
-// spec.proxy, when set, are absolute URLs. Every problem is returned, each
-// with its field path; the error names the provider. URLs are redacted in
-// messages (a webhook URL's path is its secret). Validate does not read
-// Secrets and does not check that spec.type is registered: a Registry does
-// that when it builds the notifier.
+// MaxLength is the longest spec.address, spec.channel, spec.username and
+// spec.proxy that Flux's API server accepts, in characters.
+const MaxLength = 2048
+
+// Validate checks the provider as Flux's API server checks a v1beta3
+// Provider, and no more: metadata.name and spec.type are required;
+// spec.address, spec.channel, spec.username and spec.proxy are at most
+// MaxLength characters; spec.proxy starts with http:// or https://;
+// spec.timeout and spec.interval are not negative; spec.commitStatusExpr is
+// set only for the Git commit-status types (see IsCommitStatusType); the
+// Secret references name a Secret.
+//
+// spec.address is not checked further: what it holds depends on the type
+// (a webhook URL for slack, a project ID for googlepubsub, a server for
+// nats, ...) and a Secret may replace it; each notifier checks the address
+// it is given when it delivers. A value holding a Flux variable that was
+// not substituted, such as https://synapse.${SECRET_DOMAIN}, is never an
+// error: kustomize-controller replaces it before the API server sees it.
+//
+// Every problem is returned, each with its field path; the error names the
+// provider. URLs are redacted in messages (a webhook URL's path is its
+// secret). Validate does not read Secrets and does not check that
+// spec.type is known: a Registry does that (see Registry.CheckType).
 func (p *Provider) Validate() error {
 	errs := p.validate()
 	if len(errs) == 0 {
@@ -145,8 +168,28 @@ func (p *Provider) validate() field.ErrorList {
 	if t := p.Spec.Timeout; t != nil && t.Duration < 0 {
 		errs = append(errs, field.Invalid(spec.Child("timeout"), t.Duration.String(), "must not be negative"))
 	}
-	errs = append(errs, validateURL(spec.Child("address"), p.Spec.Address)...)
-	errs = append(errs, validateURL(spec.Child("proxy"), p.Spec.Proxy)...)
+	if t := p.Spec.Interval; t != nil && t.Duration < 0 {
+		errs = append(errs, field.Invalid(spec.Child("interval"), t.Duration.String(), "must not be negative"))
+	}
+	for _, f := range []struct{ name, value string }{
+		{"address", p.Spec.Address},
+		{"channel", p.Spec.Channel},
+		{"username", p.Spec.Username},
+		{"proxy", p.Spec.Proxy},
+	} {
+		if n := utf8.RuneCountInString(f.value); n > MaxLength && !unsubstituted(f.value) {
+			// Flux's schema counts characters; field.TooLong would say bytes.
+			errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: spec.Child(f.name).String(),
+				Detail: fmt.Sprintf("%d characters, may not be more than %d", n, MaxLength)})
+		}
+	}
+	if v := p.Spec.Proxy; v != "" && !unsubstituted(v) && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		errs = append(errs, field.Invalid(spec.Child("proxy"), RedactURL(v), "must start with http:// or https://"))
+	}
+	if p.Spec.CommitStatusExpr != "" && !IsCommitStatusType(p.Spec.Type) {
+		errs = append(errs, field.Forbidden(spec.Child("commitStatusExpr"),
+			"only supported for the 'github', 'gitlab', 'gitea', 'bitbucketserver', 'bitbucket' and 'azuredevops' provider types"))
+	}
 	for _, ref := range []struct {
 		name string
 		ref  *corev1.LocalObjectReference
@@ -162,17 +205,11 @@ func (p *Provider) validate() field.ErrorList {
 	return errs
 }
 
-// validateURL checks that v, when set, is an absolute URL. The value shown
-// in the error is redacted.
-func validateURL(p *field.Path, v string) field.ErrorList {
-	if v == "" {
-		return nil
-	}
-	// Any scheme is accepted (a custom notifier may write to file:///...),
-	// but http(s) URLs need a host.
-	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" || ((u.Scheme == "http" || u.Scheme == "https") && u.Host == "") {
-		return field.ErrorList{field.Invalid(p, RedactURL(v), "must be an absolute URL such as https://example.com/...")}
-	}
-	return nil
+// unsubstituted reports whether v holds a Flux post-build variable
+// ("${NAME}" or "${NAME:=default}") that was not replaced: in a cluster,
+// kustomize-controller replaces it before the API server checks the value,
+// so it cannot be judged here.
+func unsubstituted(v string) bool {
+	i := strings.Index(v, "${")
+	return i >= 0 && strings.IndexByte(v[i:], '}') > 0
 }

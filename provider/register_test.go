@@ -143,7 +143,7 @@ func ExampleRegistry_Register() {
 	// Output:
 	// to #gitops via echo: error kustomization/apps: timeout waiting for Deployment/apps/web
 	// [teams-echo]
-	// provider default/x: spec.type: unsupported type "pager" (registered: [teams-echo])
+	// provider default/x: spec.type: unknown provider type "pager" (neither one of Flux's types nor registered)
 }
 
 // assertFilled fails for every zero field of a fluxnotify type inside v, so

@@ -59,12 +59,18 @@ func (r *Registry) Types() []string {
 	return out
 }
 
-// New builds the notifier of p with its registered factory. The error names
-// the provider and its spec.type when the type is unknown.
+// New builds the notifier of p with its registered factory. When none is
+// registered for p's spec.type, the error names the provider and wraps
+// ErrNoNotifier (one of Flux's types) or ErrUnknownType (any other), as
+// CheckType says.
 func (r *Registry) New(p *Provider, c Credentials) (Notifier, error) {
 	f, ok := r.Lookup(p.Spec.Type)
 	if !ok {
-		return nil, fmt.Errorf("provider %s: spec.type: unsupported type %q (registered: %v)", p.NamespacedName(), p.Spec.Type, r.Types())
+		err := r.CheckType(p.Spec.Type)
+		if err == nil { // registered meanwhile
+			return r.New(p, c)
+		}
+		return nil, fmt.Errorf("provider %s: %w", p.NamespacedName(), err)
 	}
 	n, err := f(p, c)
 	if err != nil {

@@ -39,7 +39,13 @@ func TestRegistry(t *testing.T) {
 
 	p := slackProvider(func(s *provider.Spec) { s.Type = "teams" })
 	_, err = r.New(p, provider.Credentials{})
-	assert.EqualError(t, err, `provider flux-system/slack: spec.type: unsupported type "teams" (registered: [generic slack])`)
+	assert.EqualError(t, err, `provider flux-system/slack: spec.type: unknown provider type "teams" (did you mean "msteams"?)`)
+	assert.ErrorIs(t, err, provider.ErrUnknownType)
+
+	_, err = r.New(slackProvider(func(s *provider.Spec) { s.Type = "github" }), provider.Credentials{})
+	assert.EqualError(t, err, `provider flux-system/slack: spec.type: "github" is one of Flux's types, but no notifier is registered for this provider type (registered: generic, slack)`)
+	assert.ErrorIs(t, err, provider.ErrNoNotifier)
+	assert.NotErrorIs(t, err, provider.ErrUnknownType)
 
 	boom := errors.New("bad channel")
 	require.NoError(t, r.Register("broken", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) { return nil, boom }))

@@ -5,8 +5,8 @@
 // # Delivery
 //
 // [New] builds a [Notifier] from a provider.Provider and its
-// provider.Credentials; [Register] adds the "slack" type to a
-// provider.Registry. The credentials choose the endpoint:
+// provider.Credentials; [Register] adds the "slack", "discord" and "rocket"
+// types to a provider.Registry. The credentials choose the endpoint:
 //
 //   - a token (the Secret key "token") posts to chat.postMessage, with
 //     "Authorization: Bearer", at the Web API URL (see [WithAPIURL]) or at
@@ -19,6 +19,17 @@
 // authorities. The body is posted directly, not through slack-go's
 // PostWebhook, so that Slack's error string ("invalid_payload",
 // "channel_not_found", "no_text") reaches the caller and the URL does not.
+//
+// # Discord and Rocket.Chat
+//
+// Flux posts a Slack-compatible payload to Discord and Rocket.Chat, and so
+// does a Notifier built for a provider of type [TypeDiscord] or
+// [TypeRocket]: to the address alone (the token is not used; Discord's
+// address gets "/slack" joined to its path, Discord's Slack-compatible
+// endpoint, unless it ends with it). Their default message is the flux
+// format with Flux's differences: no fallback; Discord gets no channel;
+// Rocket.Chat's color is "#FF0000" for errors and "#0076D7" otherwise, and
+// its username is spec.username alone. Templates work as for Slack.
 //
 // [Notifier.Notify] makes one attempt; provider.Deliver retries. Every
 // error is a *provider.Error: network errors, 429 (with its Retry-After, in

@@ -111,6 +111,12 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 	}
 
 	p := defaultParts(d)
+	if nt.flavor == TypeRocket { // Flux's Rocket.Chat colors
+		p.color = "#0076D7"
+		if d.Severity == "error" {
+			p.color = "#FF0000"
+		}
+	}
 	if msg != nil {
 		if err := p.apply(msg); err != nil {
 			return nil, fmt.Errorf("%s: spec.template.%w", templateOwner(n), err)
@@ -122,8 +128,11 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 		Username:  nt.username,
 		IconEmoji: cut(p.iconEmoji, maxHeader),
 	}
-	if out.Username == "" {
+	if out.Username == "" && nt.flavor != TypeRocket { // Flux's Rocket.Chat payload has no default
 		out.Username = d.Controller
+	}
+	if nt.flavor == TypeDiscord { // Flux sends Discord no channel
+		out.Channel = ""
 	}
 	out.Username = cut(out.Username, maxHeader)
 	if linkable(p.iconURL) {
@@ -137,6 +146,10 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 		blocksMessage(out, p, defaultBlocks(d, p))
 	default:
 		fluxMessage(out, p)
+		if nt.flavor != Type {
+			// Flux's Discord and Rocket.Chat attachments have no fallback.
+			out.Attachments[0].Fallback = ""
+		}
 	}
 	return out, nil
 }

@@ -549,7 +549,7 @@ func TestRegister(t *testing.T) {
 	require.EqualError(t, Register(r, WithFormat("fancy")), `slack: WithFormat: unknown format "fancy" (want "flux" or "blocks")`)
 	assert.Empty(t, r.Types())
 	require.NoError(t, Register(r, WithFormat(FormatBlocks)))
-	assert.Equal(t, []string{Type}, r.Types())
+	assert.Equal(t, []string{TypeDiscord, TypeRocket, Type}, r.Types())
 	require.ErrorContains(t, Register(r), `type "slack" is already registered`)
 }
 

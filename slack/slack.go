@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -20,8 +21,24 @@ import (
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
-// Type is the provider type (spec.type) of Slack providers.
-const Type = "slack"
+// The provider types (spec.type) the Notifier delivers: Slack, and the two
+// Flux types to which Flux posts a Slack-compatible payload.
+const (
+	// Type is the type of Slack providers.
+	Type = provider.TypeSlack
+	// TypeDiscord is the type of Discord providers: as Flux does, the
+	// message goes to the webhook's Slack-compatible endpoint (the address
+	// with "/slack" appended, unless it ends with it) and has no channel.
+	TypeDiscord = provider.TypeDiscord
+	// TypeRocket is the type of Rocket.Chat providers: as Flux does, the
+	// flux format is colored "#FF0000" for errors and "#0076D7" otherwise,
+	// and the username is spec.username alone.
+	TypeRocket = provider.TypeRocket
+)
+
+// Types returns the provider types Register adds: slack, discord and
+// rocket.
+func Types() []string { return []string{Type, TypeDiscord, TypeRocket} }
 
 // maxResponse is how much of an answer is read to classify it.
 const maxResponse = 64 << 10
@@ -55,6 +72,7 @@ func (m mode) String() string {
 // String, not in logs.
 type Notifier struct {
 	provider       string // namespace/name
+	flavor         string // Type, TypeDiscord or TypeRocket
 	mode           mode
 	endpoint       string // where to POST; the secret itself for a webhook
 	token          string
@@ -79,6 +97,10 @@ type Notifier struct {
 //   - with neither (a dry run), New succeeds and Render works, but Notify
 //     fails with an error saying what is missing.
 //
+// When p's spec.type is TypeDiscord or TypeRocket, the notifier posts to
+// c.Address as Flux does for those types (the token is not used); any other
+// type is delivered as Slack.
+//
 // c.Proxy and c.CAData configure the notifier's HTTP client, c.Headers are
 // added to every request. Errors name the provider and the field at fault,
 // never a secret.
@@ -93,7 +115,9 @@ func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifie
 	return n, nil
 }
 
-// Factory returns a provider.Factory that builds Slack notifiers with opts.
+// Factory returns a provider.Factory that builds notifiers with opts, for
+// Slack, Discord or Rocket.Chat according to the provider's spec.type (see
+// New).
 func Factory(opts ...Option) provider.Factory {
 	return func(p *provider.Provider, c provider.Credentials) (provider.Notifier, error) {
 		// provider.Registry names the provider in the error.
@@ -105,13 +129,22 @@ func Factory(opts ...Option) provider.Factory {
 	}
 }
 
-// Register adds the Slack notifier, as Type, to r. It checks opts first,
-// so that a bad option is an error now rather than for every provider.
+// Register adds the notifier to r for each of Types(): slack, discord and
+// rocket. It checks opts first, so that a bad option is an error now rather
+// than for every provider. To register Slack alone (and deliver discord or
+// rocket with a notifier of your own), call
+// r.Register(slack.Type, slack.Factory(opts...)).
 func Register(r *provider.Registry, opts ...Option) error {
 	if _, err := applyOptions(opts); err != nil {
 		return fmt.Errorf("slack: %w", err)
 	}
-	return r.Register(Type, Factory(opts...))
+	f := Factory(opts...)
+	for _, typ := range Types() {
+		if err := r.Register(typ, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func applyOptions(opts []Option) (options, error) {
@@ -137,6 +170,7 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 	}
 	n := &Notifier{
 		provider:      p.NamespacedName(),
+		flavor:        Type,
 		username:      p.Spec.Username,
 		defaultFormat: o.format,
 		userAgent:     o.userAgent,
@@ -160,6 +194,11 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		}
 		n.providerFormat = t.Format
 	}
+	if t := p.Spec.Type; t == TypeDiscord || t == TypeRocket {
+		// Flux posts to the address alone, without the token.
+		n.flavor, n.token = t, ""
+		c.Token = ""
+	}
 	switch {
 	case c.Token != "":
 		n.mode = modeAPI
@@ -172,6 +211,9 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 	case c.Address != "":
 		n.mode = modeWebhook
 		n.endpoint = c.Address
+		if n.flavor == TypeDiscord {
+			n.endpoint = discordEndpoint(c.Address)
+		}
 		n.where = n.mode.String() + " " + provider.RedactURL(c.Address)
 	default:
 		n.where = n.mode.String()
@@ -199,6 +241,23 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		n.client, n.ownClient = client, true
 	}
 	return n, nil
+}
+
+// discordEndpoint is the Slack-compatible endpoint of a Discord webhook, as
+// Flux builds it: "/slack" joined to the path, unless the address ends with
+// it. An address that does not parse is returned as it is, for the caller
+// to refuse.
+func discordEndpoint(address string) string {
+	if strings.HasSuffix(address, "/slack") {
+		return address
+	}
+	u, err := url.Parse(address)
+	if err != nil {
+		return address
+	}
+	u.Path = path.Join(u.Path, "slack")
+	u.RawPath = ""
+	return u.String()
 }
 
 // Render returns the JSON body Notify would post for n, without any
@@ -245,6 +304,9 @@ func encode(p *payload) ([]byte, error) {
 // be rendered and missing credentials are not.
 func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error {
 	if nt.mode == modeNone {
+		if nt.flavor != Type {
+			return nt.fail(&provider.Error{Err: errors.New("no webhook address: set spec.secretRef (key \"address\" or \"url\") or spec.address")})
+		}
 		return nt.fail(&provider.Error{Err: errors.New("no webhook address nor bot token: set spec.secretRef (key \"address\", \"url\" or \"token\") or spec.address")})
 	}
 	p, err := nt.build(n)
@@ -349,7 +411,7 @@ func (nt *Notifier) fail(err error) error {
 		// long answer that ClassifyResponse cut.
 		err = provider.SanitizeError(pe, nt.secrets...)
 	}
-	return fmt.Errorf("slack %s: %w", nt.where, err)
+	return fmt.Errorf("%s %s: %w", nt.flavor, nt.where, err)
 }
 
 // stripQuery returns u without user information, query and fragment.
@@ -379,9 +441,10 @@ func (nt *Notifier) CloseIdleConnections() {
 }
 
 // String describes the notifier without any secret, for logs:
-// "slack webhook https://hooks.slack.com/<redacted> (provider flux-system/slack)".
+// "slack webhook https://hooks.slack.com/<redacted> (provider flux-system/slack)";
+// it starts with "discord" or "rocket" for those types.
 func (nt *Notifier) String() string {
-	return "slack " + nt.where + " (provider " + nt.provider + ")"
+	return nt.flavor + " " + nt.where + " (provider " + nt.provider + ")"
 }
 
 // GoString is String, so %#v shows no secret either.

@@ -20,7 +20,9 @@ type Data struct {
 	// Object is the involved object.
 	Object Object
 
-	// Severity is the canonical level: trace, info, warn or error.
+	// Severity is the canonical level: trace, info, warn or error. In flux
+	// mode it is the event's severity exactly as written (Flux compares
+	// and shows it as is), which may be any string.
 	Severity string
 	// Message is the event's message.
 	Message string
@@ -34,7 +36,8 @@ type Data struct {
 	// Timestamp is when the event was recorded.
 	Timestamp time.Time
 
-	// Metadata is the merged metadata (see event.MergeMetadata). Ranging
+	// Metadata is the merged metadata (see event.MergeMetadata, and
+	// event.MergeMetadataFlux in flux mode). Ranging
 	// over it visits keys in sorted order, so output is deterministic.
 	Metadata map[string]string
 	// Revision is the source revision, for example "main@sha1:2f3c...".

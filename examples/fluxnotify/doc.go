@@ -2,9 +2,16 @@
 // Flux-compatible event endpoint that delivers to Slack.
 //
 //	fluxnotify route  -f manifests/ --event event.json [--expect ns/alert,...]
-//	fluxnotify render -f manifests/ --event event.json
-//	fluxnotify send   -f manifests/ --event event.json
+//	fluxnotify render -f manifests/ --event event.json [-o text]
+//	fluxnotify send   -f manifests/ --event event.json [--secret ns/name=URL]
 //	fluxnotify serve  -f manifests/ --addr 127.0.0.1:9090
+//	fluxnotify --version
+//
+// -f reads a GitOps repository the way Flux reads it (see package gitops):
+// a folder with a kustomization.yaml is built with kustomize in process,
+// other folders are read recursively, "-" is standard input, and Flux's
+// postBuild variables are substituted from --substitute KEY=VALUE and
+// --substitute-from FILE.
 //
 // route and render are dry runs: they read no Secret and use no network, so
 // they fit the CI pipeline of a GitOps repository (route --expect exits 1
@@ -14,5 +21,7 @@
 // finishes deliveries in flight on SIGINT or SIGTERM.
 //
 // Exit status: 0 on success, 1 when a delivery failed or an --expect did
-// not hold, 2 on bad input (flags, manifests, event).
+// not hold, 2 on bad input (flags, manifests, event, or no Alert at all).
+//
+// Install it from a checkout with "cd examples/fluxnotify && go install .".
 package main

@@ -7,12 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/gitops"
 	"github.com/fluxnotify/fluxnotify/match"
 )
 
@@ -49,8 +52,10 @@ Commands:
   render   show the exact Slack payload each matched alert would post
   send     deliver an event for real, and report each delivery
   serve    run a Flux-compatible event endpoint (Flux controllers' --events-addr)
+  test     run alert test suites (files of events and the alerts they must reach), for CI
 
-Run "fluxnotify <command> --help" for the flags and examples of a command.
+Run "fluxnotify <command> --help" for the flags and examples of a command,
+"fluxnotify --version" for the version.
 `
 
 func (c *cli) run(ctx context.Context, args []string) int {
@@ -67,13 +72,102 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return c.send(ctx, rest)
 	case "serve":
 		return c.serve(ctx, rest)
+	case "test":
+		return c.test(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(c.stdout, usage)
 		return exitOK
+	case "version", "-version", "--version":
+		fmt.Fprintln(c.stdout, version())
+		return exitOK
 	default:
-		fmt.Fprintf(c.stderr, "fluxnotify: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(c.stderr, "fluxnotify: unknown command %q%s\n\n%s", cmd, didYouMean(cmd, commandNames(), ""), usage)
 		return exitBadArgs
 	}
+}
+
+// commandNames lists the commands of usage (its "Commands:" section), for
+// did-you-mean.
+func commandNames() []string {
+	var names []string
+	_, commands, _ := strings.Cut(usage, "Commands:\n")
+	for _, line := range strings.Split(commands, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			break
+		}
+		if f := strings.Fields(line); len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	return append(names, "help", "version")
+}
+
+// version returns the version of the program and of Go it was built with,
+// from the build information (a module version with go install
+// module@version, "(devel)" from a checkout, plus the commit when known).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "fluxnotify (unknown version)"
+	}
+	v := "fluxnotify " + info.Main.Version
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " commit " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += " (modified)"
+			}
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
+// didYouMean returns " (did you mean PREFIXname?)" for the name of names
+// closest to got, or "" when none is close.
+func didYouMean(got string, names []string, prefix string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		d := editDistance(strings.ToLower(got), strings.ToLower(n))
+		if strings.HasPrefix(n, got) && len(got) >= 3 {
+			d = min(d, 1)
+		}
+		if d < bestDist || (d == bestDist && best != "" && n < best) {
+			best, bestDist = n, d
+		}
+	}
+	if best == "" || bestDist > max(1, len(got)/3) {
+		return ""
+	}
+	return " (did you mean " + prefix + best + "?)"
+}
+
+// editDistance is the Damerau-Levenshtein distance (optimal string
+// alignment) of a and b: a swap of two letters counts 1.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 // usageError is bad input: the message is printed and the exit status is 2.
@@ -131,7 +225,13 @@ func (c *cli) parse(cmd command, fs *flag.FlagSet, args []string) (code int, don
 		c.help(cmd, fs)
 		return exitOK, true
 	case err != nil:
-		fmt.Fprintf(c.stderr, "fluxnotify %s: %v\nRun \"fluxnotify %s --help\" for usage.\n", cmd.name, err, cmd.name)
+		hint := ""
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			hint = didYouMean(strings.TrimLeft(name, "-"), names, "--")
+		}
+		fmt.Fprintf(c.stderr, "fluxnotify %s: %v%s\nRun \"fluxnotify %s --help\" for usage.\n", cmd.name, err, hint, cmd.name)
 		return exitBadArgs, true
 	case fs.NArg() > 0:
 		fmt.Fprintf(c.stderr, "fluxnotify %s: unexpected argument %q (manifests go after -f)\nRun \"fluxnotify %s --help\" for usage.\n", cmd.name, fs.Arg(0), cmd.name)
@@ -155,23 +255,25 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// common are the flags every command has.
+// common are the flags every command has: the manifests and how to read
+// them, and the matching semantics.
 type common struct {
-	files     listFlag
-	mode      string
-	noCrossNS bool
-	cluster   string
-	repoURL   string
-	dashURL   string
+	files          listFlag
+	substitute     kvFlag
+	substituteFrom stringsFlag
+	verbose        bool
+	mode           string
+	noCrossNS      bool
 }
 
 func (o *common) register(fs *flag.FlagSet) {
-	fs.Var(&o.files, "f", "manifest `file or folder` of Alerts, Providers and Secrets (repeatable; folders are read recursively)")
+	fs.Var(&o.files, "f", "manifest `path`: a file, a folder (read recursively), a kustomization folder (built as Flux builds it), or - for standard input (repeatable)")
+	o.substitute = kvFlag{}
+	fs.Var(o.substitute, "substitute", "Flux postBuild variable `KEY=VALUE`, replacing ${KEY} in the manifests (repeatable)")
+	fs.Var(&o.substituteFrom, "substitute-from", "`file` of postBuild variables: a ConfigMap or Secret manifest, or KEY=VALUE lines (repeatable; --substitute wins)")
+	fs.BoolVar(&o.verbose, "v", false, "list the documents that were skipped and the warnings, on standard error")
 	fs.StringVar(&o.mode, "mode", "extended", "matching semantics: extended, or flux to reproduce Flux's notification-controller exactly")
 	fs.BoolVar(&o.noCrossNS, "no-cross-namespace-refs", false, "restrict every alert to events from its own namespace, like Flux's flag of the same name")
-	fs.StringVar(&o.cluster, "cluster", "", "cluster `name` shown by templates as .Cluster")
-	fs.StringVar(&o.repoURL, "repository-url", "", "Git repository web `URL`, for commit links in messages")
-	fs.StringVar(&o.dashURL, "dashboard-url", "", "dashboard `URL` pattern with {kind}, {namespace} and {name}, for links in messages")
 }
 
 // options checks the common flags and returns the Dispatcher options they
@@ -184,21 +286,118 @@ func (o *common) options() ([]fluxnotify.Option, error) {
 	if err != nil {
 		return nil, badInput("--mode: %w", err)
 	}
-	opts := []fluxnotify.Option{fluxnotify.WithMode(mode), fluxnotify.WithCluster(o.cluster), fluxnotify.WithLinks(o.repoURL, o.dashURL)}
+	opts := []fluxnotify.Option{fluxnotify.WithMode(mode)}
 	if o.noCrossNS {
 		opts = append(opts, fluxnotify.WithNoCrossNamespaceRefs())
 	}
 	return opts, nil
 }
 
+// messageFlags are the flags that change the messages: render, send and
+// serve have them.
+type messageFlags struct {
+	cluster string
+	repoURL string
+	dashURL string
+}
+
+func (o *messageFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.cluster, "cluster", "", "cluster `name` shown by templates as .Cluster")
+	fs.StringVar(&o.repoURL, "repository-url", "", "Git repository web `URL`, for commit links in messages")
+	fs.StringVar(&o.dashURL, "dashboard-url", "", "dashboard `URL` pattern with {kind}, {namespace} and {name}, for links in messages")
+}
+
+func (o *messageFlags) options() []fluxnotify.Option {
+	return []fluxnotify.Option{fluxnotify.WithCluster(o.cluster), fluxnotify.WithLinks(o.repoURL, o.dashURL)}
+}
+
+// variables returns the postBuild variables of --substitute-from and
+// --substitute, the latter winning as spec.postBuild.substitute wins over
+// substituteFrom in Flux.
+func (o *common) variables() (map[string]string, error) {
+	vars := map[string]string{}
+	for _, path := range o.substituteFrom {
+		fileVars, err := readVariables(path)
+		if err != nil {
+			return nil, badInput("--substitute-from %s: %w", path, err)
+		}
+		maps.Copy(vars, fileVars)
+	}
+	maps.Copy(vars, o.substitute)
+	if err := gitops.CheckVariables(vars); err != nil {
+		return nil, badInput("--substitute: %w", err)
+	}
+	return vars, nil
+}
+
 // load loads the manifests strictly: any problem is bad input, listed in
-// full, since a dry run over a half-loaded configuration would mislead.
-func (o *common) load() (*fluxnotify.Config, error) {
-	cfg, err := fluxnotify.LoadFiles(o.files...)
+// full, since a dry run over a half-loaded configuration would mislead. A
+// run that finds no Alert is bad input too: CI must not pass by pointing
+// at the wrong folder.
+func (o *common) load(c *cli) (*fluxnotify.Config, error) {
+	cfg, err := o.loadLenient(c)
 	if err != nil {
 		return nil, badInput("the manifests have problems:\n  %s", indentErrors(err))
 	}
+	if len(cfg.Alerts) == 0 {
+		return nil, badInput("no Alert in %s", o.describeFiles())
+	}
 	return cfg, nil
+}
+
+// loadLenient loads the manifests and returns what loaded with the
+// problems; the Config is nil only when nothing could be read.
+func (o *common) loadLenient(c *cli) (*fluxnotify.Config, error) {
+	vars, err := o.variables()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := gitops.Load(o.files, gitops.Options{Substitute: vars, Stdin: c.stdin})
+	if cfg != nil {
+		c.reportLoad(cfg, o.verbose)
+	}
+	return cfg, err
+}
+
+// describeFiles names the -f paths for messages.
+func (o *common) describeFiles() string {
+	names := make([]string, len(o.files))
+	for i, f := range o.files {
+		if f == "-" {
+			f = "standard input"
+		}
+		names[i] = f
+	}
+	return strings.Join(names, ", ")
+}
+
+// reportLoad lists what loading skipped and warned about, with -v; without
+// it, only how many warnings there are.
+func (c *cli) reportLoad(cfg *fluxnotify.Config, verbose bool) {
+	if !verbose {
+		if n := len(cfg.Warnings); n > 0 {
+			fmt.Fprintf(c.stderr, "fluxnotify: %d warning(s) about the manifests (run with -v to list them)\n", n)
+		}
+		return
+	}
+	for _, s := range cfg.Skipped {
+		where := s.File
+		if s.Document > 0 {
+			where += fmt.Sprintf(": document %d", s.Document)
+			if s.Line > 0 {
+				where += fmt.Sprintf(" (line %d)", s.Line)
+			}
+		}
+		if s.Object != "" {
+			where += ": " + s.Object
+		}
+		fmt.Fprintf(c.stderr, "skipped %s: %s\n", where, s.Reason)
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(c.stderr, "warning: %v\n", w)
+	}
+	fmt.Fprintf(c.stderr, "loaded %d alert(s), %d provider(s), %d secret(s); skipped %d document(s); %d warning(s)\n",
+		len(cfg.Alerts), len(cfg.Providers), len(cfg.Secrets), len(cfg.Skipped), len(cfg.Warnings))
 }
 
 // newDispatcher builds the Dispatcher strictly: a configuration problem
@@ -221,8 +420,8 @@ func indentErrors(err error) string {
 }
 
 // readEvent reads and validates the event of --event ("-" is standard
-// input).
-func (c *cli) readEvent(path string) (*event.Event, error) {
+// input); in flux mode any severity is accepted, as Flux accepts it.
+func (c *cli) readEvent(path, mode string) (*event.Event, error) {
 	if path == "" {
 		return nil, badInput("no event: give --event FILE (Flux's event JSON)")
 	}
@@ -235,11 +434,42 @@ func (c *cli) readEvent(path string) (*event.Event, error) {
 		defer f.Close()
 		r = f
 	}
-	e, err := event.Decode(r)
+	decode := event.Decode
+	if mode == "flux" {
+		decode = event.DecodeFlux
+	}
+	e, err := decode(r)
 	if err != nil {
 		return nil, badInput("--event %s: %w", path, err)
 	}
 	return e, nil
+}
+
+// stringsFlag is a flag that may be repeated.
+type stringsFlag []string
+
+func (l *stringsFlag) String() string { return strings.Join(*l, " ") }
+
+func (l *stringsFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// kvFlag is a repeatable KEY=VALUE flag; the value may hold commas and
+// equal signs.
+type kvFlag map[string]string
+
+func (f kvFlag) String() string {
+	return strings.Join(slices.Sorted(maps.Keys(f)), ",")
+}
+
+func (f kvFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	f[k] = val
+	return nil
 }
 
 // labelsFlag parses --labels k=v,k2=v2.

@@ -67,7 +67,7 @@ func TestRoute(t *testing.T) {
 		{"reconciliation-succeeded.txt", []string{"-f", manifests, "--event", successEvent, "-o", "text"}},
 		{"helmrelease-without-labels.json", []string{"-f", manifests, "--event", helmEvent}},
 		{"helmrelease-with-labels.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments,tier=backend"}},
-		{"helmrelease-flux-mode.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
+		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/seed.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,6 +180,8 @@ func TestBadInput(t *testing.T) {
 		{"missing manifests", []string{"route", "-f", "testdata/nope", "--event", failedEvent}, exitBadArgs, "testdata/nope"},
 		{"manifest typo", []string{"route", "-f", manifests, "-f", "testdata/bad/typo.yaml", "--event", failedEvent}, exitBadArgs,
 			`Alert flux-system/typo: spec.eventSeverty: unknown field`},
+		{"flux mode refuses a severity list", []string{"route", "-f", manifests, "--event", helmEvent, "--mode", "flux"}, exitBadArgs,
+			"alert flux-system/payments: spec.eventSeverity: Invalid value: \"[error, warn]\": a list of severities is not a Flux feature"},
 		{"send without manifests", []string{"send", "--event", failedEvent}, exitBadArgs, "no manifests"},
 		{"serve with a bad address", []string{"serve", "-f", manifests, "--addr", "256.0.0.1:http"}, exitBadArgs, "--addr"},
 	}
@@ -201,7 +203,7 @@ func TestHelp(t *testing.T) {
 			assert.Empty(t, stderr)
 			assert.Contains(t, stdout, "Usage:\n  fluxnotify "+cmd)
 			assert.Contains(t, stdout, "Examples:\n  fluxnotify "+cmd)
-			assert.Contains(t, stdout, "-f file or folder")
+			assert.Contains(t, stdout, "-f path")
 		})
 	}
 	code, stdout, _ := runCLI(t, "help")
@@ -416,4 +418,18 @@ func TestRoute_eventOnStdin(t *testing.T) {
 	code := c.run(t.Context(), []string{"route", "-f", manifests, "--event", "-", "-o", "text"})
 	require.Equal(t, exitOK, code, errOut.String())
 	golden(t, "route-reconciliation-succeeded.txt", out.String())
+}
+
+// TestRoute_fluxModeAcceptsAnySeverity: Flux's event server accepts an
+// event of any severity and routes it to info alerts; so does --mode flux,
+// while extended mode refuses it as bad input.
+func TestRoute_fluxModeAcceptsAnySeverity(t *testing.T) {
+	const odd = "testdata/bad/event-unknown-severity.json"
+	code, _, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
+	assert.Equal(t, exitBadArgs, code)
+	assert.Contains(t, stderr, `severity: unknown value "Critical"`)
+
+	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "--event", odd, "--mode", "flux")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, `"reason": "severity \"Critical\", want error (compared exactly, as Flux does)"`)
 }

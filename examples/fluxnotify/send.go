@@ -2,14 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/provider"
@@ -17,13 +24,18 @@ import (
 
 var sendCommand = command{
 	name:     "send",
-	synopsis: "-f PATH [-f PATH ...] --event FILE [--labels k=v,...] [--mode extended|flux] [--retries N] [-o json|text]",
+	synopsis: "-f PATH [-f PATH ...] --event FILE [--secret ns/name=URL ...] [--labels k=v,...] [--substitute KEY=VALUE ...] [--mode extended|flux] [--retries N] [-o json|text]",
 	about: `Send delivers the event for real to the provider of every alert it matches,
 reading webhook URLs and tokens from the Secrets in the manifests, and prints
 one result per alert: delivered, or failed with the reason. Secrets never
-appear in the output. It exits 1 when a delivery failed.`,
-	examples: `  fluxnotify send -f notifications/ -f secrets/slack-url.yaml --event testdata/health-check-failed.json
-  fluxnotify send -f notifications/ --event ev.json --retries 0 -o text
+appear in the output. It exits 1 when a delivery failed.
+
+A Secret that is SOPS-encrypted in the repository cannot be read: decrypt it
+(sops -d secret.yaml > plain.yaml, then -f plain.yaml), or give the webhook
+URL with --secret namespace/name=URL, which stands for that Secret.
+-f and --substitute read manifests as route does.`,
+	examples: `  fluxnotify send -f testdata/manifests --secret flux-system/slack-url=https://hooks.slack.com/services/T000/B000/XXXX --event testdata/events/health-check-failed.json --retries 0 -o text
+  fluxnotify send -f testdata/repos/home-ops/kubernetes/apps/flux-system/notifications --substitute DEPLOYMENTS_WEBHOOK=https://hooks.slack.com/services/T000/B000/XXXX --secret flux-system/slack-webhook=https://hooks.slack.com/services/T000/B000/YYYY --event testdata/events/health-check-failed.json
 `,
 }
 
@@ -47,6 +59,10 @@ func (c *cli) send(ctx context.Context, args []string) int {
 	fs := c.newFlagSet(sendCommand)
 	var f dryRunFlags
 	f.register(fs)
+	var m messageFlags
+	m.register(fs)
+	secrets := secretsFlag{}
+	fs.Var(secrets, "secret", "a Secret holding a webhook URL, as `namespace/name=URL`, replacing that Secret of the manifests (repeatable)")
 	retries := fs.Int("retries", provider.DefaultRetryPolicy().Retries, "retries of a failed delivery (429, 5xx, network errors), with Flux's backoff")
 	output := fs.String("o", "json", "output `format`: json or text")
 	if code, done := c.parse(sendCommand, fs, args); done {
@@ -62,6 +78,10 @@ func (c *cli) send(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail("send", err)
 	}
+	if err := f.checkStdin(); err != nil {
+		return c.fail("send", err)
+	}
+	opts = append(opts, m.options()...)
 	policy := provider.DefaultRetryPolicy()
 	policy.Retries = *retries
 	opts = append(opts,
@@ -72,14 +92,15 @@ func (c *cli) send(ctx context.Context, args []string) int {
 	if len(f.labels) > 0 {
 		opts = append(opts, fluxnotify.WithLabeler(staticLabels(f.labels)))
 	}
-	e, err := c.readEvent(f.event)
+	e, err := c.readEvent(f.event, f.mode)
 	if err != nil {
 		return c.fail("send", err)
 	}
-	cfg, err := f.load()
+	cfg, err := f.load(c)
 	if err != nil {
 		return c.fail("send", err)
 	}
+	opts = append(opts, fluxnotify.WithSecrets(secretGetter(cfg, secrets)))
 	d, err := newDispatcher(cfg, opts...)
 	if err != nil {
 		return c.fail("send", err)
@@ -133,3 +154,65 @@ func writeResultTable(w io.Writer, out sendOutput) {
 	}
 	_ = tw.Flush()
 }
+
+// secretsFlag parses --secret namespace/name=URL.
+type secretsFlag map[string]string
+
+func (f secretsFlag) String() string {
+	return strings.Join(slices.Sorted(maps.Keys(f)), ",") // the URLs are secret
+}
+
+func (f secretsFlag) Set(v string) error {
+	ref, url, ok := strings.Cut(v, "=")
+	ns, name, okRef := strings.Cut(ref, "/")
+	if !ok || !okRef || ns == "" || name == "" || url == "" {
+		return errors.New("want namespace/name=URL")
+	}
+	f[ns+"/"+name] = url
+	return nil
+}
+
+// secretGetter reads the Secrets of cfg and of --secret (which win), and
+// says so when a missing Secret is one that loading skipped as
+// SOPS-encrypted.
+func secretGetter(cfg *fluxnotify.Config, overrides secretsFlag) provider.SecretGetter {
+	var secrets []corev1.Secret
+	for _, s := range cfg.Secrets {
+		if _, ok := overrides[s.Namespace+"/"+s.Name]; !ok {
+			secrets = append(secrets, s)
+		}
+	}
+	for _, ref := range slices.Sorted(maps.Keys(overrides)) {
+		ns, name, _ := strings.Cut(ref, "/")
+		secrets = append(secrets, corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Data:       map[string][]byte{"address": []byte(overrides[ref])},
+		})
+	}
+	encrypted := map[string]bool{}
+	for _, s := range cfg.Skipped {
+		if ref, ok := strings.CutPrefix(s.Object, "Secret "); ok && strings.Contains(strings.ToLower(s.Reason), "sops") {
+			encrypted[ref] = true
+		}
+	}
+	static := provider.StaticSecrets(secrets...)
+	return provider.SecretGetterFunc(func(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+		s, err := static.GetSecret(ctx, namespace, name)
+		if errors.Is(err, provider.ErrSecretNotFound) && encrypted[namespace+"/"+name] {
+			return nil, &sopsError{ref: namespace + "/" + name}
+		}
+		return s, err
+	})
+}
+
+// sopsError is the answer for a Secret that is in the manifests but
+// SOPS-encrypted.
+type sopsError struct{ ref string }
+
+func (e *sopsError) Error() string {
+	return fmt.Sprintf("Secret %s is SOPS-encrypted: decrypt it or pass --secret %s=URL", e.ref, e.ref)
+}
+
+// Unwrap makes the error a provider.ErrSecretNotFound: the Secret could
+// not be read.
+func (e *sopsError) Unwrap() error { return provider.ErrSecretNotFound }

@@ -20,19 +20,22 @@ import (
 
 var serveCommand = command{
 	name:     "serve",
-	synopsis: "-f PATH [-f PATH ...] [--addr 127.0.0.1:9090] [--mode extended|flux] [--dedup-window 5m]",
+	synopsis: "-f PATH [-f PATH ...] [--substitute KEY=VALUE ...] [--addr 127.0.0.1:9090] [--mode extended|flux] [--dedup-window 5m]",
 	about: `Serve runs the event endpoint that Flux controllers post their events to, as
 the notification-controller does: point their --events-addr flag at it. Each
 event is routed to the alerts it matches and delivered to Slack in the
 background. Answers: 202 accepted, 400 bad JSON or missing fields, 413 over
 3 MiB, 429 duplicate within the deduplication window, 503 overloaded or
-shutting down; GET /healthz answers 200.
+shutting down; GET /healthz answers 200. An event that matches no alert is
+logged at info ("discarding event, no alerts found for the involved object",
+as Flux logs it). -f and --substitute read manifests as route does (but not
+from standard input, which a reload could not read again).
 
 SIGHUP reloads the manifests (the valid objects replace the configuration;
 problems are logged). SIGINT or SIGTERM stops accepting events and waits for
 deliveries in flight (at most --shutdown-timeout).`,
-	examples: `  fluxnotify serve -f notifications/ --addr 127.0.0.1:9090
-  curl -i -X POST --data @testdata/health-check-failed.json http://127.0.0.1:9090/
+	examples: `  fluxnotify serve -f testdata/manifests --addr 127.0.0.1:9090
+  curl -i -X POST --data @testdata/events/health-check-failed.json http://127.0.0.1:9090/
   kill -HUP $(pidof fluxnotify)   # reload the manifests
 `,
 }
@@ -54,6 +57,8 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	fs := c.newFlagSet(serveCommand)
 	var f common
 	f.register(fs)
+	var m messageFlags
+	m.register(fs)
 	addr := fs.String("addr", "127.0.0.1:9090", "`address` to listen on (host:port)")
 	window := fs.Duration("dedup-window", fluxnotify.DefaultDedupWindow, "drop an event seen within this `duration` (0 turns deduplication off)")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait at most this `duration` for deliveries in flight")
@@ -67,15 +72,22 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	if *window < 0 {
 		return c.fail("serve", badInput("--dedup-window %s: must not be negative", *window))
 	}
-	log := slog.New(slog.NewTextHandler(c.stderr, nil))
+	if slices.Contains(f.files, "-") {
+		return c.fail("serve", badInput("-f -: serve reloads its manifests on SIGHUP and cannot read standard input again; give files or folders"))
+	}
+	log := slog.New(discardingHandler{slog.NewTextHandler(c.stderr, nil)})
+	opts = append(opts, m.options()...)
 	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window))
 
 	// Like a controller, serve runs with the valid part of the manifests and
 	// logs the problems of the rest; it stops only when nothing loads.
 	// Objects with a mistyped field are left out, as the API server would.
-	cfg, err := fluxnotify.LoadFiles(f.files...)
+	cfg, err := f.loadLenient(c)
 	if cfg == nil {
 		return c.fail("serve", badInput("%w", err))
+	}
+	if len(cfg.Alerts) == 0 {
+		return c.fail("serve", badInput("no Alert in %s", f.describeFiles()))
 	}
 	if err != nil {
 		log.Warn("manifest problems; serving the valid objects", "problems", err.Error())
@@ -127,7 +139,7 @@ loop:
 			break loop
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				err := c.reload(d, f.files, log)
+				err := c.reload(d, &f, log)
 				if c.serveHooks.reloaded != nil {
 					c.serveHooks.reloaded(err)
 				}
@@ -178,8 +190,8 @@ func dropMistyped(cfg *fluxnotify.Config, err error) {
 
 // reload loads the manifests again and swaps them in. When nothing loads
 // the configuration in use is kept.
-func (c *cli) reload(d *fluxnotify.Dispatcher, files []string, log *slog.Logger) error {
-	cfg, err := fluxnotify.LoadFiles(files...)
+func (c *cli) reload(d *fluxnotify.Dispatcher, f *common, log *slog.Logger) error {
+	cfg, err := f.loadLenient(c)
 	if cfg == nil {
 		log.Error("reload failed; keeping the configuration in use", "error", err)
 		return fmt.Errorf("reload: %w", err)
@@ -194,4 +206,38 @@ func (c *cli) reload(d *fluxnotify.Dispatcher, files []string, log *slog.Logger)
 	}
 	log.Info("reloaded", "alerts", len(cfg.Alerts), "providers", len(cfg.Providers))
 	return nil
+}
+
+// discardingHandler logs the library's debug record for an event that
+// matches no alert at info, with the message Flux's notification-controller
+// logs, so that "why did nothing arrive?" shows in serve's log as it does
+// in Flux's. Other debug records are dropped, as by the handler's level.
+type discardingHandler struct{ slog.Handler }
+
+// noAlertMessage is the message the Dispatcher logs, at debug, for an
+// event that matches no alert.
+const noAlertMessage = "event matches no alert"
+
+func (h discardingHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level == slog.LevelDebug || h.Handler.Enabled(ctx, level)
+}
+
+func (h discardingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelDebug && r.Message == noAlertMessage {
+		info := slog.NewRecord(r.Time, slog.LevelInfo, "discarding event, no alerts found for the involved object", r.PC)
+		r.Attrs(func(a slog.Attr) bool { info.AddAttrs(a); return true })
+		return h.Handler.Handle(ctx, info)
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h discardingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return discardingHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h discardingHandler) WithGroup(name string) slog.Handler {
+	return discardingHandler{h.Handler.WithGroup(name)}
 }

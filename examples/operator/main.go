@@ -13,7 +13,8 @@
 //     ConfigMaps and sends events through the same Dispatcher when one fails
 //     and when it recovers: the pattern a custom operator copies.
 //
-// Provider types: slack, generic and generic-hmac.
+// Provider types delivered: slack, discord, rocket, generic and
+// generic-hmac; Flux's other types route and are reported as failed.
 package main
 
 import (

@@ -36,5 +36,5 @@ func TestScheme(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	r, err := Registry()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"generic", "generic-hmac", "slack"}, r.Types())
+	assert.Equal(t, []string{"discord", "generic", "generic-hmac", "rocket", "slack"}, r.Types())
 }

@@ -4,7 +4,7 @@
 //
 //	go run ./examples/quickstart
 //
-// It loads its embedded flux-slack-alerts.yaml, starts a Slack sink on
+// It loads its embedded slack-example.yaml, starts a Slack sink on
 // 127.0.0.1 (package slack/slacktest) and points the manifests' Secret at it,
 // then sends two events from kustomize-controller: the failing health check
 // of my-app-kustomization, and a successful reconciliation. It prints which

@@ -20,11 +20,11 @@ import (
 )
 
 // manifests are the usual manifests of Slack alerts for Flux (a copy of
-// testdata/flux-slack-alerts.yaml at the repository's root): a Namespace, a
+// testdata/manifests/slack-example.yaml at the repository's root): a Namespace, a
 // Kustomization, the Slack Provider, an Alert that sends the errors of every
 // Kustomization and HelmRelease, and the Secret holding the webhook URL.
 //
-//go:embed flux-slack-alerts.yaml
+//go:embed slack-example.yaml
 var manifests []byte
 
 func main() {
@@ -73,11 +73,11 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) int 
 }
 
 func quickstart(ctx context.Context, p *printer, webhookURL string) error {
-	cfg, err := fluxnotify.Load(bytes.NewReader(manifests), "flux-slack-alerts.yaml")
+	cfg, err := fluxnotify.Load(bytes.NewReader(manifests), "slack-example.yaml")
 	if err != nil {
-		return fmt.Errorf("loading flux-slack-alerts.yaml: %w", err)
+		return fmt.Errorf("loading slack-example.yaml: %w", err)
 	}
-	p.printf("Loaded flux-slack-alerts.yaml: %d Alert, %d Provider, %d Secret (the Namespace and the Kustomization are not notification objects).\n",
+	p.printf("Loaded slack-example.yaml: %d Alert, %d Provider, %d Secret (the Namespace and the Kustomization are not notification objects).\n",
 		len(cfg.Alerts), len(cfg.Providers), len(cfg.Secrets))
 	for _, a := range cfg.Alerts {
 		var sources []string
@@ -88,7 +88,7 @@ func quickstart(ctx context.Context, p *printer, webhookURL string) error {
 			a.NamespacedName(), a.Spec.EventSeverity, strings.Join(sources, " "), a.Spec.ProviderRef.Name)
 	}
 	if len(cfg.Secrets) != 1 {
-		return fmt.Errorf("flux-slack-alerts.yaml should have one Secret, found %d", len(cfg.Secrets))
+		return fmt.Errorf("slack-example.yaml should have one Secret, found %d", len(cfg.Secrets))
 	}
 
 	// Point the manifests' Secret (key "url") at a Slack sink on 127.0.0.1, or

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
+	"strings"
 	"testing"
 
 	"github.com/fluxnotify/fluxnotify/provider"
@@ -14,7 +14,8 @@ import (
 )
 
 // The Slack notifier passes the kit through an incoming webhook (whose URL
-// path is the secret) and through chat.postMessage with a bot token.
+// path is the secret), through chat.postMessage with a bot token, and for
+// Flux's Slack-compatible types, Discord and Rocket.Chat.
 func TestSlackConformance(t *testing.T) {
 	checkJSON := func(r providertest.Request, _ *provider.Notification) error {
 		var msg map[string]any
@@ -61,4 +62,28 @@ func TestSlackConformance(t *testing.T) {
 			},
 		})
 	})
+	for _, typ := range []string{slack.TypeDiscord, slack.TypeRocket} {
+		t.Run(typ, func(t *testing.T) {
+			providertest.Run(t, providertest.Harness{
+				New:      slack.Factory(),
+				Provider: &provider.Provider{Spec: provider.Spec{Type: typ, Channel: "#conformance"}},
+				Credentials: func(baseURL string, s providertest.Secrets) provider.Credentials {
+					return provider.Credentials{
+						Address: baseURL + "/api/webhooks/" + s.Path,
+						Token:   s.Token, // not sent, as in Flux
+						Headers: map[string]string{providertest.HeaderName: s.Header},
+					}
+				},
+				Inspect: func(r providertest.Request, n *provider.Notification) error {
+					if typ == slack.TypeDiscord && !strings.HasSuffix(r.Path, "/slack") {
+						return fmt.Errorf("posted to %s, not to the Slack-compatible endpoint", r.Path)
+					}
+					if got := r.Header.Get("Authorization"); got != "" {
+						return fmt.Errorf("a token was sent")
+					}
+					return checkJSON(r, n)
+				},
+			})
+		})
+	}
 }

@@ -16,7 +16,8 @@
 //     fluxnotify_queue_events.
 //   - fluxnotify_deliveries_total{type,outcome}: deliveries (one event to
 //     one alert's provider) by provider type and outcome: delivered, failed,
-//     suspended, abandoned (at shutdown).
+//     suspended, skipped (by one of Flux's delivery rules), abandoned (at
+//     shutdown).
 //   - fluxnotify_delivery_duration_seconds{type}: the time of each delivery
 //     that reached its notifier, retries included.
 //   - fluxnotify_queue_events and fluxnotify_queue_bytes: events accepted
@@ -31,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fluxnotify/fluxnotify"
+	"github.com/fluxnotify/fluxnotify/provider"
 )
 
 // The outcomes of a delivery, as the label outcome of
@@ -39,6 +41,7 @@ const (
 	Delivered = "delivered"
 	Failed    = "failed"
 	Suspended = "suspended"
+	Skipped   = "skipped"
 	Abandoned = "abandoned"
 )
 
@@ -59,7 +62,7 @@ func New() *Metrics {
 		}, []string{"outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fluxnotify_deliveries_total",
-			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, abandoned.",
+			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, skipped, abandoned.",
 		}, []string{"type", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "fluxnotify_delivery_duration_seconds",
@@ -110,6 +113,8 @@ func Outcome(r fluxnotify.Result) string {
 		return Delivered
 	case errors.Is(r.Err, fluxnotify.ErrSuspended):
 		return Suspended
+	case errors.Is(r.Err, provider.ErrSkipped):
+		return Skipped
 	case errors.Is(r.Err, fluxnotify.ErrAbandoned):
 		return Abandoned
 	default:

@@ -66,7 +66,7 @@ func TestMetrics(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, post(strings.Replace(failing, "NAME", "late", 1)))
 
 	want := `
-# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, abandoned.
+# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, skipped, abandoned.
 # TYPE fluxnotify_deliveries_total counter
 fluxnotify_deliveries_total{outcome="delivered",type="ok"} 2
 fluxnotify_deliveries_total{outcome="failed",type="broken"} 2

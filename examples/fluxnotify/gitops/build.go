@@ -1,0 +1,296 @@
+package gitops
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	kustypes "sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	"sigs.k8s.io/yaml"
+)
+
+// ErrRemoteBase marks a kustomization that names a remote base or file (a
+// Git repository, an HTTP URL). fluxnotify builds offline and never
+// fetches them.
+var ErrRemoteBase = errors.New("remote bases are not fetched: fluxnotify builds kustomizations offline")
+
+// kustomizationFile returns the kustomization file in dir ("" when there
+// is none), by the names kustomize recognises.
+func kustomizationFile(dir string) string {
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// buildMu serializes builds: kustomize keeps its OpenAPI schema in global
+// state, which kustomize-controller resets around each build for the same
+// reason.
+var buildMu sync.Mutex
+
+// builtObject is one object of a build, with the file it came from.
+type builtObject struct {
+	yaml   []byte
+	origin string // file the object was read from, relative to the build folder; "" when unknown
+	labels map[string]string
+	annots map[string]string
+}
+
+// build runs kustomize on dir as kustomize-controller does (no load
+// restrictions, builtin plugins only, a file system confined to root), after
+// checking that no remote base would be fetched.
+func build(root, dir string) (objects []builtObject, err error) {
+	fs, err := newRootedFS(root)
+	if err != nil {
+		return nil, err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOffline(fs, absDir, map[string]bool{}); err != nil {
+		return nil, err
+	}
+
+	// Ask kustomize to record where each object comes from, so problems
+	// name the file the user wrote.
+	kfile := kustomizationFile(absDir)
+	data, err := fs.ReadFile(kfile)
+	if err != nil {
+		return nil, err
+	}
+	withOrigin, addedOrigin, err := addOriginAnnotations(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kfile, err)
+	}
+	ofs := &overlayFS{rootedFS: fs, path: kfile, data: withOrigin}
+
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("kustomize failed: %v", r)
+		}
+	}()
+	openapi.ResetOpenAPI()
+	_ = openapi.Schema()
+	defer openapi.ResetOpenAPI()
+	k := krusty.MakeKustomizer(&krusty.Options{
+		LoadRestrictions: kustypes.LoadRestrictionsNone,
+		PluginConfig:     kustypes.DisabledPluginConfig(),
+	})
+	m, err := k.Run(ofs, absDir)
+	if err != nil {
+		return nil, err
+	}
+	return objectsOf(m, addedOrigin)
+}
+
+// objectsOf returns the objects of m, each with its origin. When the
+// origin annotation was added for fluxnotify, it is removed again.
+func objectsOf(m resmap.ResMap, addedOrigin bool) ([]builtObject, error) {
+	var out []builtObject
+	for _, res := range m.Resources() {
+		var o builtObject
+		if origin, err := res.GetOrigin(); err == nil && origin != nil {
+			o.origin = origin.Path
+			if o.origin == "" {
+				o.origin = origin.ConfiguredIn
+			}
+		}
+		if addedOrigin {
+			annots := res.GetAnnotations()
+			delete(annots, originAnnotationKey)
+			if err := res.SetAnnotations(annots); err != nil {
+				return nil, err
+			}
+		}
+		o.labels = res.GetLabels()
+		o.annots = res.GetAnnotations()
+		y, err := res.AsYAML()
+		if err != nil {
+			return nil, err
+		}
+		o.yaml = y
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// addOriginAnnotations adds "originAnnotations" to the buildMetadata of a
+// kustomization file. It reports whether it was added (false when the file
+// asks for it already).
+func addOriginAnnotations(data []byte) ([]byte, bool, error) {
+	var k map[string]any
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return nil, false, err
+	}
+	if k == nil {
+		k = map[string]any{}
+	}
+	var meta []any
+	if bm, ok := k["buildMetadata"].([]any); ok {
+		meta = bm
+	}
+	if slices.Contains(meta, any(kustypes.OriginAnnotations)) {
+		return data, false, nil
+	}
+	k["buildMetadata"] = append(meta, kustypes.OriginAnnotations)
+	out, err := yaml.Marshal(k)
+	return out, true, err
+}
+
+// overlayFS is a rootedFS that answers data for the file path.
+type overlayFS struct {
+	*rootedFS
+	path string
+	data []byte
+}
+
+func (fs *overlayFS) ReadFile(path string) ([]byte, error) {
+	if abs, err := filepath.Abs(path); err == nil && abs == fs.path {
+		return slices.Clone(fs.data), nil
+	}
+	return fs.rootedFS.ReadFile(path)
+}
+
+// checkOffline reads the kustomization in dir, and those of the local
+// folders it uses, and fails on the first entry that kustomize would fetch
+// from the network: an http(s) URL, or a resource or component that is no
+// local file or folder inside the root (kustomize takes it for a Git
+// repository and clones it).
+func checkOffline(fs *rootedFS, dir string, seen map[string]bool) error {
+	if seen[dir] {
+		return nil
+	}
+	seen[dir] = true
+	kfile := kustomizationFile(dir)
+	if kfile == "" {
+		return nil
+	}
+	data, err := fs.ReadFile(kfile)
+	if err != nil {
+		return err
+	}
+	var k kustypes.Kustomization
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return fmt.Errorf("%s: %w", kfile, err)
+	}
+	k.FixKustomization()
+
+	// Entries that may be folders: a missing one is taken for a repository.
+	for _, list := range []struct {
+		field   string
+		entries []string
+	}{
+		{"resources", k.Resources}, {"components", k.Components},
+		{"generators", k.Generators}, {"transformers", k.Transformers}, {"validators", k.Validators},
+	} {
+		for _, e := range list.entries {
+			if strings.Contains(e, "\n") {
+				continue // an inline generator or transformer
+			}
+			if isURL(e) {
+				return fmt.Errorf("%s: %s: %q: %w", kfile, list.field, e, ErrRemoteBase)
+			}
+			p := e
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			if _, err := fs.confine(p); err != nil {
+				return fmt.Errorf("%s: %s: %q: %w", kfile, list.field, e, err)
+			}
+			info, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("%s: %s: %q is not a local file or folder (%w)", kfile, list.field, e, ErrRemoteBase)
+			}
+			if info.IsDir() {
+				if err := checkOffline(fs, p, seen); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// Entries that are files: only a URL is fetched.
+	files := slices.Clone(k.Crds)
+	files = append(files, k.Configurations...)
+	for _, p := range k.Patches {
+		files = append(files, p.Path)
+	}
+	for _, p := range k.PatchesJson6902 {
+		files = append(files, p.Path)
+	}
+	for _, p := range k.PatchesStrategicMerge {
+		files = append(files, string(p))
+	}
+	for _, r := range k.Replacements {
+		files = append(files, r.Path)
+	}
+	if p, ok := k.OpenAPI["path"]; ok {
+		files = append(files, p)
+	}
+	for _, g := range k.ConfigMapGenerator {
+		files = append(files, g.FileSources...)
+		files = append(files, g.EnvSources...)
+	}
+	for _, g := range k.SecretGenerator {
+		files = append(files, g.FileSources...)
+		files = append(files, g.EnvSources...)
+	}
+	for _, f := range files {
+		if _, path, ok := strings.Cut(f, "="); ok && !strings.Contains(f, "\n") && !isURL(f) {
+			f = path // a generator's key=path
+		}
+		if isURL(strings.TrimSpace(f)) {
+			return fmt.Errorf("%s: %q: %w", kfile, f, ErrRemoteBase)
+		}
+	}
+	return nil
+}
+
+// isURL reports whether kustomize would fetch s over the network as it is
+// written: a URL with a scheme, or a Git address (git@host:org/repo,
+// host/org/repo?ref=...).
+func isURL(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git::") ||
+		strings.Contains(s, "?ref=") || strings.Contains(s, "?version=")
+}
+
+// originAnnotationKey is the annotation in which kustomize records where an
+// object comes from (buildMetadata: [originAnnotations]).
+const originAnnotationKey = "config.kubernetes.io/origin"
+
+// Build returns what kustomize builds from dir, a folder holding a
+// kustomization, as one YAML stream (what "kustomize build dir" prints),
+// with the rules of Load: builtin plugins only, files confined to
+// Options.Root, remote bases refused. Variables are not substituted.
+func Build(dir string, opts Options) ([]byte, error) {
+	if kustomizationFile(dir) == "" {
+		return nil, fmt.Errorf("%s: no kustomization.yaml, kustomization.yml or Kustomization", dir)
+	}
+	root := opts.Root
+	if root == "" {
+		root = gitRoot(dir)
+	}
+	objects, err := build(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, o := range objects {
+		out = append(out, "---\n"...)
+		out = append(out, o.yaml...)
+	}
+	return out, nil
+}
