@@ -211,13 +211,14 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
 	require.Error(t, err)
 	for _, want := range []string{
-		`alert flux-system/orphan: spec.providerRef.name: provider "nowhere" not found in namespace flux-system`,
+		`alert flux-system/orphan: spec.providerRef.name: provider not found: no Provider "nowhere" in namespace flux-system`,
 		`alert flux-system/bad-severity: spec.eventSeverity`,
 		`provider flux-system/pager: spec.type: unknown provider type "pagerdutty" (did you mean "pagerduty"?)`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.ErrorIs(t, err, provider.ErrUnknownType)
+	assert.ErrorIs(t, err, ErrProviderNotFound)
 	assert.NotErrorIs(t, err, provider.ErrNoNotifier)
 	assert.NotContains(t, err.Error(), "msteams")
 
