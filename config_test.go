@@ -203,7 +203,7 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:      "every provider field",
-			in:        obj("notification.toolkit.fluxcd.io/v1beta2", "Provider", "p", "  type: slack\n  interval: 1m\n  channel: general\n  username: flux\n  address: https://slack.com/api/chat.postMessage\n  timeout: 20s\n  proxy: http://proxy:3128\n  secretRef: {name: s}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: px}\n  serviceAccountName: sa\n  commitStatusExpr: \"'x'\"\n  suspend: true\n"),
+			in:        obj("notification.toolkit.fluxcd.io/v1beta2", "Provider", "p", "  type: github\n  interval: 1m\n  channel: general\n  username: flux\n  address: https://slack.com/api/chat.postMessage\n  timeout: 20s\n  proxy: http://proxy:3128\n  secretRef: {name: s}\n  certSecretRef: {name: ca}\n  proxySecretRef: {name: px}\n  serviceAccountName: sa\n  commitStatusExpr: \"'x'\"\n  suspend: true\n"),
 			providers: 1,
 			check: func(t *testing.T, cfg *Config) {
 				p := cfg.Providers[0]
@@ -273,10 +273,10 @@ func TestLoad(t *testing.T) {
 			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.type", msg: "Required value"}},
 		},
 		{
-			name:      "provider address is redacted in errors",
-			in:        obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  address: hooks.slack.com/services/T0/B0/SECRETPATH\n"),
+			name:      "provider proxy is redacted in errors",
+			in:        obj("notification.toolkit.fluxcd.io/v1beta3", "Provider", "p", "  type: slack\n  proxy: proxy.example.com/SECRETPATH\n"),
 			providers: 1,
-			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.address", msg: "absolute URL"}},
+			errs:      []wantErr{{doc: 1, object: "Provider ns/p", field: "spec.proxy", msg: "must start with http"}},
 			notInErr:  []string{"SECRETPATH"},
 		},
 		{

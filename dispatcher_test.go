@@ -211,13 +211,14 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	require.Error(t, err)
 	for _, want := range []string{
-		`alert flux-system/orphan: spec.providerRef.name: provider "nowhere" not found in namespace flux-system`,
+		`alert flux-system/orphan: spec.providerRef.name: provider not found: no Provider "nowhere" in namespace flux-system`,
 		`alert flux-system/bad-severity: spec.eventSeverity`,
 		`provider flux-system/pager: spec.type: unknown provider type "pagerdutty" (did you mean "pagerduty"?)`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.ErrorIs(t, err, provider.ErrUnknownType)
+	assert.ErrorIs(t, err, ErrProviderNotFound)
 	assert.NotErrorIs(t, err, provider.ErrNoNotifier)
 	assert.NotContains(t, err.Error(), "msteams")
 
@@ -231,7 +232,8 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	assert.True(t, byAlert["flux-system/errors"].Delivered())
 	assert.True(t, byAlert["flux-system/info"].Delivered())
 	assert.ErrorIs(t, byAlert["flux-system/to-suspended"].Err, ErrSuspended)
-	assert.ErrorContains(t, byAlert["flux-system/orphan"].Err, `provider "nowhere" not found`)
+	assert.ErrorIs(t, byAlert["flux-system/orphan"].Err, ErrProviderNotFound)
+	assert.ErrorContains(t, byAlert["flux-system/orphan"].Err, `no Provider "nowhere"`)
 	assert.ErrorIs(t, byAlert["flux-system/on-pager"].Err, provider.ErrUnknownType)
 	assert.ErrorIs(t, byAlert["flux-system/on-teams"].Err, provider.ErrNoNotifier)
 	assert.Equal(t, "msteams", byAlert["flux-system/on-teams"].Type)

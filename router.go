@@ -249,7 +249,7 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 		r.prov = rt.providers[r.ref]
 		switch {
 		case r.prov == nil:
-			r.err = fmt.Errorf("alert %s: spec.providerRef.name: provider %q not found in namespace %s", k, a.Spec.ProviderRef.Name, a.Namespace)
+			r.err = fmt.Errorf("alert %s: spec.providerRef.name: %w: no Provider %q in namespace %s", k, ErrProviderNotFound, a.Spec.ProviderRef.Name, a.Namespace)
 			problems = append(problems, r.err)
 		case r.prov.typeErr != nil:
 			r.err = fmt.Errorf("alert %s: %w", k, r.prov.typeErr)

@@ -22,7 +22,7 @@ func TestRouter(t *testing.T) {
 	require.NotNil(t, r)
 	require.Error(t, err, "the joined configuration error")
 	for _, want := range []string{
-		`alert flux-system/orphan: spec.providerRef.name: provider "nowhere" not found`,
+		`alert flux-system/orphan: spec.providerRef.name: provider not found: no Provider "nowhere"`,
 		`alert flux-system/typo: spec.eventSeverity`,
 	} {
 		assert.ErrorContains(t, err, want)

@@ -29,7 +29,7 @@ type Alert struct {
 	Spec Spec `json:"spec"`
 }
 
-// Spec holds every field of Flux's AlertSpec (v1beta1 to v1), plus Channel
+// Spec holds every field of Flux's AlertSpec (v1beta1 to v1beta3), plus Channel
 // and Template.
 type Spec struct {
 	// ProviderRef names the Provider, in the alert's namespace, that delivers

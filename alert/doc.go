@@ -3,7 +3,7 @@
 //
 // [Alert] has Flux's shape (metav1.TypeMeta, metav1.ObjectMeta and a [Spec]
 // with the fields of every notification.toolkit.fluxcd.io version from
-// v1beta1 to v1), so manifests written for Flux load unchanged and code
+// v1beta1 to v1beta3), so manifests written for Flux load unchanged and code
 // written against Flux's types reads the same:
 //
 //	a.Spec.ProviderRef.Name

@@ -7,8 +7,8 @@ import (
 )
 
 // Version is the API version under which AddToScheme registers Alert:
-// v1beta3, the version Flux 2.x serves and stores. Alerts written as
-// v1beta1 or v1beta2 are converted to it by the API server.
+// v1beta3, the only version Flux's current CRDs serve (v1beta1 was removed in
+// Flux 2.7 and v1beta2 in 2.9; neither ever had a field v1beta3 lacks).
 const Version = "v1beta3"
 
 // GroupVersion is notification.toolkit.fluxcd.io/v1beta3.

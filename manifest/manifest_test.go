@@ -349,3 +349,32 @@ func TestSyntaxErrors(t *testing.T) {
 	require.Len(t, errs, 101)
 	assert.Equal(t, "in.yaml:201: more than 100 syntax errors: the rest of the stream is not read", errs[100].Error())
 }
+
+// TestLoad_kindCaseWarning checks that an eventSources kind that differs
+// from a Flux kind only in case loads, with a warning at its line and
+// column (flux mode refuses it when the alert is compiled).
+func TestLoad_kindCaseWarning(t *testing.T) {
+	in := `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: a, namespace: ns}
+spec:
+  providerRef: {name: p}
+  eventSources:
+    - kind: kustomization
+      name: "*"
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: p, namespace: ns}
+spec: {type: slack}
+`
+	cfg, err := manifest.Load(strings.NewReader(in), "in.yaml")
+	require.NoError(t, err)
+	require.Len(t, cfg.Alerts, 1)
+	require.Len(t, cfg.Warnings, 1)
+	w := cfg.Warnings[0]
+	assert.Equal(t, "spec.eventSources[0].kind", w.Field)
+	assert.Equal(t, 7, w.Line)
+	assert.Equal(t, 7, w.Column) // the key of the field at fault
+	assert.Contains(t, w.Error(), "did you mean Kustomization?")
+}

@@ -32,7 +32,7 @@ type Provider struct {
 	Spec Spec `json:"spec"`
 }
 
-// Spec holds every field of Flux's ProviderSpec (v1beta1 to v1), plus
+// Spec holds every field of Flux's ProviderSpec (v1beta1 to v1beta3), plus
 // Template.
 type Spec struct {
 	// Type is the provider type, for example "slack": one of Flux's (see
