@@ -369,6 +369,22 @@ func TestServe(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 
+	// GET /metrics: Prometheus metrics of what the endpoint received.
+	resp, err = http.Get("http://" + s.addr + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, want := range []string{
+		`fluxnotify_events_received_total{outcome="duplicate"} 1`,
+		`fluxnotify_events_received_total{outcome="invalid"} 3`,
+		`fluxnotify_queue_events 1`, // the first event waits for Slack
+		"go_goroutines",
+	} {
+		assert.Contains(t, string(body), want)
+	}
+
 	// SIGHUP reloads the manifests: info events now go to #deployments.
 	writeManifests(t, dir, sink.WebhookURL(), "#deployments")
 	s.signals <- syscall.SIGHUP

@@ -13,8 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/examples/metrics"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
@@ -26,7 +31,10 @@ the notification-controller does: point their --events-addr flag at it. Each
 event is routed to the alerts it matches and delivered to Slack in the
 background. Answers: 202 accepted, 400 bad JSON or missing fields, 413 over
 3 MiB, 429 duplicate within the deduplication window, 503 overloaded or
-shutting down; GET /healthz answers 200. An event that matches no alert is
+shutting down; GET /healthz answers 200, and GET /metrics the Prometheus
+metrics of events and deliveries (fluxnotify_events_received_total,
+fluxnotify_deliveries_total, fluxnotify_delivery_duration_seconds,
+fluxnotify_queue_events, fluxnotify_queue_bytes; see README.md). An event that matches no alert is
 logged at info ("discarding event, no alerts found for the involved object",
 as Flux logs it). -f and --substitute read manifests as route does (but not
 from standard input, which a reload could not read again).
@@ -78,6 +86,8 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	log := slog.New(discardingHandler{slog.NewTextHandler(c.stderr, nil)})
 	opts = append(opts, m.options()...)
 	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window))
+	counters := metrics.New()
+	opts = append(opts, counters.Options()...)
 
 	// Like a controller, serve runs with the valid part of the manifests and
 	// logs the problems of the rest; it stops only when nothing loads.
@@ -100,6 +110,15 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	if err != nil {
 		log.Warn("configuration problems; serving the valid alerts", "problems", err.Error())
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := counters.Register(reg, d); err != nil {
+		_ = d.Close()
+		return c.fail("serve", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", d.Handler()) // events, on any path, and /healthz
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -107,7 +126,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		return c.fail("serve", badInput("--addr: %w", err))
 	}
 	srv := &http.Server{
-		Handler:           d.Handler(),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,

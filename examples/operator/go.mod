@@ -4,11 +4,13 @@ go 1.26.0
 
 replace github.com/fluxnotify/fluxnotify => ../..
 
+replace github.com/fluxnotify/fluxnotify/examples/metrics => ../metrics
+
 require (
 	github.com/fluxcd/pkg/runtime v0.117.0
 	github.com/fluxnotify/fluxnotify v0.0.0-00010101000000-000000000000
+	github.com/fluxnotify/fluxnotify/examples/metrics v0.0.0-00010101000000-000000000000
 	github.com/go-logr/logr v1.4.4
-	github.com/prometheus/client_golang v1.24.1
 	github.com/slack-go/slack v0.35.0
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
@@ -55,13 +57,13 @@ require (
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/mitchellh/copystructure v1.2.0 // indirect
 	github.com/mitchellh/reflectwalk v1.0.2 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
+	github.com/prometheus/client_golang v1.24.1 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.71.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect

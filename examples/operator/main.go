@@ -38,7 +38,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/examples/customnotifier/webhook"
 	"github.com/fluxnotify/fluxnotify/examples/operator/appconfig"
-	"github.com/fluxnotify/fluxnotify/examples/operator/metrics"
+	"github.com/fluxnotify/fluxnotify/examples/metrics"
 	"github.com/fluxnotify/fluxnotify/examples/operator/notifycontroller"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"

@@ -17,7 +17,7 @@ import (
 
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/alert"
-	"github.com/fluxnotify/fluxnotify/examples/operator/metrics"
+	"github.com/fluxnotify/fluxnotify/examples/metrics"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
