@@ -17,8 +17,9 @@
 // they fit the CI pipeline of a GitOps repository (route --expect exits 1
 // when an event does not reach the alerts it should). send delivers one
 // event for real. serve is the endpoint Flux controllers post their events
-// to (their --events-addr flag); it reloads the manifests on SIGHUP and
-// finishes deliveries in flight on SIGINT or SIGTERM.
+// to (their --events-addr flag), with Prometheus metrics on GET /metrics;
+// it reloads the manifests on SIGHUP and finishes deliveries in flight on
+// SIGINT or SIGTERM.
 //
 // Exit status: 0 on success, 1 when a delivery failed or an --expect did
 // not hold, 2 on bad input (flags, manifests, event, or no Alert at all).
