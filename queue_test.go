@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -263,3 +264,7 @@ func TestHandler_dedup(t *testing.T) {
 		})
 	}
 }
+
+// The Dispatcher stops at once with Close, like http.Server: it is an
+// io.Closer, so it fits wherever one is expected.
+var _ io.Closer = (*Dispatcher)(nil)
