@@ -262,6 +262,9 @@ func (l *loading) kustomize(ld *manifest.Loader, dir, root string) error {
 		return fmt.Errorf("kustomize build: %w", err)
 	}
 	dir = filepath.Clean(dir)
+	if len(objects) == 0 {
+		ld.AddBytes(nil, dir+" (kustomize build)") // read, and empty
+	}
 	for _, o := range objects {
 		key := fedKey{name: dir + " (kustomize build)", object: o.object}
 		if o.origin != "" {

@@ -371,6 +371,15 @@ spec:
 		"plain/provider.yaml":     provider,
 		"kust/kustomization.yaml": "resources: [provider.yaml]\nnamePrefix: x-\n",
 		"kust/provider.yaml":      "---\n" + provider,
+		"ref/alert.yaml": `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: a
+spec:
+  providerRef:
+    name: ${PROVIDER}
+  eventSources: [{kind: Kustomization, name: "*"}]
+`,
 	})
 	tests := []struct {
 		name, path, stdin string
@@ -379,6 +388,9 @@ spec:
 		{"a plain file", filepath.Join(dir, "plain"), "", []string{
 			filepath.Join(dir, "plain/provider.yaml") + ":9:3: Provider ns/q: " + hint,
 			filepath.Join(dir, "plain/provider.yaml") + ":11:3: Provider ns/q: spec.adress: unknown field (did you mean \"address\"?)",
+		}},
+		{"a provider reference", filepath.Join(dir, "ref"), "", []string{
+			filepath.Join(dir, "ref/alert.yaml") + `:7:5: Alert default/a: spec.providerRef.name: provider not found: no Provider "${PROVIDER}" in namespace "default" (the object uses ${PROVIDER}, which no substitution variable sets)`,
 		}},
 		{"stdin", "-", provider, []string{
 			"stdin:9:3: Provider ns/q: " + hint,
@@ -454,6 +466,16 @@ func TestLoad_skippedNamesUserFiles(t *testing.T) {
 	assert.Equal(t, filepath.Join(dir, "ns.yaml")+" (kustomize build of "+dir+"):2: Namespace team: not an Alert, Provider or Secret", cfg.Skipped[0].String())
 	generated := cfg.Skipped[1].String()
 	assert.True(t, strings.HasPrefix(generated, filepath.Join(dir, "kustomization.yaml")+" (kustomize build of "+dir+"): ConfigMap vars-"), generated)
+}
+
+// TestLoad_emptyBuild checks that a kustomization that builds nothing
+// loads as an empty Config, as an empty folder does.
+func TestLoad_emptyBuild(t *testing.T) {
+	dir := writeTree(t, map[string]string{"kustomization.yaml": "resources: []\n"})
+	cfg, err := Load([]string{dir}, Options{Root: dir})
+	require.NoError(t, err)
+	require.NotNil(t, cfg)
+	assert.Empty(t, cfg.Alerts)
 }
 
 // TestLoad_builtinPluginsOnly mirrors the build options of fluxcd/pkg
