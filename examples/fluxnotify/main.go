@@ -381,17 +381,7 @@ func (c *cli) reportLoad(cfg *fluxnotify.Config, verbose bool) {
 		return
 	}
 	for _, s := range cfg.Skipped {
-		where := s.File
-		if s.Document > 0 {
-			where += fmt.Sprintf(": document %d", s.Document)
-			if s.Line > 0 {
-				where += fmt.Sprintf(" (line %d)", s.Line)
-			}
-		}
-		if s.Object != "" {
-			where += ": " + s.Object
-		}
-		fmt.Fprintf(c.stderr, "skipped %s: %s\n", where, s.Reason)
+		fmt.Fprintf(c.stderr, "skipped %s\n", s)
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(c.stderr, "warning: %v\n", w)

@@ -34,6 +34,11 @@ const (
 	helmEvent    = "testdata/events/helmrelease-upgrade-failed.json"
 )
 
+// seedWarnings is what a run over the seed's manifests prints on standard
+// error without -v: its Provider and Alert are of API version v1beta1,
+// which current Flux no longer serves.
+const seedWarnings = "fluxnotify: 2 warning(s) about the manifests (run with -v to list them)\n"
+
 // runCLI runs the program in-process and returns its exit status and
 // output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -73,7 +78,7 @@ func TestRoute(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, append([]string{"route"}, tt.args...)...)
 			require.Equal(t, exitOK, code, stderr)
-			assert.Empty(t, stderr)
+			assert.Equal(t, seedWarnings, stderr, "the seed's v1beta1 objects load with a warning each")
 			golden(t, "route-"+tt.name, stdout)
 		})
 	}

@@ -51,7 +51,7 @@ func TestTestCommand(t *testing.T) {
 		}},
 		{"bad-manifests", []string{suitesDir + "/broken/manifests_test.yaml"}, exitBadArgs, []string{
 			"manifests_test.yaml:2: manifests: the manifests have problems:",
-			"alerts.yaml: document 1 (line 1): Alert flux-system/typo: spec.eventSeverty: unknown field",
+			"bad-manifests/alerts.yaml:7:3: Alert flux-system/typo: spec.eventSeverty: unknown field",
 		}},
 		{"bad-wins-over-failed", []string{suitesDir + "/failing/failing_test.yaml", suitesDir + "/broken/alerts_test.yaml"}, exitBadArgs, []string{"alerts_test.yaml cannot run"}},
 		{"missing-file", []string{suitesDir + "/nope_test.yaml"}, exitBadArgs, []string{"testdata/suites/nope_test.yaml: cannot read the suite: no such file or directory"}},

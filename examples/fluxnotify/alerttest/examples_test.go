@@ -4,6 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/alerttest"
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/gitops"
 )
@@ -23,15 +26,15 @@ func TestExampleSuites(t *testing.T) {
 }
 
 // TestGitOpsSuite runs the suite of a kustomize overlay with postBuild
-// variables (testdata/suites/gitops). It needs gitops.Load to build
-// kustomizations and substitute variables as Flux does; it is skipped, and
-// says so, where gitops.Load only reads files.
+// variables (testdata/suites/gitops), which gitops.Load builds and
+// substitutes as Flux does.
 func TestGitOpsSuite(t *testing.T) {
 	overlay := filepath.Join(suites, "gitops", "clusters", "prod")
 	cfg, err := gitops.Load([]string{overlay}, gitops.Options{Substitute: map[string]string{"cluster_name": "prod"}})
-	if err != nil || len(cfg.Alerts) == 0 || cfg.Alerts[0].Namespace != "monitoring" ||
-		len(cfg.Providers) == 0 || cfg.Providers[0].Spec.Channel != "alerts-prod" {
-		t.Skipf("gitops.Load does not build kustomize overlays with Flux's substitution here (err=%v)", err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, cfg.Alerts)
+	assert.Equal(t, "monitoring", cfg.Alerts[0].Namespace, "the overlay's namespace")
+	require.NotEmpty(t, cfg.Providers)
+	assert.Equal(t, "alerts-prod", cfg.Providers[0].Spec.Channel, "the variable")
 	alerttest.RunSuite(t, filepath.Join(suites, "gitops", "overlay_test.yaml"))
 }

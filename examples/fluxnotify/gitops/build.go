@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -43,8 +44,11 @@ var buildMu sync.Mutex
 type builtObject struct {
 	yaml   []byte
 	origin string // file the object was read from, relative to the build folder; "" when unknown
-	labels map[string]string
-	annots map[string]string
+	line   int    // where the object starts in origin; 0 when unknown
+	// object names the object as load problems name it ("Kind ns/name"),
+	// skippedObject as skipped documents name it (no namespace when it has
+	// none).
+	object, skippedObject string
 }
 
 // build runs kustomize on dir as kustomize-controller does (no load
@@ -94,19 +98,28 @@ func build(root, dir string) (objects []builtObject, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return objectsOf(m, addedOrigin)
+	return objectsOf(fs, absDir, m, addedOrigin)
 }
 
-// objectsOf returns the objects of m, each with its origin. When the
-// origin annotation was added for fluxnotify, it is removed again.
-func objectsOf(m resmap.ResMap, addedOrigin bool) ([]builtObject, error) {
+// objectsOf returns the objects that kustomize built from dir, each with
+// its origin and where it starts there. When the origin annotation was
+// added for fluxnotify, it is removed again.
+func objectsOf(fs *rootedFS, dir string, m resmap.ResMap, addedOrigin bool) ([]builtObject, error) {
 	var out []builtObject
+	starts := map[string][]objectStart{}
 	for _, res := range m.Resources() {
 		var o builtObject
 		if origin, err := res.GetOrigin(); err == nil && origin != nil {
 			o.origin = origin.Path
 			if o.origin == "" {
 				o.origin = origin.ConfiguredIn
+			} else {
+				file := filepath.Join(dir, o.origin)
+				if _, ok := starts[file]; !ok {
+					starts[file] = objectStarts(fs, file)
+				}
+				org := res.OrgId()
+				o.line = findStart(starts[file], org.Kind, org.Namespace, org.Name)
 			}
 		}
 		if addedOrigin {
@@ -116,8 +129,7 @@ func objectsOf(m resmap.ResMap, addedOrigin bool) ([]builtObject, error) {
 				return nil, err
 			}
 		}
-		o.labels = res.GetLabels()
-		o.annots = res.GetAnnotations()
+		o.object, o.skippedObject = objectNames(res.GetKind(), res.GetNamespace(), res.GetName())
 		y, err := res.AsYAML()
 		if err != nil {
 			return nil, err
@@ -293,4 +305,92 @@ func Build(dir string, opts Options) ([]byte, error) {
 		out = append(out, o.yaml...)
 	}
 	return out, nil
+}
+
+// objectNames names an object as load problems name it ("Kind ns/name",
+// "default" when it has no namespace) and as skipped documents name it
+// (without a namespace when it has none), after package manifest.
+func objectNames(kind, namespace, name string) (problem, skipped string) {
+	if name == "" {
+		name = "(no name)"
+	}
+	switch {
+	case kind == "":
+		return "", ""
+	case namespace == "":
+		return kind + " default/" + name, kind + " " + name
+	}
+	return kind + " " + namespace + "/" + name, kind + " " + namespace + "/" + name
+}
+
+// objectStart is where an object of a file starts.
+type objectStart struct {
+	kind, namespace, name string
+	line                  int
+}
+
+// objectStarts lists the objects of a YAML file with the line where each
+// starts; nil when the file cannot be read.
+func objectStarts(fs *rootedFS, file string) []objectStart {
+	data, err := fs.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var out []objectStart
+	dec := yamlv3.NewDecoder(strings.NewReader(string(data)))
+	for {
+		var doc yamlv3.Node
+		if err := dec.Decode(&doc); err != nil {
+			return out // the end, or a document kustomize would not have read either
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yamlv3.MappingNode {
+			continue
+		}
+		n := doc.Content[0]
+		meta := value(n, "metadata")
+		out = append(out, objectStart{
+			kind:      scalar(value(n, "kind")),
+			namespace: scalar(value(meta, "namespace")),
+			name:      scalar(value(meta, "name")),
+			line:      n.Line,
+		})
+	}
+}
+
+// findStart returns the line where the object kind namespace/name (as
+// written in its file, before kustomize renamed or moved it) starts; 0 when
+// it is not found once.
+func findStart(starts []objectStart, kind, namespace, name string) int {
+	line := 0
+	for _, s := range starts {
+		if s.kind != kind || s.name != name || (s.namespace != "" && namespace != "" && s.namespace != namespace) {
+			continue
+		}
+		if line != 0 {
+			return 0
+		}
+		line = s.line
+	}
+	return line
+}
+
+// value returns the value of key in the mapping n, or nil.
+func value(n *yamlv3.Node, key string) *yamlv3.Node {
+	if n == nil || n.Kind != yamlv3.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// scalar returns the text of a scalar node, or "".
+func scalar(n *yamlv3.Node) string {
+	if n == nil || n.Kind != yamlv3.ScalarNode {
+		return ""
+	}
+	return n.Value
 }

@@ -5,10 +5,11 @@
 // built in process with kustomize's API, with the options of
 // kustomize-controller (no load restrictions inside the repository, builtin
 // plugins only); remote bases are refused (ErrRemoteBase) and never
-// fetched. Other folders and files are read by fluxnotify.LoadFiles, and
-// "-" reads a manifest stream from Options.Stdin. Flux's postBuild
-// variables (${VAR}, ${VAR:=default}, $${VAR}) are then substituted in each
-// object with Flux's own library, fluxcd/pkg/envsubst; a variable with no
-// value stays as written. Problems name the files the user wrote, not the
-// output of the build.
+// fetched. Other folders and files are read as package manifest reads
+// them, and "-" reads a manifest stream from Options.Stdin. Flux's postBuild
+// variables (${VAR}, ${VAR:=default}, $${VAR}) are substituted in each
+// document with Flux's own library, fluxcd/pkg/envsubst; a variable with no
+// value stays as written. Everything loads through one manifest.Loader, so
+// references and duplicates are checked across all paths, and problems name
+// the files the user wrote, not the output of the build.
 package gitops

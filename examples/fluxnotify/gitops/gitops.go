@@ -1,18 +1,16 @@
 package gitops
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/fluxnotify/fluxnotify"
+	"github.com/fluxnotify/fluxnotify/manifest"
 )
 
 // Options tunes Load.
@@ -30,9 +28,6 @@ type Options struct {
 	Root string
 }
 
-// maxStdin bounds the manifest stream read from standard input.
-const maxStdin = 32 << 20
-
 // Load reads the manifests in paths (files, folders, kustomizations, "-"
 // for Options.Stdin) into a Config, the way Flux reads a repository:
 //
@@ -42,20 +37,25 @@ const maxStdin = 32 << 20
 //     patches and transformers apply, with builtin plugins only and no load
 //     restrictions inside Options.Root. A remote base or file is an error
 //     wrapping ErrRemoteBase; nothing is fetched.
-//   - Any other folder or file is read by fluxnotify.LoadFiles (folders
-//     recursively).
+//   - Any other folder or file is read as manifest.Loader.AddPath reads it
+//     (folders recursively).
 //   - "-" reads a manifest stream from Options.Stdin.
 //
-// Then, when Options.Substitute is not empty, each object's variables are
-// substituted as kustomize-controller's postBuild does (see substitute),
-// except that a variable left unset and without a default stays as written
-// instead of becoming empty. An object labelled or annotated
-// kustomize.toolkit.fluxcd.io/substitute: disabled is left alone.
+// Every document is then substituted as kustomize-controller's postBuild
+// substitutes it (see substitute), except that a variable left unset and
+// without a default stays as written instead of becoming empty; a document
+// that substitution would break is kept as written, with a warning. An
+// object labelled or annotated kustomize.toolkit.fluxcd.io/substitute:
+// disabled is left alone. A problem in a field whose value still holds such
+// a variable says which variable.
 //
-// Errors and skipped documents name the files the user wrote: an object
-// built by kustomize is named by the file it came from, followed by
-// "(kustomize build of DIR)". The Config and error follow the rules of
-// fluxnotify.LoadFiles.
+// All paths load into one Config, so references and duplicates are checked
+// across them. Errors and skipped documents name the files the user wrote:
+// an object built by kustomize is named by the file it came from, followed
+// by "(kustomize build of DIR)", without a line (kustomize rewrites the
+// object), except that an object found in its file starts at its line
+// there. The Config and error follow the rules of manifest.Loader.Config;
+// a path that cannot be read or built adds its own error.
 func Load(paths []string, opts Options) (*fluxnotify.Config, error) {
 	if len(paths) == 0 {
 		return fluxnotify.LoadFiles()
@@ -67,67 +67,57 @@ func Load(paths []string, opts Options) (*fluxnotify.Config, error) {
 	if err := CheckVariables(vars); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "fluxnotify-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
 
-	l := &loading{vars: vars, tmp: tmp, names: map[string]naming{}, unset: map[string][]unsetVars{}}
-	var files []string
+	l := &loading{vars: vars, fed: map[fedKey][]fedDocument{}, built: map[fedKey]int{}, builtNames: map[string]bool{}}
+	ld := &manifest.Loader{Transform: l.transform}
+	var errs []error
 	stdinRead := false
-	for i, p := range paths {
-		var f string
-		var err error
+	for _, p := range paths {
 		switch {
 		case p == "-":
-			if stdinRead {
-				err = errors.New(`standard input ("-") given twice`)
-				break
+			switch {
+			case stdinRead:
+				errs = append(errs, &fluxnotify.LoadError{File: p, Err: errors.New(`standard input ("-") given twice`)})
+			case opts.Stdin == nil:
+				errs = append(errs, &fluxnotify.LoadError{File: p, Err: errors.New("no standard input")})
+			default:
+				ld.AddReader(opts.Stdin, "stdin")
 			}
 			stdinRead = true
-			f, err = l.stdin(i, opts.Stdin)
 		case kustomizationRoot(p) != "":
-			f, err = l.kustomize(i, kustomizationRoot(p), opts.Root)
+			if err := l.kustomize(ld, kustomizationRoot(p), opts.Root); err != nil {
+				errs = append(errs, &fluxnotify.LoadError{File: p, Err: err})
+			}
 		default:
-			f, err = l.mirror(i, p)
+			ld.AddPath(p)
 		}
-		if err != nil {
-			l.errs = append(l.errs, &fluxnotify.LoadError{File: p, Err: err})
-			continue
-		}
-		files = append(files, f)
 	}
-	if len(files) == 0 {
-		return nil, errors.Join(l.errs...)
-	}
-	cfg, err := fluxnotify.LoadFiles(files...)
+	cfg, err := ld.Config()
 	for _, le := range fluxnotify.LoadErrors(err) {
-		if names := l.unsetAt(le.File, le.Document, le.Line); len(names) > 0 && le.Field != "" {
+		if names := l.unsetIn(le); len(names) > 0 {
 			le.Err = &unsetError{err: le.Err, names: names}
 		}
-		l.rename(&le.File, &le.Document, &le.Line)
-		le.Err = l.renameIn(le.Err)
+		l.locateBuilt(le)
 	}
 	if cfg != nil {
+		for _, w := range cfg.Warnings {
+			l.locateBuilt(w)
+		}
 		for i := range cfg.Skipped {
 			s := &cfg.Skipped[i]
-			l.rename(&s.File, &s.Document, &s.Line)
+			if l.builtNames[s.File] {
+				s.Document, s.Line = 0, l.built[fedKey{s.File, s.Object}]
+			}
 		}
-		for _, w := range cfg.Warnings {
-			l.rename(&w.File, &w.Document, &w.Line)
-			w.Err = l.renameIn(w.Err)
-		}
-		cfg.Skipped = append(cfg.Skipped, l.skipped...)
 		cfg.Warnings = append(cfg.Warnings, l.warnings...)
 	}
-	if len(l.errs) > 0 {
-		err = errors.Join(append(l.errs, err)...)
+	if len(errs) > 0 {
+		err = errors.Join(append(errs, err)...)
 	}
 	return cfg, err
 }
 
-// unsetError adds to a problem the variables its object uses and that no
+// unsetError adds to a problem the variables its field uses and that no
 // value was given for.
 type unsetError struct {
 	err   error
@@ -143,45 +133,6 @@ func (e *unsetError) Error() string {
 }
 
 func (e *unsetError) Unwrap() error { return e.err }
-
-// renamedError is an error whose text names temporary files the way the
-// user knows them.
-type renamedError struct {
-	msg string
-	err error
-}
-
-func (e *renamedError) Error() string { return e.msg }
-func (e *renamedError) Unwrap() error { return e.err }
-
-// tmpReference finds "FILE: document N" in a message.
-var tmpReference = regexp.MustCompile(`(\S+): document (\d+)(?: \(line (\d+)\))?`)
-
-// renameIn renames the temporary files that the text of err mentions (a
-// duplicate names the first definition).
-func (l *loading) renameIn(err error) error {
-	if err == nil || !strings.Contains(err.Error(), l.tmp) {
-		return err
-	}
-	msg := tmpReference.ReplaceAllStringFunc(err.Error(), func(m string) string {
-		sub := tmpReference.FindStringSubmatch(m)
-		if !strings.HasPrefix(sub[1], l.tmp) {
-			return m
-		}
-		file := sub[1]
-		doc, _ := strconv.Atoi(sub[2])
-		line, _ := strconv.Atoi(sub[3])
-		l.rename(&file, &doc, &line)
-		switch {
-		case doc > 0 && line > 0:
-			return fmt.Sprintf("%s: document %d (line %d)", file, doc, line)
-		case doc > 0:
-			return fmt.Sprintf("%s: document %d", file, doc)
-		}
-		return file
-	})
-	return &renamedError{msg: msg, err: err}
-}
 
 // kustomizationRoot returns the folder to build with kustomize when p is a
 // folder holding a kustomization file or such a file itself; "" otherwise.
@@ -203,139 +154,136 @@ func kustomizationRoot(p string) string {
 	return ""
 }
 
-// loading is the state of one Load: the temporary files that stand for
-// built or substituted manifests, and how to name them to the user.
+// loading is the state of one Load: the substituted documents fed to the
+// loader, to find the variables a problem's field still holds, and the
+// objects that kustomize built.
 type loading struct {
-	vars     map[string]string
-	tmp      string
-	names    map[string]naming // temporary file or folder → what the user knows
-	errs     []error
-	skipped  []fluxnotify.Skipped
+	vars map[string]string
+	// fed holds, per stream, the documents as substituted.
+	fed map[fedKey][]fedDocument
+	// built holds the objects of kustomize builds (under both names that
+	// problems and skipped documents give them), with the line where the
+	// object starts in its file (0 when it was not found there).
+	built map[fedKey]int
+	// builtNames are the names of the streams of built objects.
+	builtNames map[string]bool
+	// building names the built object that the loader reads now.
+	building *fedKey
 	warnings []*fluxnotify.LoadError
-	// unset lists, per temporary file, the documents that use variables
-	// that no value was given for.
-	unset map[string][]unsetVars
 }
 
-// unsetVars are the variables left unset in one document: by number in a
-// kustomize build, by lines in other files.
-type unsetVars struct {
-	doc, first, last int
-	names            []string
+// fedKey names a stream given to the loader: its name, and for an object
+// built by kustomize (streams of one object, several with one name), the
+// object as "Kind namespace/name", as problems name it.
+type fedKey struct {
+	name, object string
 }
 
-// unsetAt returns the variables left unset in the document of file at doc
-// or line.
-func (l *loading) unsetAt(file string, doc, line int) []string {
-	for _, u := range l.unset[file] {
-		if (u.doc > 0 && u.doc == doc) || (u.doc == 0 && line >= u.first && line <= u.last) {
-			return u.names
+// fedDocument is a document as it was substituted, with its lines in the
+// stream and the variables left unset in it.
+type fedDocument struct {
+	first int // line of the document's first line in the stream
+	lines []string
+	unset []string
+}
+
+// transform is the loader's Transform: it substitutes the variables of
+// every document of a stream, and records the documents.
+func (l *loading) transform(name string, data []byte) ([]byte, error) {
+	key := fedKey{name: name}
+	if l.building != nil {
+		key = *l.building
+	}
+	out, docs := substituteStream(data, l.vars)
+	for _, d := range docs {
+		if d.err != nil {
+			w := &fluxnotify.LoadError{File: name, Document: d.doc, Line: d.line, Err: d.err}
+			if l.building != nil {
+				w.Document, w.Line = 0, l.built[key]
+			}
+			l.warnings = append(l.warnings, w)
 		}
+		if len(d.unset) > 0 {
+			l.fed[key] = append(l.fed[key], fedDocument{first: d.line, lines: strings.Split(string(d.text), "\n"), unset: d.unset})
+		}
+	}
+	return out, nil
+}
+
+// unsetIn returns the variables left unset that the line of a problem's
+// field still holds.
+func (l *loading) unsetIn(le *fluxnotify.LoadError) []string {
+	if le.Field == "" || le.Line == 0 || errors.Is(le, manifest.ErrUnknownField) || errors.Is(le, manifest.ErrDuplicateKey) {
+		return nil // a problem of the key, not of the value
+	}
+	key := fedKey{name: le.File}
+	if l.builtNames[le.File] {
+		key.object = le.Object
+	}
+	for _, d := range l.fed[key] {
+		i := le.Line - d.first
+		if i < 0 || i >= len(d.lines) {
+			continue
+		}
+		var names []string
+		for _, m := range reference.FindAllStringSubmatch(d.lines[i], -1) {
+			if slices.Contains(d.unset, m[3]) && !slices.Contains(names, m[3]) {
+				names = append(names, m[3])
+			}
+		}
+		return names
 	}
 	return nil
 }
 
-// naming says how to name a temporary file in messages.
-type naming struct {
-	// name replaces the temporary path (a folder's name is a prefix).
-	name string
-	// origins, for a kustomize build, names the file each document came
-	// from; documents are then named by it.
-	origins []string
-	// dir is the kustomization folder, for a kustomize build.
-	dir    string
-	folder bool
+// locateBuilt drops, from a problem of an object built by kustomize, the
+// place in kustomize's output, which is not the place in the user's file:
+// only a problem of the whole object keeps the line where the object starts
+// in its file.
+func (l *loading) locateBuilt(le *fluxnotify.LoadError) {
+	if !l.builtNames[le.File] {
+		return
+	}
+	start := l.built[fedKey{le.File, le.Object}]
+	if le.Field != "" || start == 0 || le.Line != start {
+		le.Line, le.Column = 0, 0
+	}
+	le.Document = 0
 }
 
-// rename turns a temporary file name into the name the user knows.
-func (l *loading) rename(file *string, doc, line *int) {
-	for tmp, n := range l.names {
-		switch {
-		case *file == tmp && n.dir != "":
-			*file = n.dir + " (kustomize build)"
-			if *doc >= 1 && *doc <= len(n.origins) && n.origins[*doc-1] != "" {
-				*file = filepath.Join(n.dir, n.origins[*doc-1]) + " (kustomize build of " + n.dir + ")"
-			}
-			*doc, *line = 0, 0
-			return
-		case *file == tmp:
-			*file = n.name
-			return
-		case n.folder && strings.HasPrefix(*file, tmp+string(filepath.Separator)):
-			*file = filepath.Join(n.name, strings.TrimPrefix(*file, tmp+string(filepath.Separator)))
-			return
-		}
-	}
-}
-
-// stdin writes the substituted stream of r to a temporary file.
-func (l *loading) stdin(i int, r io.Reader) (string, error) {
-	if r == nil {
-		return "", errors.New("no standard input")
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxStdin+1))
-	if err != nil {
-		return "", fmt.Errorf("reading: %w", err)
-	}
-	if len(data) > maxStdin {
-		return "", fmt.Errorf("larger than %d MiB", maxStdin>>20)
-	}
-	f := filepath.Join(l.tmp, fmt.Sprintf("%03d-stdin.yaml", i))
-	l.names[f] = naming{name: "stdin"}
-	return f, os.WriteFile(f, l.substituteFile(f, "stdin", data), 0o600)
-}
-
-// substituteFile substitutes the variables of the documents of the file
-// name, to be written to the temporary file tmp; it records the problems
-// as warnings and the variables left unset.
-func (l *loading) substituteFile(tmp, name string, data []byte) []byte {
-	out, problems := substituteStream(data, l.vars)
-	for _, p := range problems {
-		if p.err != nil {
-			l.warnings = append(l.warnings, &fluxnotify.LoadError{File: name, Document: p.doc, Line: p.line, Err: p.err})
-		}
-		if len(p.unset) > 0 {
-			l.unset[tmp] = append(l.unset[tmp], unsetVars{first: p.line, last: p.last, names: p.unset})
-		}
-	}
-	return out
-}
-
-// kustomize builds dir and writes its objects, substituted, to a temporary
-// file.
-func (l *loading) kustomize(i int, dir, root string) (string, error) {
+// kustomize builds dir and gives the loader each object, named by the file
+// it came from.
+func (l *loading) kustomize(ld *manifest.Loader, dir, root string) error {
 	if root == "" {
 		root = gitRoot(dir)
 	}
 	objects, err := build(root, dir)
 	if err != nil {
-		return "", fmt.Errorf("kustomize build: %w", err)
+		return fmt.Errorf("kustomize build: %w", err)
 	}
-	var out bytes.Buffer
-	f := filepath.Join(l.tmp, fmt.Sprintf("%03d-kustomize.yaml", i))
-	origins := make([]string, len(objects))
-	for j, o := range objects {
-		origins[j] = o.origin
-		doc := o.yaml
-		if !disabled(o.labels, o.annots) {
-			sub, unset, err := substitute(doc, l.vars)
-			if err != nil {
-				name := dir + " (kustomize build)"
-				if o.origin != "" {
-					name = filepath.Join(dir, o.origin) + " (kustomize build of " + dir + ")"
-				}
-				l.warnings = append(l.warnings, &fluxnotify.LoadError{File: name, Err: err})
-			}
-			if len(unset) > 0 {
-				l.unset[f] = append(l.unset[f], unsetVars{doc: j + 1, names: unset})
-			}
-			doc = sub
+	dir = filepath.Clean(dir)
+	if len(objects) == 0 {
+		ld.AddBytes(nil, dir+" (kustomize build)") // read, and empty
+	}
+	for _, o := range objects {
+		key := fedKey{name: dir + " (kustomize build)", object: o.object}
+		if o.origin != "" {
+			key.name = filepath.Join(dir, o.origin) + " (kustomize build of " + dir + ")"
 		}
-		out.WriteString("---\n")
-		out.Write(doc)
+		l.built[key] = o.line
+		l.built[fedKey{key.name, o.skippedObject}] = o.line
+		l.builtNames[key.name] = true
+		data := o.yaml
+		if o.line > 1 {
+			// Blank lines put the object at its line in its file, so that
+			// "already defined at" names that line.
+			data = append([]byte(strings.Repeat("\n", o.line-1)), data...)
+		}
+		l.building = &key
+		ld.AddBytes(data, key.name)
+		l.building = nil
 	}
-	l.names[f] = naming{dir: filepath.Clean(dir), origins: origins}
-	return f, os.WriteFile(f, out.Bytes(), 0o600)
+	return nil
 }
 
 // gitRoot returns the top of the Git working tree that holds dir, or the
@@ -353,66 +301,4 @@ func gitRoot(dir string) string {
 			return d
 		}
 	}
-}
-
-// mirror copies the manifests of path (a file, or a folder's .yaml, .yml
-// and .json files), substituted, to a temporary folder that LoadFiles
-// then reads as it would read path. Files that are not regular files are
-// not read: they are listed as skipped.
-func (l *loading) mirror(i int, path string) (string, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return "", unwrapPath(err)
-	}
-	dst := filepath.Join(l.tmp, fmt.Sprintf("%03d", i))
-	if !info.IsDir() {
-		if !info.Mode().IsRegular() {
-			return path, nil // LoadFiles says what it is
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return "", unwrapPath(err)
-		}
-		dst += "-" + filepath.Base(path)
-		l.names[dst] = naming{name: path}
-		return dst, os.WriteFile(dst, l.substituteFile(dst, path, data), 0o600)
-	}
-	l.names[dst] = naming{name: path, folder: true}
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(path, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			if p != path && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return os.MkdirAll(target, 0o700)
-		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".yaml", ".yml", ".json":
-		default:
-			return nil
-		}
-		info, err := os.Stat(p) // follows a link
-		if err != nil || !info.Mode().IsRegular() {
-			l.skipped = append(l.skipped, fluxnotify.Skipped{File: p, Reason: "not a regular file"})
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, l.substituteFile(target, p, data), 0o600)
-	})
-	return dst, err
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -1,7 +1,6 @@
 package gitops
 
 import (
-	"errors"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -301,12 +300,14 @@ func TestLoad_root(t *testing.T) {
 }
 
 // TestLoad_namesUserFiles checks that problems name the files the user
-// wrote, never a temporary file.
+// wrote: an object built by kustomize by its own file, without the lines
+// of kustomize's output, and where a duplicate was first defined.
 func TestLoad_namesUserFiles(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"base/kustomization.yaml": "resources: [alerts.yaml, typo.yaml]",
 		"base/alerts.yaml":        alertYAML,
-		"base/typo.yaml": `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+		"base/typo.yaml": `# an Alert with a typo
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
 kind: Alert
 metadata:
   name: typo
@@ -326,20 +327,155 @@ spec:
 `,
 	})
 	base, plain := filepath.Join(dir, "base"), filepath.Join(dir, "plain")
+	built := func(file string) string { return filepath.Join(base, file) + " (kustomize build of " + base + ")" }
 	cfg, err := Load([]string{base, plain}, Options{})
 	require.NotNil(t, cfg)
 	require.Error(t, err)
-	msg := err.Error()
-	assert.NotContains(t, msg, os.TempDir()+string(filepath.Separator)+"fluxnotify-", "no temporary file is named")
-	assert.Contains(t, msg, filepath.Join(base, "typo.yaml")+" (kustomize build of "+base+"): Alert default/typo: spec.eventSeverty: unknown field")
-	assert.Contains(t, msg, filepath.Join(plain, "dup.yaml")+": document 1 (line 1): Alert default/a: duplicate object: already defined in "+filepath.Join(base, "alerts.yaml"))
-	assert.Contains(t, msg, filepath.Join(plain, "url.yaml")+": document 1 (line 1): Provider default/q: spec.timeout")
-	assert.Contains(t, msg, "the object uses ${TIMEOUT}, which no substitution variable sets")
+	var got []string
+	for _, le := range fluxnotify.LoadErrors(err) {
+		got = append(got, le.Error())
+	}
+	assert.Equal(t, []string{
+		built("typo.yaml") + `: Alert default/typo: spec.eventSeverty: unknown field (did you mean "eventSeverity"?)`,
+		filepath.Join(plain, "dup.yaml") + ":1:1: Alert default/a: duplicate object: already defined at " + built("alerts.yaml") + ":1:1; this one is ignored",
+		filepath.Join(plain, "dup.yaml") + ":9:1: Provider default/p: duplicate object: already defined at " + built("alerts.yaml") + ":9:1; this one is ignored",
+		filepath.Join(plain, "url.yaml") + `:7:3: Provider default/q: spec.timeout: time: invalid duration "${TIMEOUT}" (the object uses ${TIMEOUT}, which no substitution variable sets)`,
+	}, got)
 	for _, le := range fluxnotify.LoadErrors(err) {
 		if strings.Contains(le.Error(), "duplicate") {
-			assert.True(t, errors.Is(le, fluxnotify.ErrDuplicateObject), "renaming keeps errors.Is")
+			assert.ErrorIs(t, le, fluxnotify.ErrDuplicateObject)
 		}
 	}
+}
+
+// TestLoad_unsetVariables checks that a problem names the variables left
+// unset only when its field still holds one, in a plain file, on standard
+// input and in a kustomize build.
+func TestLoad_unsetVariables(t *testing.T) {
+	const provider = `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: q
+  namespace: ns
+spec:
+  type: slack
+  channel: "#${CHANNEL}"
+  timeout: ${TIMEOUT}
+  proxy: ${PROXY:=http://proxy:3128}
+  adress: ${ADDRESS}
+`
+	// The Provider is left out (its timeout does not decode); an unknown
+	// field is about the key, not about the variable in its value.
+	const hint = "spec.timeout: time: invalid duration \"${TIMEOUT}\" (the object uses ${TIMEOUT}, which no substitution variable sets)"
+	dir := writeTree(t, map[string]string{
+		"plain/provider.yaml":     provider,
+		"kust/kustomization.yaml": "resources: [provider.yaml]\nnamePrefix: x-\n",
+		"kust/provider.yaml":      "---\n" + provider,
+		"ref/alert.yaml": `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata:
+  name: a
+spec:
+  providerRef:
+    name: ${PROVIDER}
+  eventSources: [{kind: Kustomization, name: "*"}]
+`,
+	})
+	tests := []struct {
+		name, path, stdin string
+		want              []string
+	}{
+		{"a plain file", filepath.Join(dir, "plain"), "", []string{
+			filepath.Join(dir, "plain/provider.yaml") + ":9:3: Provider ns/q: " + hint,
+			filepath.Join(dir, "plain/provider.yaml") + ":11:3: Provider ns/q: spec.adress: unknown field (did you mean \"address\"?)",
+		}},
+		{"a provider reference", filepath.Join(dir, "ref"), "", []string{
+			filepath.Join(dir, "ref/alert.yaml") + `:7:5: Alert default/a: spec.providerRef.name: provider not found: no Provider "${PROVIDER}" in namespace "default" (the object uses ${PROVIDER}, which no substitution variable sets)`,
+		}},
+		{"stdin", "-", provider, []string{
+			"stdin:9:3: Provider ns/q: " + hint,
+			"stdin:11:3: Provider ns/q: spec.adress: unknown field (did you mean \"address\"?)",
+		}},
+		{"a kustomize build", filepath.Join(dir, "kust"), "", []string{
+			filepath.Join(dir, "kust/provider.yaml") + " (kustomize build of " + filepath.Join(dir, "kust") + "): Provider ns/x-q: spec.adress: unknown field (did you mean \"address\"?)",
+			filepath.Join(dir, "kust/provider.yaml") + " (kustomize build of " + filepath.Join(dir, "kust") + "): Provider ns/x-q: " + hint,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Load([]string{tt.path}, Options{Substitute: map[string]string{"CHANNEL": "alerts"}, Stdin: strings.NewReader(tt.stdin), Root: dir})
+			require.NotNil(t, cfg)
+			var got []string
+			for _, le := range fluxnotify.LoadErrors(err) {
+				got = append(got, le.Error())
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestLoad_brokenBySubstitution checks that a document that a value would
+// break is kept as written, with a warning naming the user's file.
+func TestLoad_brokenBySubstitution(t *testing.T) {
+	const provider = `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: q
+spec:
+  type: slack
+  channel: ${CHANNEL}
+`
+	dir := writeTree(t, map[string]string{
+		"plain/provider.yaml":     alertYAML + "---\n" + strings.Replace(provider, "name: q", "name: q2", 1),
+		"kust/kustomization.yaml": "resources: [provider.yaml]\n",
+		"kust/provider.yaml":      "# the provider\n" + provider,
+	})
+	vars := map[string]string{"CHANNEL": "[oops"}
+	t.Run("a plain file", func(t *testing.T) {
+		cfg, err := Load([]string{filepath.Join(dir, "plain")}, Options{Substitute: vars})
+		require.NoError(t, err)
+		require.Len(t, cfg.Providers, 2)
+		assert.Equal(t, "${CHANNEL}", cfg.Providers[1].Spec.Channel)
+		require.Len(t, cfg.Warnings, 1)
+		w := cfg.Warnings[0].Error()
+		assert.True(t, strings.HasPrefix(w, filepath.Join(dir, "plain/provider.yaml")+":16: after variable substitution the document is not valid YAML (kept as written)"), w)
+	})
+	t.Run("a kustomize build", func(t *testing.T) {
+		cfg, err := Load([]string{filepath.Join(dir, "kust")}, Options{Substitute: vars, Root: dir})
+		require.NoError(t, err)
+		require.Len(t, cfg.Providers, 1)
+		assert.Equal(t, "${CHANNEL}", cfg.Providers[0].Spec.Channel)
+		require.Len(t, cfg.Warnings, 1)
+		w := cfg.Warnings[0].Error()
+		want := filepath.Join(dir, "kust/provider.yaml") + " (kustomize build of " + filepath.Join(dir, "kust") + "):2: after variable substitution"
+		assert.True(t, strings.HasPrefix(w, want), w)
+	})
+}
+
+// TestLoad_skippedNamesUserFiles checks what a kustomize build lists as
+// skipped: each object by its own file and line.
+func TestLoad_skippedNamesUserFiles(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"kustomization.yaml": "resources: [alerts.yaml, ns.yaml]\nconfigMapGenerator:\n- name: vars\n  literals: [a=b]\n",
+		"alerts.yaml":        alertYAML,
+		"ns.yaml":            "# the namespace\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n",
+	})
+	cfg, err := Load([]string{dir}, Options{Root: dir})
+	require.NoError(t, err)
+	require.Len(t, cfg.Skipped, 2)
+	assert.Equal(t, filepath.Join(dir, "ns.yaml")+" (kustomize build of "+dir+"):2: Namespace team: not an Alert, Provider or Secret", cfg.Skipped[0].String())
+	generated := cfg.Skipped[1].String()
+	assert.True(t, strings.HasPrefix(generated, filepath.Join(dir, "kustomization.yaml")+" (kustomize build of "+dir+"): ConfigMap vars-"), generated)
+}
+
+// TestLoad_emptyBuild checks that a kustomization that builds nothing
+// loads as an empty Config, as an empty folder does.
+func TestLoad_emptyBuild(t *testing.T) {
+	dir := writeTree(t, map[string]string{"kustomization.yaml": "resources: []\n"})
+	cfg, err := Load([]string{dir}, Options{Root: dir})
+	require.NoError(t, err)
+	require.NotNil(t, cfg)
+	assert.Empty(t, cfg.Alerts)
 }
 
 // TestLoad_builtinPluginsOnly mirrors the build options of fluxcd/pkg

@@ -118,7 +118,9 @@ func objectMeta(doc []byte) (labels, annotations map[string]string) {
 
 // substituteStream substitutes vars in each document of a YAML stream (or
 // a JSON file), keeping each document's lines where they are, so load
-// errors still point at the right line. Documents marked with
+// errors still point at the right line (a value that holds a line break
+// would move the lines after it: kustomize-controller removes line breaks
+// from values, and so does Load). Documents marked with
 // SubstituteAnnotation: disabled are left alone. It returns, per document
 // by its line, the problems (warnings: such a document is kept as written)
 // and the variables left unset.
@@ -130,7 +132,7 @@ func substituteStream(data []byte, vars map[string]string) ([]byte, []docProblem
 		if !disabled(objectMeta(doc)) {
 			sub, unset, err := substitute(doc, vars)
 			if err != nil || len(unset) > 0 {
-				problems = append(problems, docProblem{doc: i + 1, line: d.line, last: d.line + bytes.Count(d.text, []byte("\n")), err: err, unset: unset})
+				problems = append(problems, docProblem{doc: i + 1, line: d.line, text: sub, err: err, unset: unset})
 			}
 			doc = sub
 		}
@@ -151,10 +153,11 @@ func parses(doc []byte) error {
 }
 
 // docProblem is a problem of the document numbered doc (1-based), which
-// starts at line.
+// starts at line: the variables left unset in it, or a substitution that
+// failed (the document is then kept as written).
 type docProblem struct {
 	doc, line int
-	last      int // the document's last line
+	text      []byte // the document after substitution
 	err       error
 	unset     []string
 }
