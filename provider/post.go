@@ -3,6 +3,9 @@ package provider
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"io"
 	"net/http"
 )
@@ -18,7 +21,10 @@ const MaxAnswer = 4 << 10
 // provider's "headers" Secret key, a signature, a token), reads at most
 // MaxAnswer bytes of the answer and classifies it with ClassifyResponse.
 //
-// It returns nil for a 2xx answer, else a *Error that holds no secret:
+// It returns nil for a 2xx answer, else a *Error that holds no secret,
+// retryable for a network error, 429 and 5xx, permanent for other statuses
+// and for a certificate that cannot be trusted (retrying will not make it
+// trusted):
 // every error passes through SanitizeError with secrets (the address and
 // the values of credentials; see Credentials.Secrets). The answer is
 // returned too (the start of it), for a notifier whose destination reports
@@ -37,7 +43,7 @@ func PostJSON(ctx context.Context, client *http.Client, address string, body []b
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, SanitizeError(err, append(secrets, address)...)
+		return nil, transportError(err, append(secrets, address))
 	}
 	defer resp.Body.Close()
 	// An answer that breaks off is classified by its status all the same.
@@ -47,4 +53,22 @@ func PostJSON(ctx context.Context, client *http.Client, address string, body []b
 		return answer, SanitizeError(err, append(secrets, address)...)
 	}
 	return answer, nil
+}
+
+// transportError classifies a request that got no answer: retryable,
+// except a cancelled context and a certificate that cannot be trusted;
+// without any secret.
+func transportError(err error, secrets []string) error {
+	err = SanitizeError(err, secrets...)
+	var (
+		pe *Error
+		ve *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+	)
+	if errors.As(err, &pe) && (errors.As(err, &ve) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)) {
+		pe.Retryable = false
+	}
+	return err
 }

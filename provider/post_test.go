@@ -89,6 +89,17 @@ func TestPostJSON(t *testing.T) {
 		assert.True(t, provider.IsRetryable(err))
 	})
 
+	t.Run("an untrusted certificate is permanent", func(t *testing.T) {
+		srv := httptest.NewTLSServer(http.NotFoundHandler())
+		defer srv.Close()
+		client := &http.Client{Transport: &http.Transport{}} // without the test server's CA
+		defer client.CloseIdleConnections()
+		_, err := provider.PostJSON(t.Context(), client, srv.URL+"/hooks/"+secret, []byte(`{}`), nil)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), secret)
+		assert.False(t, provider.IsRetryable(err), "%v", err)
+	})
+
 	t.Run("bad address", func(t *testing.T) {
 		_, err := provider.PostJSON(t.Context(), http.DefaultClient, "::"+secret, nil, nil)
 		require.Error(t, err)
