@@ -132,8 +132,9 @@ func WithDedupCapacity(n int) Option {
 }
 
 // WithCallerDedup makes Dispatch and Enqueue deduplicate events as the event
-// endpoint does: an event already accepted within the window, and not
-// released since, returns ErrDuplicate. Without it, Go callers decide
+// endpoint does: an event accepted within the window returns ErrDuplicate,
+// unless it matched no alert or none of its deliveries succeeded (then it
+// was forgotten, and is new again). Without it, Go callers decide
 // themselves what is a duplicate.
 func WithCallerDedup() Option {
 	return dispatcherOption(func(o *dispatcherOptions) { o.callerDedup = true })

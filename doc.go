@@ -41,10 +41,9 @@
 // [WithEventObserver] see every outcome, for metrics and audit trails.
 //
 // Deduplication is a stage in front of the Dispatcher: the event endpoint
-// has it, Go callers ask for it with [WithCallerDedup]. An event counts
-// once it matched an alert and one delivery of it succeeded; one that
-// matched nothing, or whose every delivery failed, is new again when it
-// comes back.
+// has it, Go callers ask for it with [WithCallerDedup]. An accepted event
+// is remembered at once, and forgotten again when it matched no alert or
+// none of its deliveries succeeded, so that it is new when it comes back.
 //
 // The packages below do one step each: event (the Flux wire format), alert
 // and provider (the objects, Secrets, the Notifier interface and the

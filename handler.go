@@ -33,10 +33,11 @@ const HealthPath = "/healthz"
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
 //   - 429 Too Many Requests: the same event was accepted within the
-//     deduplication window (WithDedupWindow), as Flux answers. An event
-//     counts as accepted once it matched an alert and one delivery of it
-//     succeeded: one that matched nothing, or whose every delivery failed,
-//     is new again when it comes back;
+//     deduplication window (WithDedupWindow), as Flux answers. An accepted
+//     event is remembered at once (a copy that arrives while it is being
+//     delivered gets 429), and forgotten again when it matched no alert or
+//     none of its deliveries succeeded, so that it is new when it comes
+//     back;
 //   - 503 Service Unavailable: the Dispatcher is closed, or its queue is
 //     full (WithMaxPending, WithMaxPendingBytes); Flux's event recorder
 //     retries.
