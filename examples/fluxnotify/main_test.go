@@ -34,10 +34,10 @@ const (
 	helmEvent    = "testdata/events/helmrelease-upgrade-failed.json"
 )
 
-// seedWarnings is what a run over the seed's manifests prints on standard
+// exampleWarnings is what a run over slack-example.yaml prints on standard
 // error without -v: its Provider and Alert are of API version v1beta1,
 // which current Flux no longer serves.
-const seedWarnings = "fluxnotify: 2 warning(s) about the manifests (run with -v to list them)\n"
+const exampleWarnings = "fluxnotify: 2 warning(s) about the manifests (run with -v to list them)\n"
 
 // runCLI runs the program in-process and returns its exit status and
 // output.
@@ -72,13 +72,13 @@ func TestRoute(t *testing.T) {
 		{"reconciliation-succeeded.txt", []string{"-f", manifests, "--event", successEvent, "-o", "text"}},
 		{"helmrelease-without-labels.json", []string{"-f", manifests, "--event", helmEvent}},
 		{"helmrelease-with-labels.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments,tier=backend"}},
-		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/seed.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
+		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/slack-example.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, append([]string{"route"}, tt.args...)...)
 			require.Equal(t, exitOK, code, stderr)
-			assert.Equal(t, seedWarnings, stderr, "the seed's v1beta1 objects load with a warning each")
+			assert.Equal(t, exampleWarnings, stderr, "the v1beta1 objects of slack-example.yaml load with a warning each")
 			golden(t, "route-"+tt.name, stdout)
 		})
 	}
@@ -217,10 +217,10 @@ func TestHelp(t *testing.T) {
 }
 
 // writeManifests writes the test manifests to a temporary folder, with the
-// seed's webhook URL replaced by url and the alert channel by channel.
+// example's webhook URL replaced by url and the alert channel by channel.
 func writeManifests(t *testing.T, dir, url, channel string) {
 	t.Helper()
-	for _, name := range []string{"seed.yaml", "teams.yaml"} {
+	for _, name := range []string{"slack-example.yaml", "teams.yaml"} {
 		data, err := os.ReadFile(filepath.Join(manifests, name))
 		require.NoError(t, err)
 		s := strings.ReplaceAll(string(data), "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", url)
@@ -446,11 +446,11 @@ func TestRoute_eventOnStdin(t *testing.T) {
 // while extended mode refuses it as bad input.
 func TestRoute_fluxModeAcceptsAnySeverity(t *testing.T) {
 	const odd = "testdata/bad/event-unknown-severity.json"
-	code, _, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
+	code, _, stderr := runCLI(t, "route", "-f", manifests+"/slack-example.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
 	assert.Equal(t, exitBadArgs, code)
 	assert.Contains(t, stderr, `severity: unknown value "Critical"`)
 
-	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "--event", odd, "--mode", "flux")
+	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/slack-example.yaml", "--event", odd, "--mode", "flux")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, `"reason": "severity \"Critical\", want error (compared exactly, as Flux does)"`)
 }

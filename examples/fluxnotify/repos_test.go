@@ -204,8 +204,8 @@ func TestRoute_expectByName(t *testing.T) {
 func TestRoute_expectDelivery(t *testing.T) {
 	dir := t.TempDir()
 	writeManifests(t, dir, "https://hooks.slack.com/services/T/B/X", "#gitops-updates")
-	suspended := strings.Replace(readFile(t, filepath.Join(dir, "seed.yaml")), "  type: slack\n", "  type: slack\n  suspend: true\n", 1)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "seed.yaml"), []byte(suspended), 0o644))
+	suspended := strings.Replace(readFile(t, filepath.Join(dir, "slack-example.yaml")), "  type: slack\n", "  type: slack\n  suspend: true\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "slack-example.yaml"), []byte(suspended), 0o644))
 
 	code, stdout, stderr := runCLI(t, "route", "-f", dir, "--event", failedEvent, "--expect", "flux-system/flux-alerts,flux-system/gitops-updates")
 	assert.Equal(t, exitFailed, code, stderr)
