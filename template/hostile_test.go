@@ -1,0 +1,233 @@
+package template_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fluxnotify/fluxnotify/template"
+)
+
+// The tests below reproduce the attacks of issue 11 on rendering (one per
+// row of its table) and show the bound. Work is counted with a function
+// that counts its calls, not with a clock.
+
+// counter returns a template function "tick" that returns its argument
+// and counts its calls.
+func counter() (*int, template.Option) {
+	n := new(int)
+	return n, template.WithFuncs(map[string]any{"tick": func(s string) string { *n++; return s }})
+}
+
+// loop9999 returns body in loops that run it 9,900 times (9,999 range
+// iterations in all, the most MaxIterations allows).
+func loop9999(body string) string {
+	return "{{ range until 99 }}{{ range until 100 }}" + body + "{{ end }}{{ end }}"
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestBudgetLoopOfCostlyFunctions: "a template that loops 9,999 times
+// calling sha256sum (or a regexp function) on .Message" took 39 s and 28 GB
+// for a 3 MiB message. Each call is charged the 3 MiB it reads: with a work
+// budget of 64 MiB the loop stops after about 21 calls, with an error naming
+// the field, having allocated a few times the message.
+func TestBudgetLoopOfCostlyFunctions(t *testing.T) {
+	const budget = 64 << 20
+	d := template.Sample()
+	d.Message = strings.Repeat("x", 3<<20)
+	for _, fn := range []string{
+		`sha256sum`, `upper`, `b64enc`, `regexFind "y+"`, `regexReplaceAll "y" (tick $.Message) "z"`,
+		`trimAll "y"`, `toJson`, `html`, `contains "y"`, `title`,
+	} {
+		t.Run(fn, func(t *testing.T) {
+			calls, tick := counter()
+			arg := "(tick $.Message)"
+			if strings.Contains(fn, "tick") {
+				arg = ""
+			}
+			tmpl, err := template.Parse(&template.Spec{
+				Title: "ok",
+				Text:  loop9999("{{ $x := " + fn + " " + arg + " }}"),
+			}, tick, template.WithLimits(template.Limits{Work: budget}))
+			require.NoError(t, err)
+			*calls = 0
+			var rerr error
+			alloc := allocated(func() { _, rerr = tmpl.Render(d, template.EscapeSlack) })
+			var fe *template.FieldError
+			require.ErrorAs(t, rerr, &fe)
+			assert.Equal(t, "text", fe.Field)
+			assert.ErrorIs(t, rerr, template.ErrWorkBudget)
+			assert.LessOrEqual(t, *calls, budget/(3<<20)+1, "calls made before the budget stopped the loop")
+			assert.Less(t, alloc, uint64(30*budget), "bytes allocated")
+		})
+	}
+}
+
+// TestBudgetDefaultStopsTheLoop runs the same attack under the default
+// budget, on a 64 KiB message so that it stays quick under -race.
+func TestBudgetDefaultStopsTheLoop(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("x", 64<<10)
+	calls, tick := counter()
+	tmpl, err := template.Parse(&template.Spec{Text: loop9999("{{ $x := sha256sum (tick $.Message) }}")}, tick)
+	require.NoError(t, err)
+	*calls = 0
+	_, err = tmpl.Render(d, nil)
+	assert.ErrorIs(t, err, template.ErrWorkBudget)
+	assert.LessOrEqual(t, *calls, template.DefaultWork/(64<<10)+1)
+	// Each iteration reads the message twice (tick, then sha256sum).
+	assert.Greater(t, *calls, template.DefaultWork/(2*64<<10)*9/10, "the budget stops only what is past it")
+}
+
+// TestBudgetHonoursTheContext: "the same with spec.timeout: 1s and a 2 s
+// context on Dispatch" returned after 92 s. Every function call checks the
+// render's context: once it is done, the next call stops the render.
+func TestBudgetHonoursTheContext(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("x", 1<<20)
+	cancel := func() {}
+	calls := 0
+	tmpl, err := template.Parse(&template.Spec{Text: loop9999("{{ $x := sha256sum (cancelAt3 $.Message) }}")},
+		template.WithFuncs(map[string]any{"cancelAt3": func(s string) string {
+			if calls++; calls == 3 {
+				cancel()
+			}
+			return s
+		}}))
+	require.NoError(t, err)
+	calls = 0
+	ctx, cancelCtx := context.WithCancel(context.Background())
+	defer cancelCtx()
+	cancel = cancelCtx
+	_, err = tmpl.RenderContext(ctx, d, nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	var fe *template.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "text", fe.Field)
+	assert.Equal(t, 3, calls)
+
+	// A context done before rendering starts.
+	_, err = tmpl.RenderContext(ctx, d, nil)
+	assert.ErrorIs(t, err, context.Canceled)
+
+	dctx, dcancel := context.WithTimeout(context.Background(), 0)
+	defer dcancel()
+	_, err = tmpl.RenderContext(dctx, d, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// TestBudgetCraftedRegexp: "a crafted regexp in a template ((?:a?){1000}
+// repeated) on a 64 KiB message" ran for over 60 s, and "the same regexp
+// where the template is parsed" hung LoadFiles, New, Update and reload.
+// Such an expression compiles to more than MaxRegexpProgram instructions: it
+// is refused, at Parse when it is written in the template, before any
+// search. One just under the bound is charged 4 units a byte and an
+// instruction, so the budget stops the second search.
+func TestBudgetCraftedRegexp(t *testing.T) {
+	crafted := strings.Repeat(`(?:a?){1000}`, 3) + strings.Repeat("a", 1000)
+	n, err := template.RegexpProgramSize(crafted)
+	require.NoError(t, err)
+	require.Greater(t, n, template.MaxRegexpProgram)
+
+	for _, text := range []string{
+		`{{ regexMatch "` + crafted + `" .Message }}`,
+		`{{ .Message | regexMatch "` + crafted + `" }}`,
+		`{{ regexFindAll "` + crafted + `" .Message -1 }}`,
+		`{{ regexReplaceAll "` + crafted + `" .Message "x" }}`,
+		`{{ $re := "` + crafted + `" }}{{ regexSplit $re .Message -1 }}`,
+	} {
+		_, err := template.Parse(&template.Spec{Text: text})
+		var fe *template.FieldError
+		require.ErrorAs(t, err, &fe, text)
+		assert.Equal(t, "text", fe.Field)
+		assert.ErrorIs(t, err, template.ErrRegexpTooLarge)
+	}
+
+	// From the event: the expression comes with the message.
+	tmpl, err := template.Parse(&template.Spec{Text: `{{ regexMatch .Reason .Message }}`})
+	require.NoError(t, err)
+	d := template.Sample()
+	d.Reason, d.Message = crafted, strings.Repeat("a", 64<<10)
+	_, err = tmpl.Render(d, nil)
+	assert.ErrorIs(t, err, template.ErrRegexpTooLarge)
+
+	// Just under the bound: 64 KiB searched by 1,500 instructions is
+	// charged 384 Mi units; the second search is over the budget.
+	near := strings.Repeat(`(?:a?)`, 500) + strings.Repeat("a", 500)
+	n, err = template.RegexpProgramSize(near)
+	require.NoError(t, err)
+	require.LessOrEqual(t, n, template.MaxRegexpProgram)
+	calls, tick := counter()
+	tmpl, err = template.Parse(&template.Spec{Text: `{{ range until 100 }}{{ regexMatch "` + near + `" (tick $.Message) }}{{ end }}`}, tick)
+	require.NoError(t, err)
+	d.Message = strings.Repeat("b", 64<<10)
+	*calls = 0
+	_, err = tmpl.Render(d, nil)
+	assert.ErrorIs(t, err, template.ErrWorkBudget)
+	assert.Equal(t, 2, *calls)
+}
+
+// TestBudgetParseNeverHangs: the sample render of Parse runs under the same
+// budget, so a template that would loop on costly functions is a load error
+// naming the field, not a hang.
+func TestBudgetParseNeverHangs(t *testing.T) {
+	_, err := template.Parse(&template.Spec{
+		Fields: []template.Field{{Title: "x", Value: `{{ range until 5000 }}{{ range until 5000 }}{{ end }}{{ end }}`}},
+	})
+	var fe *template.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "fields[0].value", fe.Field)
+	assert.ErrorIs(t, err, template.ErrTooManyIterations)
+
+	_, err = template.Parse(&template.Spec{
+		Text: `{{ $x := repeat 60000 "a" }}` + loop9999(`{{ $x = sha256sum $x | repeat 900 }}`),
+	}, template.WithLimits(template.Limits{Work: 8 << 20}))
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "text", fe.Field)
+	assert.ErrorIs(t, err, template.ErrWorkBudget)
+	assert.Contains(t, err.Error(), "executing on a sample event")
+}
+
+// TestBudgetQuadraticFunctions: uniq compares every pair of items.
+func TestBudgetQuadraticFunctions(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("a ", 30000)
+	tmpl, err := template.Parse(&template.Spec{Text: `{{ splitList " " .Message | uniq }}`})
+	require.NoError(t, err)
+	_, err = tmpl.Render(d, nil)
+	assert.ErrorContains(t, err, "uniq: 30001 items, more than 2000")
+}
+
+// TestBudgetNormalTemplatesPass: the templates of the documentation, on the
+// largest event, stay well within the default budget.
+func TestBudgetNormalTemplatesPass(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("deployment failed: timeout\n", (3<<20)/27)
+	for _, text := range []string{
+		`{{ .Message }}`,
+		`{{ .Message | upper | trunc 200 }} {{ sha256sum .Message }} {{ b64enc .Message | trunc 10 }}`,
+		`{{ if regexMatch "(?i)(error|failed).*timeout" .Message }}failed{{ end }}`,
+		`{{ range $k, $v := .Metadata }}{{ $k }}={{ $v }} {{ end }}{{ toJson .Event | trunc 100 }}`,
+	} {
+		tmpl, err := template.Parse(&template.Spec{Text: text})
+		require.NoError(t, err, text)
+		m, err := tmpl.Render(d, template.EscapeSlack)
+		require.NoError(t, err, text)
+		assert.LessOrEqual(t, len(m.Text), template.MaxOutput)
+	}
+	assert.True(t, errors.Is(template.ErrWorkBudget, template.ErrWorkBudget))
+}
