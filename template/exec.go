@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"text/template/parse"
 
@@ -474,11 +475,15 @@ func (r *rewriter) charge(c *parse.CommandNode, piped bool) *parse.CommandNode {
 		}
 		return nil
 	}
+	weight := &parse.NumberNode{NodeType: parse.NodeNumber, Pos: c.Pos, IsInt: true,
+		Int64: int64(weightOf(id.Ident)), Text: strconv.Itoa(weightOf(id.Ident))}
 	for i := 1; i < len(c.Args); i++ {
-		c.Args[i] = r.wrap(c.Args[i], fnArg, nil)
+		c.Args[i] = r.wrap(c.Args[i], fnArg, weight)
 	}
 	if piped {
-		return internalCmd(r.tree, c.Pos, fnArg, true)
+		cmd := internalCmd(r.tree, c.Pos, fnArg, true)
+		cmd.Args = append(cmd.Args, weight)
+		return cmd
 	}
 	return nil
 }
