@@ -224,6 +224,6 @@ func TestRender_TemplateErrors(t *testing.T) {
 		r := provider.NewRegistry()
 		require.NoError(t, Register(r))
 		_, err = r.New(p, provider.Credentials{})
-		require.EqualError(t, err, `provider flux-system/slack (alert flux-system/flux-alerts): spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)
+		require.EqualError(t, err, `provider flux-system/slack: spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)
 	})
 }
