@@ -2,9 +2,9 @@ package slack
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
