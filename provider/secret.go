@@ -75,7 +75,9 @@ type Credentials struct {
 // Secrets returns every secret value in c, for redaction: the address and,
 // alone, its path and query (a webhook URL's path is its secret, and a
 // server may echo just the path), the token, the password, the proxy URL
-// and its password, and the header values.
+// and its password, the header values, and the base64 of
+// "username:password" (basic authentication). Redact derives the other
+// forms (path segments, query values, escapes, ...) from these.
 func (c Credentials) Secrets() []string {
 	out := make([]string, 0, 6+len(c.Headers))
 	for _, s := range []string{c.Address, c.Token, c.Password, c.Proxy} {
