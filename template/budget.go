@@ -139,8 +139,9 @@ func weightOf(name string) int {
 }
 
 // workSize is the size of v, a function's argument, for the work budget:
-// its printed size, with structs and pointers followed a few levels deep
-// (an event's message is in a struct), stopping past limit.
+// its printed size, with the exported fields of structs and pointers
+// followed a few levels deep (an event's message is in a struct), stopping
+// past limit.
 func workSize(v any, limit int64) int64 {
 	switch v := v.(type) {
 	case string:
@@ -183,9 +184,15 @@ func deepSize(v reflect.Value, limit, depth int) int {
 		}
 		return n
 	case reflect.Struct:
+		// Exported fields only: what a template can reach. (Data's
+		// unexported render state holds the context, whose maps other
+		// goroutines write.)
 		n := 2
+		t := v.Type()
 		for i := 0; i < v.NumField() && n <= limit; i++ {
-			n += 1 + deepSize(v.Field(i), limit-n, depth+1)
+			if t.Field(i).IsExported() {
+				n += 1 + deepSize(v.Field(i), limit-n, depth+1)
+			}
 		}
 		return n
 	}

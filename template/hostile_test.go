@@ -232,3 +232,30 @@ func TestBudgetNormalTemplatesPass(t *testing.T) {
 	}
 	assert.True(t, errors.Is(template.ErrWorkBudget, template.ErrWorkBudget))
 }
+
+// TestBudgetChargesTheData: a function given the whole data ($) or the
+// event is charged the message it holds, and reading the data's size never
+// touches the render's own state (its context), however the template is
+// run.
+func TestBudgetChargesTheData(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("x", 1<<20)
+	e := *d.Event
+	e.Message = d.Message
+	d.Event = &e
+	for _, arg := range []string{"$", "$.Event", "$.Event.InvolvedObject", "(dict \"d\" $)"} {
+		tmpl, err := template.Parse(&template.Spec{Text: "{{ range until 300 }}{{ $x := toJson " + arg + " }}{{ end }}"},
+			template.WithLimits(template.Limits{Work: 64 << 20}))
+		require.NoError(t, err, arg)
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := context.AfterFunc(ctx, func() {})
+		_, err = tmpl.RenderContext(ctx, d, nil)
+		stop()
+		cancel()
+		if arg == "$.Event.InvolvedObject" {
+			assert.NoError(t, err, "the object reference is small")
+			continue
+		}
+		assert.ErrorIs(t, err, template.ErrWorkBudget, arg)
+	}
+}
