@@ -313,6 +313,9 @@ type rewriter struct {
 	tree  *parse.Tree
 	funcs map[string]any
 	text  map[*byte]int
+	// dotIsData says whether dot is the Data in the pipeline being
+	// rewritten, so that field paths from it can be resolved statically.
+	dotIsData bool
 }
 
 func (r *rewriter) list(l *parse.ListNode, dotIsData bool) error {
@@ -337,6 +340,7 @@ func (r *rewriter) node(n parse.Node, dotIsData bool) error {
 			r.text[&n.Text[0]] = len(n.Text)
 		}
 	case *parse.ActionNode:
+		r.dotIsData = dotIsData
 		if err := r.pipe(n.Pipe); err != nil {
 			return err
 		}
@@ -359,6 +363,7 @@ func (r *rewriter) node(n parse.Node, dotIsData bool) error {
 }
 
 func (r *rewriter) branch(b *parse.BranchNode, dotInList, dotInElse bool) error {
+	r.dotIsData = dotInElse // the pipeline sees the enclosing dot
 	if err := r.pipe(b.Pipe); err != nil {
 		return err
 	}
@@ -432,6 +437,14 @@ func (r *rewriter) pipe(p *parse.PipeNode) error {
 			cmds = append(cmds, charge)
 		}
 		cmds = append(cmds, c)
+		if r.mayCallMethod(c) {
+			// A method of the data (time.Time's Format, an event's
+			// DeepCopy, ...) may read or copy much: charge what it
+			// returns, and cut it like a function's result.
+			charge := internalCmd(r.tree, c.Pos, fnArg, true)
+			charge.Args = append(charge.Args, weightNode(c.Pos, 1))
+			cmds = append(cmds, charge, internalCmd(r.tree, c.Pos, fnCheck, false))
+		}
 		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && !smallResult[id.Ident] {
 			cmds = append(cmds, internalCmd(r.tree, c.Pos, fnCheck, false))
 		}
@@ -457,6 +470,18 @@ var regexpFuncs = map[string]bool{
 func (r *rewriter) charge(c *parse.CommandNode, piped bool) *parse.CommandNode {
 	id, ok := c.Args[0].(*parse.IdentifierNode)
 	if !ok {
+		if !r.mayCallMethod(c) {
+			return nil
+		}
+		// A method call: charge its arguments as a function's.
+		for i := 1; i < len(c.Args); i++ {
+			c.Args[i] = r.wrap(c.Args[i], fnArg, weightNode(c.Pos, defaultWeight))
+		}
+		if piped {
+			cmd := internalCmd(r.tree, c.Pos, fnArg, true)
+			cmd.Args = append(cmd.Args, weightNode(c.Pos, defaultWeight))
+			return cmd
+		}
 		return nil
 	}
 	if _, ok := r.funcs[id.Ident]; !ok || strings.HasPrefix(id.Ident, "_") {
@@ -475,8 +500,7 @@ func (r *rewriter) charge(c *parse.CommandNode, piped bool) *parse.CommandNode {
 		}
 		return nil
 	}
-	weight := &parse.NumberNode{NodeType: parse.NodeNumber, Pos: c.Pos, IsInt: true,
-		Int64: int64(weightOf(id.Ident)), Text: strconv.Itoa(weightOf(id.Ident))}
+	weight := weightNode(c.Pos, weightOf(id.Ident))
 	for i := 1; i < len(c.Args); i++ {
 		c.Args[i] = r.wrap(c.Args[i], fnArg, weight)
 	}
@@ -486,6 +510,61 @@ func (r *rewriter) charge(c *parse.CommandNode, piped bool) *parse.CommandNode {
 		return cmd
 	}
 	return nil
+}
+
+// weightNode is the number literal w, a cost per byte for fnArg.
+func weightNode(pos parse.Pos, w int) *parse.NumberNode {
+	return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: pos, IsInt: true, Int64: int64(w), Text: strconv.Itoa(w)}
+}
+
+var dataType = reflect.TypeFor[Data]()
+
+// mayCallMethod reports whether c, a command, may call a method of the
+// data: c starts with a field path (.A.B, $.A.B, $x.A, (X).A) that does
+// not resolve, from Data's type, to fields and map keys only. The paths
+// templates use most (.Message, .Object.Name, .Metadata.key) do.
+func (r *rewriter) mayCallMethod(c *parse.CommandNode) bool {
+	switch n := c.Args[0].(type) {
+	case *parse.FieldNode:
+		return len(c.Args) > 1 || !r.dotIsData || !fieldsOnly(dataType, n.Ident)
+	case *parse.VariableNode:
+		if len(n.Ident) < 2 {
+			return false // a variable's value: no call
+		}
+		return len(c.Args) > 1 || n.Ident[0] != "$" || !fieldsOnly(dataType, n.Ident[1:])
+	case *parse.ChainNode:
+		return len(n.Field) > 0
+	}
+	return false
+}
+
+// fieldsOnly reports whether the path idents, from a value of type t, goes
+// through struct fields and string-keyed map entries only, never a method.
+func fieldsOnly(t reflect.Type, idents []string) bool {
+	for _, id := range idents {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Struct:
+			if _, ok := reflect.PointerTo(t).MethodByName(id); ok {
+				return false
+			}
+			f, ok := t.FieldByName(id)
+			if !ok || !f.IsExported() {
+				return false
+			}
+			t = f.Type
+		case reflect.Map:
+			if t.Key().Kind() != reflect.String {
+				return false
+			}
+			t = t.Elem()
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // wrap returns a, an argument, as the pipeline (fn $ [extra] a), or a

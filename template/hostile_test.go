@@ -3,6 +3,7 @@ package template_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -258,4 +259,40 @@ func TestBudgetChargesTheData(t *testing.T) {
 		}
 		assert.ErrorIs(t, err, template.ErrWorkBudget, arg)
 	}
+}
+
+// TestBudgetChargesMethods: methods of the data take arguments and copy
+// values too ($.Timestamp.Format with the message as layout, an event's
+// DeepCopy): they are charged their arguments and what they return.
+func TestBudgetChargesMethods(t *testing.T) {
+	d := template.Sample()
+	d.Message = strings.Repeat("x", 1<<20)
+	e := *d.Event
+	e.Message = d.Message
+	e.Metadata = map[string]string{}
+	for i := range 20000 {
+		e.Metadata["key"+strings.Repeat("k", i%50)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26))] = "v"
+	}
+	d.Event = &e
+	for _, body := range []string{
+		`{{ $x := $.Timestamp.Format $.Message }}`,
+		`{{ $x := $.Message | $.Timestamp.Format }}`,
+		`{{ $x := $.Event.DeepCopy }}`,
+		`{{ with $.Event }}{{ $x := .DeepCopy }}{{ end }}`,
+		`{{ $e := $.Event }}{{ $x := $e.DeepCopy }}`,
+		`{{ $x := ($.Event).DeepCopy }}`,
+	} {
+		tmpl, err := template.Parse(&template.Spec{Text: loop9999(body)}, template.WithLimits(template.Limits{Work: 64 << 20}))
+		require.NoError(t, err, body)
+		_, err = tmpl.Render(d, nil)
+		assert.ErrorIs(t, err, template.ErrWorkBudget, body)
+	}
+
+	// Methods still work, and fields of the data cost nothing extra.
+	d = template.Sample()
+	tmpl, err := template.Parse(&template.Spec{Text: `{{ .Timestamp.Year }} {{ with .Event }}{{ .Reason }}{{ end }} {{ .Event.InvolvedObject.Kind }} {{ .Metadata.revision }}`})
+	require.NoError(t, err)
+	m, err := tmpl.Render(d, nil)
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("%d %s %s %s", d.Timestamp.Year(), d.Event.Reason, d.Event.InvolvedObject.Kind, d.Metadata["revision"]), m.Text)
 }
