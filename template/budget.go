@@ -20,6 +20,12 @@ import (
 // of it.
 const DefaultWork = 512 << 20
 
+// SampleWork is the work budget of the render on Sample that Parse does
+// (or Limits.Work, when smaller): 32 Mi units, about 30 ms of CPU, so that
+// loading a configuration of many templates never takes long. A template
+// that needs more on the small sample event loops for its own sake.
+const SampleWork = 32 << 20
+
 // MaxRegexpProgram bounds the compiled size of a regular expression a
 // template uses, in instructions of Go's regexp program. Expressions people
 // write compile to a few dozen; "(?:a?){1000}" compiles to thousands.

@@ -76,7 +76,8 @@
 // No template can read the environment, files or the network. Parse
 // executes the template once on [Sample], so a template that fails when
 // executed is a load error, not a failed notification; that render has the
-// same bounds as every other, so loading never hangs on a template.
+// same bounds as every other, with a work budget of at most [SampleWork],
+// so loading never hangs on a template.
 //
 // Output: a rendered string longer than [MaxOutput], or past
 // [MaxTotalOutput] for the whole message, is cut and ends with

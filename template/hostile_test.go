@@ -25,6 +25,19 @@ func counter() (*int, template.Option) {
 	return n, template.WithFuncs(map[string]any{"tick": func(s string) string { *n++; return s }})
 }
 
+// tinySample is Sample with an empty message, so that Parse's render on it
+// costs little even for the attacks below, which then show the bound of
+// Render on a large event. (On Sample itself, Parse's smaller budget,
+// SampleWork, refuses most of them: see TestBudgetParseNeverHangs.)
+func tinySample() *template.Data {
+	d := template.Sample()
+	d.Message = ""
+	e := *d.Event
+	e.Message = ""
+	d.Event = &e
+	return d
+}
+
 // loop9999 returns body in loops that run it 9,900 times (9,999 range
 // iterations in all, the most MaxIterations allows).
 func loop9999(body string) string {
@@ -63,7 +76,7 @@ func TestBudgetLoopOfCostlyFunctions(t *testing.T) {
 			tmpl, err := template.Parse(&template.Spec{
 				Title: "ok",
 				Text:  loop9999("{{ $x := " + fn + " " + arg + " }}"),
-			}, tick, template.WithLimits(template.Limits{Work: budget}))
+			}, tick, template.WithLimits(template.Limits{Work: budget}), template.WithSample(tinySample()))
 			require.NoError(t, err)
 			*calls = 0
 			var rerr error
@@ -174,7 +187,7 @@ func TestBudgetCraftedRegexp(t *testing.T) {
 	require.NoError(t, err)
 	require.LessOrEqual(t, n, template.MaxRegexpProgram)
 	calls, tick := counter()
-	tmpl, err = template.Parse(&template.Spec{Text: `{{ range until 100 }}{{ regexMatch "` + near + `" (tick $.Message) }}{{ end }}`}, tick)
+	tmpl, err = template.Parse(&template.Spec{Text: `{{ range until 100 }}{{ regexMatch "` + near + `" (tick $.Message) }}{{ end }}`}, tick, template.WithSample(tinySample()))
 	require.NoError(t, err)
 	d.Message = strings.Repeat("b", 64<<10)
 	*calls = 0
@@ -202,6 +215,13 @@ func TestBudgetParseNeverHangs(t *testing.T) {
 	assert.Equal(t, "text", fe.Field)
 	assert.ErrorIs(t, err, template.ErrWorkBudget)
 	assert.Contains(t, err.Error(), "executing on a sample event")
+
+	// Under the default budget, the sample render has SampleWork: loading
+	// a template that loops on costly functions takes milliseconds.
+	calls, tick := counter()
+	_, err = template.Parse(&template.Spec{Text: `{{ $x := repeat 60000 "a" }}` + loop9999(`{{ $y := sha256sum (tick $x) }}`)}, tick)
+	assert.ErrorIs(t, err, template.ErrWorkBudget)
+	assert.LessOrEqual(t, *calls, template.SampleWork/(5*60000)+1)
 }
 
 // TestBudgetQuadraticFunctions: uniq compares every pair of items.

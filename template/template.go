@@ -210,7 +210,13 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 	if sample == nil {
 		sample = Sample()
 	}
+	// The sample is small: a template that needs more than SampleWork on
+	// it loops for its own sake, and loading many such templates must not
+	// take minutes.
+	full := t.limits
+	t.limits.Work = min(t.limits.Work, SampleWork)
 	m, err := t.Render(sample, EscapeSlack)
+	t.limits = full
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {

@@ -373,7 +373,7 @@ func TestRenderDoesNotAllocateWhatItRefuses(t *testing.T) {
 		out, err := render(t, text)
 		runtime.ReadMemStats(&after)
 		limit := uint64(16 << 20)
-		if err == nil {
+		if err == nil || strings.Contains(text, "cat") {
 			// Cut at every step: what it allocates is bounded by the work
 			// budget, the size of the arguments it reads.
 			assert.LessOrEqual(t, len(out), template.MaxOutput, text)
