@@ -438,11 +438,11 @@ func (r *rule) eval(ec *evalCtx, explain bool) (bool, string) {
 		return false, labelsMiss
 	}
 
-	// Each distinct expression runs at most once per event (matchText).
-	if len(r.fastInclude) > 0 {
+	// Each distinct expression runs at most once per event (matchRegexp).
+	if len(r.include) > 0 {
 		included := false
-		for i := range r.fastInclude {
-			if ec.matchText(&r.fastInclude[i]) {
+		for i, re := range r.include {
+			if ec.matchRegexp(r.fastInclude[i].id, re) {
 				included = true
 				break
 			}
@@ -451,8 +451,8 @@ func (r *rule) eval(ec *evalCtx, explain bool) (bool, string) {
 			return false, "message matches no inclusionList entry"
 		}
 	}
-	for i := range r.fastExclude {
-		if ec.matchText(&r.fastExclude[i]) {
+	for i, re := range r.exclude {
+		if ec.matchRegexp(r.fastExclude[i].id, re) {
 			if !explain {
 				return false, ""
 			}

@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"regexp/syntax"
 	"unicode/utf8"
 )
@@ -55,30 +56,48 @@ type textMemo struct {
 }
 
 // matchText reports whether the event's message contains a match of t,
-// running t at most once per event.
+// running t at most once per event. The index uses it.
 func (ec *evalCtx) matchText(t *textMatcher) bool {
-	m := &ec.texts
-	if int(t.id) < len(m.small) {
-		if v := m.small[t.id]; v != 0 {
-			return v == 2
-		}
-		ok := t.match(ec.e.Message)
-		m.runs++
-		m.small[t.id] = 1
-		if ok {
-			m.small[t.id] = 2
-		}
+	if ok, done := ec.texts.get(t.id); done {
 		return ok
 	}
-	if ok, done := m.big[t.id]; done {
+	return ec.texts.set(t.id, t.match(ec.e.Message))
+}
+
+// matchRegexp is matchText with the plain expression re, whose id is id:
+// Explain and the reference matcher use it, so that the reference stays a
+// plain implementation to test the index's literal searches against.
+func (ec *evalCtx) matchRegexp(id int32, re *regexp.Regexp) bool {
+	if ok, done := ec.texts.get(id); done {
 		return ok
 	}
-	ok := t.match(ec.e.Message)
+	return ec.texts.set(id, re.MatchString(ec.e.Message))
+}
+
+// get returns the result of expression id, if it ran.
+func (m *textMemo) get(id int32) (ok, done bool) {
+	if int(id) < len(m.small) {
+		v := m.small[id]
+		return v == 2, v != 0
+	}
+	ok, done = m.big[id]
+	return ok, done
+}
+
+// set records the result of expression id and returns it.
+func (m *textMemo) set(id int32, ok bool) bool {
 	m.runs++
+	if int(id) < len(m.small) {
+		m.small[id] = 1
+		if ok {
+			m.small[id] = 2
+		}
+		return ok
+	}
 	if m.big == nil {
 		m.big = make(map[int32]bool)
 	}
-	m.big[t.id] = ok
+	m.big[id] = ok
 	return ok
 }
 
