@@ -37,19 +37,24 @@ const MaxRegexpProgram = 2000
 // AMD EPYC: 3 ns for "(?i)(error|failed).*timeout", 25 instructions).
 func regexpCost(n int) int64 { return 4 * int64(max(1, n)) }
 
-// callCost is the work charged for a function call, besides what it reads.
-const callCost = 64
+// callCost is the work charged for a function call, besides what it reads:
+// text/template calls functions through reflection, which costs from a few
+// hundred nanoseconds to a microsecond on a busy machine.
+const callCost = 512
+
+// iterationCost is the work charged for each element a range loop visits.
+const iterationCost = 64
 
 // Limits bound the work of one Render call (and of the sample render of
 // Parse). A field left 0 takes its default.
 type Limits struct {
 	// Work is how much work the template functions of one Render call may
-	// do, in units of about a nanosecond: every call is charged 64 plus the
+	// do, in units of about a nanosecond: every call is charged 512 plus the
 	// size of its arguments in bytes (strings, byte slices, lists, maps and
 	// the structs of Data) times the function's cost per byte (1 to 32,
 	// 4 for a function of WithFuncs), a regular expression the bytes it
 	// searches times 4 times the instructions of its compiled program, and
-	// every range iteration 1. Default DefaultWork.
+	// every range iteration 64. Default DefaultWork.
 	Work int64
 	// Iterations is how many elements the range loops of one Render call
 	// may visit in all. Default MaxIterations.

@@ -87,12 +87,13 @@
 // [ErrTooLarge], as do functions that would multiply their input past it
 // (repeat, indent, replace, printf widths, ...), before allocating.
 //
-// Work: before each call, a template function is charged the size of its
-// arguments times its cost per byte (1 to 32; 4 for a function given with
-// [WithFuncs]), a regular expression the text it searches times 4 times the
-// instructions of its program ([RegexpProgramSize]; more than
-// [MaxRegexpProgram] is an error wrapping [ErrRegexpTooLarge]), and each
-// range iteration 1. Past [Limits].Work ([DefaultWork], about half a second
+// Work: before each call, a template function (or a method of the data) is
+// charged 512 units plus the size of its arguments times its cost per byte
+// (1 to 32; 4 for a function given with [WithFuncs]), a regular expression
+// the text it searches times 4 times the instructions of its program
+// ([RegexpProgramSize]; more than [MaxRegexpProgram] is an error wrapping
+// [ErrRegexpTooLarge]), and each range iteration 64; a unit is about a
+// nanosecond of CPU. Past [Limits].Work ([DefaultWork], about half a second
 // of CPU) the render fails with [ErrWorkBudget]; past [Limits].Iterations
 // ([MaxIterations]) with [ErrTooManyIterations]. [Template.RenderContext]
 // also checks its context at each call, so a render stops soon after the

@@ -236,7 +236,7 @@ func chargeRange(d *Data, v reflect.Value) (reflect.Value, error) {
 	if d.rs.iterations > limit {
 		return v, fmt.Errorf("more than %d: %w", limit, ErrTooManyIterations)
 	}
-	return v, d.rs.budget.charge(int64(n))
+	return v, d.rs.budget.charge(int64(n) * iterationCost)
 }
 
 // checkValue cuts v, a function's result, when it is a string longer than
