@@ -16,8 +16,10 @@ import (
 // is a load error naming the field; Flux sets no such bound.
 const MaxRegexpProgram = 2000
 
-// ErrRegexpTooLarge is wrapped by the field error of an expression that
-// compiles to more than MaxRegexpProgram instructions.
+// ErrRegexpTooLarge is the cause of an expression that compiles to more
+// than MaxRegexpProgram instructions; its text ends the detail of that
+// expression's field error (spec.inclusionList[i] or
+// spec.exclusionList[i]) in the *AlertError.
 var ErrRegexpTooLarge = errors.New("regular expression too large")
 
 // regexpProgramSize returns the number of instructions of the program Go's
