@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"regexp/syntax"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -99,13 +100,13 @@ func (b *budget) charge(n int64) error {
 	if b.done != nil {
 		select {
 		case <-b.done:
-			return fmt.Errorf("rendering stopped: %w", context.Cause(b.ctx))
+			return &limitError{fmt.Errorf("rendering stopped: %w", context.Cause(b.ctx))}
 		default:
 		}
 	}
 	b.left -= n
 	if b.left < 0 {
-		return fmt.Errorf("template functions read more than %d bytes: %w", b.limit, ErrWorkBudget)
+		return &limitError{fmt.Errorf("template functions did more than %d units of work: %w", b.limit, ErrWorkBudget)}
 	}
 	return nil
 }
@@ -218,7 +219,7 @@ func deepSize(v reflect.Value, limit, depth int) int {
 func chargeRegexp(d *Data, expr string, subject any) (any, error) {
 	re, err := compileRegexp(expr)
 	if err != nil {
-		return subject, err
+		return subject, &limitError{err}
 	}
 	if d == nil || d.rs == nil {
 		return subject, nil
@@ -304,6 +305,39 @@ func RegexpProgramSize(expr string) (int, error) {
 // cutRunes returns s cut to at most n runes, ending with TruncateMarker
 // when cut.
 func cutRunes(s string, n int) string { return Truncate(n, s) }
+
+// limitError is an error of the internal functions the rewriter adds: a
+// bound was reached. Render reports it at its place in the template,
+// without the internal function's name.
+type limitError struct{ err error }
+
+func (e *limitError) Error() string { return e.err.Error() }
+func (e *limitError) Unwrap() error { return e.err }
+
+// locatedError is a limitError and where in the template it happened.
+type locatedError struct {
+	loc string // "template: text:1:45"
+	err *limitError
+}
+
+func (e *locatedError) Error() string { return e.loc + ": " + e.err.Error() }
+func (e *locatedError) Unwrap() error { return e.err }
+
+// cleanError turns the text/template error of an internal function that
+// reached a bound ("template: text:1:45: executing "text" at <_arg $ 2
+// $.Message>: error calling _arg: ...") into "template: text:1:45: ...".
+func cleanError(err error) error {
+	var le *limitError
+	if !errors.As(err, &le) {
+		return err
+	}
+	msg := err.Error()
+	i := strings.Index(msg, ": executing ")
+	if i < 0 {
+		return err
+	}
+	return &locatedError{loc: msg[:i], err: le}
+}
 
 // errCut stops the execution of a field whose output reached its limit:
 // the output so far, ended with TruncateMarker, is the field's value.

@@ -234,7 +234,7 @@ func chargeRange(d *Data, v reflect.Value) (reflect.Value, error) {
 	limit := d.rs.limits.Iterations
 	d.rs.iterations += n
 	if d.rs.iterations > limit {
-		return v, fmt.Errorf("more than %d: %w", limit, ErrTooManyIterations)
+		return v, &limitError{fmt.Errorf("more than %d: %w", limit, ErrTooManyIterations)}
 	}
 	return v, d.rs.budget.charge(int64(n) * iterationCost)
 }
@@ -247,7 +247,7 @@ func checkValue(v reflect.Value) (reflect.Value, error) {
 		return c, nil
 	}
 	if n := sizeOfValue(v, MaxOutput+1); n > MaxOutput {
-		return v, fmt.Errorf("a value of about %d bytes: %w", n, ErrTooLarge)
+		return v, &limitError{fmt.Errorf("a function's result of about %d bytes: %w", n, ErrTooLarge)}
 	}
 	return v, nil
 }

@@ -126,7 +126,7 @@ func TestFuncsBounded(t *testing.T) {
 		{"printf precision", `{{ printf "%.999999999f" 1.0 }}`, "width or precision more than 65536"},
 		{"printf args", big + `{{ printf "%s%s" $s $s }}`, "printf: would produce"},
 		{"print args", big + `{{ print $s $s }}`, "print: would produce"},
-		{"list growth", big + `{{ $l := list }}{{ range until 100 }}{{ $l = append $l $s }}{{ end }}`, "a value of about"},
+		{"list growth", big + `{{ $l := list }}{{ range until 100 }}{{ $l = append $l $s }}{{ end }}`, "a function's result of about"},
 		{"randAlpha", `{{ randAlpha 100000 }}`, "randAlpha: would produce about 100000 bytes"},
 		{"randAlphaNum", `{{ randAlphaNum 100000 }}`, "randAlphaNum: would produce"},
 		{"randAscii", `{{ randAscii 100000 }}`, "randAscii: would produce"},

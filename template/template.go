@@ -393,7 +393,7 @@ func (r *renderer) exec(f *field) error {
 		return nil
 	}
 	if err := f.tmpl.Execute(w, &r.st.data); err != nil && !errors.Is(err, errCut) {
-		return &FieldError{Field: f.path, Err: err}
+		return &FieldError{Field: f.path, Err: cleanError(err)}
 	}
 	r.total += r.buf.Len()
 	return nil
