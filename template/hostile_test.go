@@ -57,11 +57,11 @@ func allocated(f func()) uint64 {
 // TestBudgetLoopOfCostlyFunctions: "a template that loops 9,999 times
 // calling sha256sum (or a regexp function) on .Message" took 39 s and 28 GB
 // for a 3 MiB message. Each call is charged, before it runs, the 3 MiB it
-// reads times its cost per byte: with a work budget of 64 MiB the loop stops
-// after at most 21 calls (tick counts the calls that ran), with an error
-// naming the field, having allocated less than the budget in bytes.
+// reads times its cost per byte: with a work budget of 32 Mi units the loop
+// stops after at most 11 calls (tick counts the calls that ran), with an
+// error naming the field, having allocated less than the budget in bytes.
 func TestBudgetLoopOfCostlyFunctions(t *testing.T) {
-	const budget = 64 << 20
+	const budget = 32 << 20
 	d := template.Sample()
 	d.Message = strings.Repeat("x", 3<<20)
 	for _, call := range []string{
@@ -183,16 +183,18 @@ func TestBudgetCraftedRegexp(t *testing.T) {
 	_, err = tmpl.Render(d, nil)
 	assert.ErrorIs(t, err, template.ErrRegexpTooLarge)
 
-	// Just under the bound: 64 KiB searched by 1,500 instructions is
-	// charged 384 Mi units; the second search is over the budget.
+	// Just under the bound: 8 KiB searched by 1,500 instructions is
+	// charged 48 Mi units; with a budget of 64 Mi, the second search is
+	// refused before it runs.
 	near := strings.Repeat(`(?:a?)`, 500) + strings.Repeat("a", 500)
 	n, err = template.RegexpProgramSize(near)
 	require.NoError(t, err)
 	require.LessOrEqual(t, n, template.MaxRegexpProgram)
 	calls, tick := counter()
-	tmpl, err = template.Parse(&template.Spec{Text: `{{ range until 100 }}{{ regexMatch "` + near + `" (tick $.Message) }}{{ end }}`}, tick, template.WithSample(tinySample()))
+	tmpl, err = template.Parse(&template.Spec{Text: `{{ range until 100 }}{{ regexMatch "` + near + `" (tick $.Message) }}{{ end }}`},
+		tick, template.WithSample(tinySample()), template.WithLimits(template.Limits{Work: 64 << 20}))
 	require.NoError(t, err)
-	d.Message = strings.Repeat("b", 64<<10)
+	d.Message = strings.Repeat("b", 8<<10)
 	*calls = 0
 	_, err = tmpl.Render(d, nil)
 	assert.ErrorIs(t, err, template.ErrWorkBudget)
@@ -289,11 +291,11 @@ func TestBudgetChargesTheData(t *testing.T) {
 // DeepCopy): they are charged their arguments and what they return.
 func TestBudgetChargesMethods(t *testing.T) {
 	d := template.Sample()
-	d.Message = strings.Repeat("x", 1<<20)
+	d.Message = strings.Repeat("x", 256<<10)
 	e := *d.Event
 	e.Message = d.Message
 	e.Metadata = map[string]string{}
-	for i := range 20000 {
+	for i := range 5000 {
 		e.Metadata["key"+strings.Repeat("k", i%50)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26))] = "v"
 	}
 	d.Event = &e
@@ -305,7 +307,7 @@ func TestBudgetChargesMethods(t *testing.T) {
 		`{{ $e := $.Event }}{{ $x := $e.DeepCopy }}`,
 		`{{ $x := ($.Event).DeepCopy }}`,
 	} {
-		tmpl, err := template.Parse(&template.Spec{Text: loop9999(body)}, template.WithLimits(template.Limits{Work: 64 << 20}))
+		tmpl, err := template.Parse(&template.Spec{Text: loop9999(body)}, template.WithLimits(template.Limits{Work: 16 << 20}))
 		require.NoError(t, err, body)
 		_, err = tmpl.Render(d, nil)
 		assert.ErrorIs(t, err, template.ErrWorkBudget, body)
