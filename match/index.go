@@ -210,19 +210,20 @@ func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.
 			}
 			sourceOK, _ = s.labelsMatch(have, false)
 		}
-		if sourceOK && r.messageOK(ec.e.Message) {
+		if sourceOK && r.messageOK(ec) {
 			dst = append(dst, r.alert)
 		}
 	}
 	return dst
 }
 
-// messageOK applies inclusionList then exclusionList.
-func (r *rule) messageOK(msg string) bool {
+// messageOK applies inclusionList then exclusionList, each distinct
+// expression at most once per event.
+func (r *rule) messageOK(ec *evalCtx) bool {
 	if len(r.fastInclude) > 0 {
 		included := false
 		for i := range r.fastInclude {
-			if r.fastInclude[i].match(msg) {
+			if ec.matchText(&r.fastInclude[i]) {
 				included = true
 				break
 			}
@@ -232,7 +233,7 @@ func (r *rule) messageOK(msg string) bool {
 		}
 	}
 	for i := range r.fastExclude {
-		if r.fastExclude[i].match(msg) {
+		if ec.matchText(&r.fastExclude[i]) {
 			return false
 		}
 	}

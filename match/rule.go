@@ -165,6 +165,9 @@ type textMatcher struct {
 	// re is kept for messages that are not ASCII, where Unicode folding
 	// applies (the Kelvin sign is a "k").
 	fold bool
+	// id is the expression's number among the distinct expressions of a
+	// Matcher, for evalCtx.matchText.
+	id int32
 }
 
 func (t *textMatcher) match(s string) bool {
@@ -297,6 +300,7 @@ type evalCtx struct {
 	e      *event.Event
 	sev    event.Severity // 0 when the event's severity is unknown
 	labels labelCache
+	texts  textMemo
 }
 
 func newEvalCtx(ctx context.Context, o *options, e *event.Event) evalCtx {
@@ -462,11 +466,11 @@ func (r *rule) eval(ec *evalCtx, explain bool) (bool, string) {
 		return false, labelsMiss
 	}
 
-	msg := ec.e.Message
+	// Each distinct expression runs at most once per event (matchRegexp).
 	if len(r.include) > 0 {
 		included := false
-		for _, re := range r.include {
-			if re.MatchString(msg) {
+		for i, re := range r.include {
+			if ec.matchRegexp(r.fastInclude[i].id, re) {
 				included = true
 				break
 			}
@@ -476,7 +480,7 @@ func (r *rule) eval(ec *evalCtx, explain bool) (bool, string) {
 		}
 	}
 	for i, re := range r.exclude {
-		if re.MatchString(msg) {
+		if ec.matchRegexp(r.fastExclude[i].id, re) {
 			if !explain {
 				return false, ""
 			}
@@ -545,6 +549,7 @@ type compiler struct {
 	mode     Mode
 	patterns map[patternKey]patternResult
 	texts    map[string]textResult
+	nTexts   int32 // distinct expressions compiled, for textMatcher.id
 }
 
 type patternKey struct {
@@ -580,9 +585,13 @@ func (c *compiler) pattern(text string, globs, star bool) (pattern, error) {
 func (c *compiler) text(expr string) textResult {
 	res, ok := c.texts[expr]
 	if !ok {
-		res.re, res.err = regexp.Compile(expr)
+		if res.err = checkProgramSize(expr); res.err == nil {
+			res.re, res.err = regexp.Compile(expr)
+		}
 		if res.err == nil {
 			res.fast = newTextMatcher(expr, res.re)
+			res.fast.id = c.nTexts
+			c.nTexts++
 		}
 		c.texts[expr] = res
 	}
@@ -648,16 +657,20 @@ func (c *compiler) rule(a *alert.Alert) (rule, field.ErrorList) {
 
 	// alert.Validate has checked that the expressions compile; a failure
 	// here is already in errs.
-	for _, expr := range a.Spec.InclusionList {
+	for i, expr := range a.Spec.InclusionList {
 		if t := c.text(expr); t.err == nil {
 			r.include = append(r.include, t.re)
 			r.fastInclude = append(r.fastInclude, t.fast)
+		} else if errors.Is(t.err, ErrRegexpTooLarge) {
+			errs = append(errs, field.Invalid(spec.Child("inclusionList").Index(i), shortExpr(expr), t.err.Error()))
 		}
 	}
-	for _, expr := range a.Spec.ExclusionList {
+	for i, expr := range a.Spec.ExclusionList {
 		if t := c.text(expr); t.err == nil {
 			r.exclude = append(r.exclude, t.re)
 			r.fastExclude = append(r.fastExclude, t.fast)
+		} else if errors.Is(t.err, ErrRegexpTooLarge) {
+			errs = append(errs, field.Invalid(spec.Child("exclusionList").Index(i), shortExpr(expr), t.err.Error()))
 		}
 	}
 	return r, errs

@@ -15,8 +15,11 @@
 // "address", "username" and "password" (put in the proxy URL, as Flux
 // does). Routing never needs Secrets: call Resolve only to deliver.
 //
-// Credentials never print a secret: String, GoString and every fmt verb show
-// which parts are set and the URL's host only.
+// Credentials never show a secret: String, GoString, every fmt verb,
+// LogValue (log/slog), MarshalJSON and MarshalText show which parts are set
+// and the URL's host only. A notifier keeps the values it needs as
+// [Secret]s, which show "<redacted>" in every one of those forms wherever
+// they are held, so the notifier needs no such methods of its own.
 //
 // # Notifiers and the registry
 //
@@ -53,10 +56,13 @@
 // permanent. Notifiers report failures as *[Error] (see [ClassifyResponse])
 // so the retry loop knows which are worth another attempt, and pass errors
 // through [SanitizeError] so that no webhook URL, token or header value
-// reaches a log. [RedactURL] and [Redact] do the same for text. An HTTP
-// notifier posts with [PostJSON], which does all of this (headers, a
-// bounded answer, classification, redaction), over the client of
-// [NewHTTPClient].
+// reaches a log. [RedactURL] and [Redact] do the same for text. Redaction
+// finds a secret in every form a server may echo it in: the parts of a URL
+// (path with or without its slash, long path segments and query values, user
+// name and password, base64 of "user:password", a generated host label),
+// each percent-encoded in either case or JSON-escaped. An HTTP notifier
+// posts with [PostJSON], which does all of this (headers, a bounded answer,
+// classification, redaction), over the client of [NewHTTPClient].
 //
 // # Testing
 //

@@ -150,50 +150,50 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 // RedactURL returns u with everything after the host replaced, so a webhook
 // URL (whose path is the secret) can be named in a message:
 // "https://hooks.slack.com/services/T0/B0/XXX" becomes
-// "https://hooks.slack.com/<redacted>". Credentials in the URL are dropped.
-// A value that does not parse as a URL is redacted whole.
+// "https://hooks.slack.com/<redacted>". Credentials in the URL are dropped,
+// and so is a host label that looks generated (16 characters or more, with
+// a digit: "https://<redacted>.webhook.example.com/<redacted>"). A value
+// that does not parse as a URL is redacted whole.
 func RedactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Host == "" {
 		return "<redacted>"
 	}
-	out := p.Scheme + "://" + p.Host
+	host := p.Host
+	if labels := strings.Split(host, "."); slices.ContainsFunc(labels, generatedLabel) {
+		for i, l := range labels {
+			if generatedLabel(l) {
+				labels[i] = Redacted
+			}
+		}
+		host = strings.Join(labels, ".")
+	}
+	out := p.Scheme + "://" + host
 	if (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.User != nil {
 		out += "/<redacted>"
 	}
 	return out
 }
 
-// Redact replaces every occurrence of each non-empty secret in s, including
-// its URL-escaped forms, with "<redacted>". The longest secrets go first, so
-// that a short secret inside a longer one (a path inside its URL) does not
-// break the longer one up and leave the rest of it shown.
+// Redact replaces in s every occurrence of each non-empty secret with
+// "<redacted>", in every form a server or a library may echo it:
+//
+//   - as written, URL-escaped (query or path), percent-encoded in either
+//     case (%2F, %2f), or JSON-escaped (\/, \u0053);
+//   - for a URL: its path and query with or without the leading slash,
+//     each path segment, query value and user name long enough to be
+//     secret (8 characters with a digit or an upper-case letter, or 16),
+//     its password, the base64 of "user:password" (a proxy's
+//     Proxy-Authorization), and a host label that looks generated (16
+//     characters or more, with a digit);
+//   - for a value of several words ("Bearer xyz"), each word of 8
+//     characters or more.
+//
+// Overlapping occurrences are redacted as one, so a short secret inside a
+// longer one (a path inside its URL) never leaves part of the longer one
+// shown.
 func Redact(s string, secrets ...string) string {
-	forms := secretForms(secrets)
-	for _, f := range forms {
-		s = strings.ReplaceAll(s, f, "<redacted>")
-	}
-	return s
-}
-
-// secretForms returns every non-empty secret and its URL-escaped forms,
-// longest first.
-func secretForms(secrets []string) []string {
-	forms := make([]string, 0, 3*len(secrets))
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		forms = append(forms, sec)
-		if q := url.QueryEscape(sec); q != sec {
-			forms = append(forms, q)
-		}
-		if p := url.PathEscape(sec); p != sec {
-			forms = append(forms, p)
-		}
-	}
-	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return forms
+	return redact(s, secretNeedles(secrets))
 }
 
 // SanitizeError returns an error whose text has every secret redacted,
@@ -233,7 +233,7 @@ func redactCode(code string, secrets ...string) string {
 		return code
 	}
 	longest := 0
-	for _, f := range secretForms(secrets) {
+	for _, f := range secretNeedles(secrets) {
 		for n := min(len(f), len(head)); n > longest; n-- {
 			if strings.HasSuffix(head, f[:n]) {
 				longest = n

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -47,11 +49,13 @@ func StaticSecrets(secrets ...corev1.Secret) SecretGetter {
 }
 
 // Credentials are what a notifier needs from a Provider and its Secrets.
-// String and GoString never show a secret value, so a Credentials can be
-// logged. fmt cannot call those methods on a Credentials held in an
-// unexported struct field: a notifier that keeps one must not be printed
-// with %v as a whole (give it its own String method, as the Slack notifier
-// has).
+// Every way of showing a Credentials redacts it: String, GoString, Format
+// (every fmt verb), LogValue (log/slog), MarshalJSON and MarshalText, each
+// showing which parts are set, the address and proxy through RedactURL and
+// the other values as a Secret. fmt cannot call those methods on a
+// Credentials held in an unexported struct field: a notifier keeps the
+// values it needs as Secret fields instead, which redact themselves
+// wherever they are.
 type Credentials struct {
 	// Address is the destination URL (a Slack webhook URL, an API URL).
 	Address string
@@ -71,7 +75,9 @@ type Credentials struct {
 // Secrets returns every secret value in c, for redaction: the address and,
 // alone, its path and query (a webhook URL's path is its secret, and a
 // server may echo just the path), the token, the password, the proxy URL
-// and its password, and the header values.
+// and its password, the header values, and the base64 of
+// "username:password" (basic authentication). Redact derives the other
+// forms (path segments, query values, escapes, ...) from these.
 func (c Credentials) Secrets() []string {
 	out := make([]string, 0, 6+len(c.Headers))
 	for _, s := range []string{c.Address, c.Token, c.Password, c.Proxy} {
@@ -93,6 +99,10 @@ func (c Credentials) Secrets() []string {
 		if v != "" {
 			out = append(out, v)
 		}
+	}
+	if c.Password != "" {
+		// Basic authentication sends base64("user:password").
+		out = append(out, base64Forms(c.Username+":"+c.Password)...)
 	}
 	return out
 }
@@ -139,6 +149,72 @@ func (c Credentials) GoString() string { return c.String() }
 func (c Credentials) Format(f fmt.State, verb rune) {
 	_, _ = f.Write([]byte(c.String()))
 }
+
+// credentialsView is Credentials as logged and encoded: the URLs through
+// RedactURL, every other value a Secret.
+type credentialsView struct {
+	Address  string            `json:"address,omitempty"`
+	Token    Secret            `json:"token,omitzero"`
+	Username Secret            `json:"username,omitzero"`
+	Password Secret            `json:"password,omitzero"`
+	Proxy    string            `json:"proxy,omitempty"`
+	Headers  map[string]Secret `json:"headers,omitempty"`
+	CA       bool              `json:"ca,omitempty"`
+}
+
+func (c Credentials) view() credentialsView {
+	v := credentialsView{
+		Token: NewSecret(c.Token), Username: NewSecret(c.Username), Password: NewSecret(c.Password),
+		CA: len(c.CAData) > 0,
+	}
+	if c.Address != "" {
+		v.Address = RedactURL(c.Address)
+	}
+	if c.Proxy != "" {
+		v.Proxy = RedactURL(c.Proxy)
+	}
+	if len(c.Headers) > 0 {
+		v.Headers = make(map[string]Secret, len(c.Headers))
+		for k, h := range c.Headers {
+			v.Headers[k] = NewSecret(h)
+		}
+	}
+	return v
+}
+
+// LogValue makes log/slog log c as a group of its redacted parts.
+func (c Credentials) LogValue() slog.Value {
+	v := c.view()
+	var attrs []slog.Attr
+	if v.Address != "" {
+		attrs = append(attrs, slog.String("address", v.Address))
+	}
+	for _, s := range []struct {
+		key string
+		v   Secret
+	}{{"token", v.Token}, {"username", v.Username}, {"password", v.Password}} {
+		if !s.v.IsZero() {
+			attrs = append(attrs, slog.Any(s.key, s.v))
+		}
+	}
+	if v.Proxy != "" {
+		attrs = append(attrs, slog.String("proxy", v.Proxy))
+	}
+	if len(v.Headers) > 0 {
+		attrs = append(attrs, slog.Int("headers", len(v.Headers)))
+	}
+	if v.CA {
+		attrs = append(attrs, slog.Bool("ca", true))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// MarshalJSON encodes c redacted: the address and proxy through RedactURL,
+// the other values as "<redacted>".
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.view()) }
+
+// MarshalText encodes String.
+func (c Credentials) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // secretValue returns the value of key from data or stringData.
 func secretValue(s *corev1.Secret, key string) (string, bool) {

@@ -317,7 +317,8 @@ func TestCredentialsNeverShowSecrets(t *testing.T) {
 	assert.Equal(t, "Credentials{address=https://hooks.slack.com/<redacted> token=<redacted> username=<redacted> password=<redacted> proxy=http://proxy:3128/<redacted> headers=<1 redacted> ca=<set>}", c.String())
 	assert.Equal(t, "Credentials{}", provider.Credentials{}.String())
 
-	assert.ElementsMatch(t, []string{hookURL, "/services/T000/B000/SECRETSECRETSECRET", "xoxb-SECRETTOKEN", "SECRETPASSWORD", c.Proxy, "pw", "Bearer SECRETHEADER"}, c.Secrets())
+	assert.ElementsMatch(t, []string{hookURL, "/services/T000/B000/SECRETSECRETSECRET", "xoxb-SECRETTOKEN", "SECRETPASSWORD", c.Proxy, "pw", "Bearer SECRETHEADER",
+		"U0VDUkVUVVNFUjpTRUNSRVRQQVNTV09SRA==", "U0VDUkVUVVNFUjpTRUNSRVRQQVNTV09SRA"}, c.Secrets())
 	assert.False(t, c.IsZero())
 	assert.True(t, provider.Credentials{}.IsZero())
 	assert.Empty(t, provider.Credentials{}.Secrets())

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,8 +81,9 @@ type parts struct {
 	colorSet  bool // the template chose the color
 }
 
-// build makes the payload of n.
-func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
+// build makes the payload of n. Rendering a template stops once ctx is
+// done.
+func (nt *Notifier) build(ctx context.Context, n *provider.Notification) (*payload, error) {
 	if n == nil || n.Data == nil {
 		return nil, errors.New("notification without data")
 	}
@@ -89,7 +91,7 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 	format := nt.providerFormat
 	var msg *template.Message
 	if n.Template != nil {
-		m, err := renderTemplate(n.Template, d)
+		m, err := renderTemplate(ctx, n.Template, d)
 		if err != nil {
 			var fe *template.FieldError
 			if errors.As(err, &fe) { // "spec.template.text: ..."
@@ -159,8 +161,8 @@ func (nt *Notifier) build(n *provider.Notification) (*payload, error) {
 // megabytes, thousands of metadata entries), it renders again on a
 // shortened copy of d, so that a long event makes a cut message, not a lost
 // one.
-func renderTemplate(t *template.Template, d *template.Data) (*template.Message, error) {
-	m, err := t.Render(d, template.EscapeSlack)
+func renderTemplate(ctx context.Context, t *template.Template, d *template.Data) (*template.Message, error) {
+	m, err := t.RenderContext(ctx, d, template.EscapeSlack)
 	if err == nil || !(errors.Is(err, template.ErrTooLarge) || errors.Is(err, template.ErrTooManyIterations)) {
 		return m, err
 	}
@@ -168,7 +170,7 @@ func renderTemplate(t *template.Template, d *template.Data) (*template.Message, 
 	if !ok {
 		return nil, err // the template itself is too big
 	}
-	return t.Render(short, template.EscapeSlack)
+	return t.RenderContext(ctx, short, template.EscapeSlack)
 }
 
 // Bounds of shorten: escaped, the message stays under template.MaxOutput.
@@ -210,13 +212,27 @@ func shorten(d *template.Data) (*template.Data, bool) {
 	return &cp, changed
 }
 
-// templateOwner names the object whose spec.template is in use.
+// templateOwner names the object whose spec.template is in use, and the
+// other one of the pair: "alert flux-system/a (provider flux-system/slack)"
+// or "provider flux-system/slack (alert flux-system/a)".
 func templateOwner(n *provider.Notification) string {
-	if a := n.Alert; a != nil && !a.Spec.Template.IsZero() {
-		return "alert " + a.Namespace + "/" + a.Name
+	a, p := n.Alert, n.Provider
+	var alertName, providerName string
+	if a != nil {
+		alertName = "alert " + a.Namespace + "/" + a.Name
 	}
-	if p := n.Provider; p != nil {
-		return "provider " + p.NamespacedName()
+	if p != nil {
+		providerName = "provider " + p.NamespacedName()
+	}
+	switch {
+	case a != nil && !a.Spec.Template.IsZero() && p != nil:
+		return alertName + " (" + providerName + ")"
+	case a != nil && !a.Spec.Template.IsZero():
+		return alertName
+	case p != nil && a != nil:
+		return providerName + " (" + alertName + ")"
+	case p != nil:
+		return providerName
 	}
 	return "template"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -568,9 +569,17 @@ func TestNotifier_NeverShowsSecrets(t *testing.T) {
 		require.NoError(t, err)
 		var logged bytes.Buffer
 		slog.New(slog.NewTextHandler(&logged, nil)).Info("built", "notifier", nt)
-		for _, s := range []string{nt.String(), fmt.Sprint(nt), fmt.Sprintf("%+v", nt), fmt.Sprintf("%#v", nt), fmt.Sprintf("%q", nt), logged.String()} {
+		for _, s := range []string{nt.String(), fmt.Sprint(nt), fmt.Sprintf("%+v", nt), fmt.Sprintf("%q", nt), logged.String()} {
 			assert.NotContains(t, s, "SECRETSECRET")
 			assert.Contains(t, s, strings.Trim(fmt.Sprintf("%q", tt.want), `"`)[:20])
+		}
+		// The secrets are provider.Secret values: no other form shows them.
+		asJSON, err := json.Marshal(nt)
+		require.NoError(t, err)
+		var jsonLog bytes.Buffer
+		slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("built", "notifier", nt, "value", *nt)
+		for _, s := range []string{fmt.Sprintf("%#v", nt), fmt.Sprintf("%+v", *nt), fmt.Sprintf("%#v", *nt), string(asJSON), jsonLog.String()} {
+			assert.NotContains(t, s, "SECRETSECRET")
 		}
 		assert.Equal(t, tt.want, nt.String())
 	}

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -69,15 +67,16 @@ func (m mode) String() string {
 // concurrent use.
 //
 // A Notifier never shows its webhook URL or token: not in errors, not in
-// String, not in logs.
+// String, not in logs. It holds them as provider.Secret values, so that
+// no way of printing or encoding a Notifier shows them either.
 type Notifier struct {
 	provider       string // namespace/name
 	flavor         string // Type, TypeDiscord or TypeRocket
 	mode           mode
-	endpoint       string // where to POST; the secret itself for a webhook
-	token          string
-	headers        map[string]string
-	secrets        []string // everything to redact
+	endpoint       provider.Secret // where to POST; the secret itself for a webhook
+	token          provider.Secret
+	headers        map[string]provider.Secret
+	secrets        []provider.Secret // everything to redact
 	username       string
 	providerFormat string
 	defaultFormat  string
@@ -174,9 +173,16 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		username:      p.Spec.Username,
 		defaultFormat: o.format,
 		userAgent:     o.userAgent,
-		headers:       maps.Clone(c.Headers),
-		token:         c.Token,
-		secrets:       c.Secrets(),
+		token:         provider.NewSecret(c.Token),
+	}
+	for _, s := range c.Secrets() {
+		n.secrets = append(n.secrets, provider.NewSecret(s))
+	}
+	if len(c.Headers) > 0 {
+		n.headers = make(map[string]provider.Secret, len(c.Headers))
+		for k, v := range c.Headers {
+			n.headers[k] = provider.NewSecret(v)
+		}
 	}
 	for k, v := range c.Headers {
 		// net/http would refuse every request, and each refusal would be
@@ -196,36 +202,34 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 	}
 	if t := p.Spec.Type; t == TypeDiscord || t == TypeRocket {
 		// Flux posts to the address alone, without the token.
-		n.flavor, n.token = t, ""
+		n.flavor, n.token = t, provider.Secret{}
 		c.Token = ""
 	}
+	var endpoint string
 	switch {
 	case c.Token != "":
 		n.mode = modeAPI
-		n.endpoint = o.apiURL + "chat.postMessage"
-		n.where = n.mode.String() + " " + stripQuery(n.endpoint)
+		endpoint = o.apiURL + "chat.postMessage"
+		n.where = n.mode.String() + " " + stripQuery(endpoint)
 		if c.Address != "" {
-			n.endpoint = c.Address
+			endpoint = c.Address
 			n.where = n.mode.String() + " " + provider.RedactURL(c.Address)
 		}
 	case c.Address != "":
 		n.mode = modeWebhook
-		n.endpoint = c.Address
+		endpoint = c.Address
 		if n.flavor == TypeDiscord {
-			n.endpoint = discordEndpoint(c.Address)
+			endpoint = discordEndpoint(c.Address)
 		}
 		n.where = n.mode.String() + " " + provider.RedactURL(c.Address)
 	default:
 		n.where = n.mode.String()
 	}
+	n.endpoint = provider.NewSecret(endpoint)
 	if n.mode != modeNone {
-		u, err := url.Parse(n.endpoint)
+		u, err := url.Parse(endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("address (spec.address or the secret's %q/%q key): want an http(s) URL, got %s", "address", "url", provider.RedactURL(n.endpoint))
-		}
-		if n.mode == modeWebhook && len(u.RequestURI()) > 1 {
-			// The path of a webhook is its secret: redact it alone too.
-			n.secrets = append(n.secrets, u.RequestURI())
+			return nil, fmt.Errorf("address (spec.address or the secret's %q/%q key): want an http(s) URL, got %s", "address", "url", provider.RedactURL(endpoint))
 		}
 	}
 	// The provider's timeout bounds an attempt whose context has no
@@ -263,7 +267,7 @@ func discordEndpoint(address string) string {
 // Render returns the JSON body Notify would post for n, without any
 // network: the dry-run view of a message.
 func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
-	p, err := nt.build(n)
+	p, err := nt.build(context.Background(), n)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +313,13 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 		}
 		return nt.fail(&provider.Error{Err: errors.New("no webhook address nor bot token: set spec.secretRef (key \"address\", \"url\" or \"token\") or spec.address")})
 	}
-	p, err := nt.build(n)
+	// The provider's timeout bounds the attempt, rendering included.
+	if _, ok := ctx.Deadline(); !ok && nt.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, nt.timeout)
+		defer cancel()
+	}
+	p, err := nt.build(ctx, n)
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
@@ -320,29 +330,24 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
-	if _, ok := ctx.Deadline(); !ok && nt.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, nt.timeout)
-		defer cancel()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint.Reveal(), bytes.NewReader(body))
 	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+		return nt.fail(provider.SanitizeError(err, nt.secretValues()...))
 	}
 	for k, v := range nt.headers {
-		req.Header.Set(k, v)
+		req.Header.Set(k, v.Reveal())
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Accept", "application/json")
 	if nt.userAgent != "" {
 		req.Header.Set("User-Agent", nt.userAgent)
 	}
-	if nt.token != "" {
-		req.Header.Set("Authorization", "Bearer "+nt.token)
+	if !nt.token.IsZero() {
+		req.Header.Set("Authorization", "Bearer "+nt.token.Reveal())
 	}
 	resp, err := nt.client.Do(req)
 	if err != nil {
-		return nt.fail(transportError(err, nt.secrets))
+		return nt.fail(transportError(err, nt.secretValues()))
 	}
 	// A body that cannot be read whole is classified on what arrived: the
 	// status says whether Slack took the message.
@@ -409,7 +414,7 @@ func (nt *Notifier) fail(err error) error {
 	if errors.As(err, &pe) {
 		// SanitizeError also redacts the beginning of a secret echoed in a
 		// long answer that ClassifyResponse cut.
-		err = provider.SanitizeError(pe, nt.secrets...)
+		err = provider.SanitizeError(pe, nt.secretValues()...)
 	}
 	return fmt.Errorf("%s %s: %w", nt.flavor, nt.where, err)
 }
@@ -447,15 +452,14 @@ func (nt *Notifier) String() string {
 	return nt.flavor + " " + nt.where + " (provider " + nt.provider + ")"
 }
 
-// GoString is String, so %#v shows no secret either.
-func (nt *Notifier) GoString() string { return nt.String() }
-
-// Format prints String for every verb, so no formatting of a Notifier shows
-// a secret.
-func (nt *Notifier) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, nt.String()) }
-
-// LogValue makes slog log String.
-func (nt *Notifier) LogValue() slog.Value { return slog.StringValue(nt.String()) }
+// secretValues returns the values to redact from errors.
+func (nt *Notifier) secretValues() []string {
+	out := make([]string, len(nt.secrets))
+	for i, s := range nt.secrets {
+		out[i] = s.Reveal()
+	}
+	return out
+}
 
 // maxCode bounds the error string of a JSON answer kept as Code, as
 // provider.ClassifyResponse bounds a plain-text one.

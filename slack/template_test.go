@@ -112,7 +112,7 @@ func TestRender_CustomTemplate(t *testing.T) {
 		require.NoError(t, err)
 		_, err = nt.Render(n)
 		require.ErrorIs(t, err, template.ErrTooLarge)
-		require.ErrorContains(t, err, "provider flux-system/slack: spec.template.text: ")
+		require.ErrorContains(t, err, "provider flux-system/slack (alert flux-system/flux-alerts): spec.template.text: ")
 	})
 
 	t.Run("icons are not mrkdwn", func(t *testing.T) {
@@ -197,7 +197,7 @@ func TestRender_TemplateErrors(t *testing.T) {
 		require.NoError(t, err)
 		defer nt.CloseIdleConnections()
 		_, err = nt.Render(n)
-		require.ErrorContains(t, err, "alert flux-system/flux-alerts: spec.template.text: ")
+		require.ErrorContains(t, err, "alert flux-system/flux-alerts (provider flux-system/slack): spec.template.text: ")
 
 		res, err := provider.Deliver(context.Background(), nt, n, tinyPolicy, 0)
 		var pe *provider.Error
@@ -213,7 +213,7 @@ func TestRender_TemplateErrors(t *testing.T) {
 		nt, err := New(seedProvider(), provider.Credentials{})
 		require.NoError(t, err)
 		_, err = nt.Render(n)
-		require.EqualError(t, err, `alert flux-system/flux-alerts: spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)
+		require.EqualError(t, err, `alert flux-system/flux-alerts (provider flux-system/slack): spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)
 	})
 
 	t.Run("unknown format of a provider's template", func(t *testing.T) {

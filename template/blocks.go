@@ -145,22 +145,43 @@ func (r *renderer) blocks(segs []segment) (json.RawMessage, error) {
 		return nil, &FieldError{Field: "blocks", Err: errTotal}
 	}
 	out := make([]byte, 0, size+64*len(segs))
+	litLeft := size // literal JSON still to come
 	for _, s := range segs {
 		out = append(out, s.lit...)
+		litLeft -= len(s.lit)
 		if s.str == nil {
 			continue
 		}
-		r.total = start + len(out)
+		r.total = start + len(out) + litLeft
 		if err := r.exec(s.str); err != nil {
 			return nil, err
 		}
-		out = appendJSONString(out, r.buf.Bytes())
-		if start+len(out) > MaxTotalOutput {
-			return nil, &FieldError{Field: s.str.path, Err: errTotal}
-		}
+		out = appendJSONFit(out, r.buf.Bytes(), MaxTotalOutput-start-len(out)-litLeft, r.st.w.esc != nil)
 	}
 	r.total = start + len(out)
 	return out, nil
+}
+
+// appendJSONFit appends s to dst as a JSON string of at most room bytes: s
+// is cut (at a rune boundary, never inside an escape when markup is set,
+// and ending with TruncateMarker) when its JSON form is longer.
+func appendJSONFit(dst, s []byte, room int, markup bool) []byte {
+	n := len(dst)
+	dst = appendJSONString(dst, s)
+	for i := 0; len(dst)-n > room && i < 8; i++ {
+		// Keep the share of s that fits, as escaping goes in s.
+		keep := len(s) * max(room-2-len(TruncateMarker), 0) / max(len(dst)-n-2, 1)
+		head := s[:runeStart(s, min(keep, max(len(s)-1, 0)))]
+		if markup {
+			head = trimMarkup(head)
+		}
+		s = append(head[:len(head):len(head)], TruncateMarker...)
+		dst = appendJSONString(dst[:n], s)
+	}
+	if len(dst)-n > room {
+		dst = append(dst[:n], `""`...)
+	}
+	return dst
 }
 
 const hexDigits = "0123456789abcdef"

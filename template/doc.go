@@ -75,15 +75,31 @@
 //
 // No template can read the environment, files or the network. Parse
 // executes the template once on [Sample], so a template that fails when
-// executed is a load error, not a failed notification. Render bounds each
-// rendered string by [MaxOutput], the whole message by [MaxTotalOutput] and
-// the range loops by [MaxIterations]; every function result that can be
-// larger than its arguments is checked against MaxOutput, and commands
-// take at most 32 arguments, so a
-// template that would produce megabytes fails with an error naming the
-// field, without allocating them. {{define}}, {{template}} and {{block}}
-// are not supported: each string is one template. Arrays and objects in
-// blocks nest at most 64 levels deep.
+// executed is a load error, not a failed notification; that render has the
+// same bounds as every other, with a work budget of at most [SampleWork],
+// so loading never hangs on a template.
+//
+// Output: a rendered string longer than [MaxOutput], or past
+// [MaxTotalOutput] for the whole message, is cut and ends with
+// [TruncateMarker]; the cut falls at a rune boundary and never inside an
+// escape, and a [Safe] value is kept whole or dropped. A function's string
+// result over MaxOutput is cut too; a list or map over it fails with
+// [ErrTooLarge], as do functions that would multiply their input past it
+// (repeat, indent, replace, printf widths, ...), before allocating.
+//
+// Work: before each call, a template function (or a method of the data) is
+// charged 512 units plus the size of its arguments times its cost per byte
+// (1 to 32; 4 for a function given with [WithFuncs]), a regular expression
+// the text it searches times 4 times the instructions of its program
+// ([RegexpProgramSize]; more than [MaxRegexpProgram] is an error wrapping
+// [ErrRegexpTooLarge]), and each range iteration 64; a unit is about a
+// nanosecond of CPU. Past [Limits].Work ([DefaultWork], about half a second
+// of CPU) the render fails with [ErrWorkBudget]; past [Limits].Iterations
+// ([MaxIterations]) with [ErrTooManyIterations]. [Template.RenderContext]
+// also checks its context at each call, so a render stops soon after the
+// delivery's deadline. Commands take at most 32 arguments. {{define}},
+// {{template}} and {{block}} are not supported: each string is one
+// template. Arrays and objects in blocks nest at most 64 levels deep.
 //
 // Errors from Parse and Render are [*FieldError], naming the field ("text",
 // "fields[1].value", "blocks[0].text.text"), to which the configuration

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"text/template/parse"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,6 +20,8 @@ const (
 	fnEscape = "_escape"    // {{ X }} may become {{ X | _escape $ }}
 	fnRange  = "_countLoop" // {{ range X }} becomes {{ range X | _countLoop $ }}
 	fnCheck  = "_checkSize" // function results pass through _checkSize
+	fnArg    = "_arg"       // function arguments pass through _arg $
+	fnRegexp = "_argRe"     // a regexp's subject passes through _argRe $ expr
 )
 
 // maxArgs bounds the arguments of one command, which bounds what a single
@@ -47,14 +51,17 @@ type renderState struct {
 	related    corev1.ObjectReference
 	w          outWriter
 	iterations int
+	limits     Limits
+	budget     budget
 }
 
 // outWriter appends the output of one field to buf, escaping the values of
-// actions with esc, and fails with err beyond max bytes.
+// actions with esc. Output beyond max bytes is cut: what fits, at a rune
+// boundary and never inside an escape, then TruncateMarker, and the
+// execution stops with errCut.
 type outWriter struct {
 	buf  *bytes.Buffer
 	max  int
-	err  error
 	esc  Escaper
 	text map[*byte]int // the template's literal text: start → length
 }
@@ -64,25 +71,58 @@ func (w *outWriter) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	if w.esc == nil || w.text[&p[0]] == len(p) {
-		return len(p), w.writeRaw(p)
+		return len(p), writeRaw(w, p, false)
 	}
-	return len(p), w.writeRawString(w.esc(string(p)))
+	return len(p), writeEscaped(w, p)
 }
 
-func (w *outWriter) writeRaw(p []byte) error {
-	if w.buf.Len()+len(p) > w.max {
-		return w.err
+// writeRaw writes p as it is; markup says whether p is escaped text, which
+// a cut must not leave half an entity or link of.
+func writeRaw[S ~string | ~[]byte](w *outWriter, p S, markup bool) error {
+	room := w.max - w.buf.Len()
+	if len(p) <= room {
+		w.buf.WriteString(string(p))
+		return nil
 	}
-	w.buf.Write(p)
-	return nil
+	if room >= len(TruncateMarker) {
+		head := p[:runeStart(p, room-len(TruncateMarker))]
+		if markup {
+			head = trimMarkup(head)
+		}
+		w.buf.WriteString(string(head))
+		w.buf.WriteString(TruncateMarker)
+	}
+	return errCut
 }
 
-func (w *outWriter) writeRawString(s string) error {
-	if w.buf.Len()+len(s) > w.max {
-		return w.err
+// writeEscaped writes p escaped. When the escaped text does not fit, it
+// escapes the longest start of p that fits, so the cut falls between two
+// characters of p, never inside an escape.
+func writeEscaped[S ~string | ~[]byte](w *outWriter, p S) error {
+	room := w.max - w.buf.Len()
+	if len(p) <= room {
+		if e := w.esc(string(p)); len(e) <= room {
+			w.buf.WriteString(e)
+			return nil
+		}
 	}
-	w.buf.WriteString(s)
-	return nil
+	limit := room - len(TruncateMarker)
+	if limit < 0 {
+		return errCut
+	}
+	// Escaping does not shorten text: no more than limit bytes of p can fit.
+	raw := p[:runeStart(p, limit)]
+	for range 8 {
+		e := w.esc(string(raw))
+		if len(e) <= limit {
+			w.buf.WriteString(e)
+			break
+		}
+		n := len(raw) * limit / len(e)
+		raw = raw[:runeStart(raw, min(n, len(raw)-1))]
+	}
+	w.buf.WriteString(TruncateMarker)
+	return errCut
 }
 
 var (
@@ -98,6 +138,8 @@ var internalFuncs = map[string]any{
 	fnEscape: escapeValue,
 	fnRange:  chargeRange,
 	fnCheck:  checkValue,
+	fnArg:    chargeArg,
+	fnRegexp: chargeRegexp,
 }
 
 // escapeValue writes v, printed the way text/template prints the value of
@@ -114,12 +156,12 @@ func escapeValue(d *Data, v reflect.Value) (string, error) {
 	if v.IsValid() {
 		switch v.Type() {
 		case safeType:
-			return "", w.writeRawString(v.String())
+			return "", writeRaw(w, v.String(), true)
 		case stringType:
 			if w.esc == nil {
-				return "", w.writeRawString(v.String())
+				return "", writeRaw(w, v.String(), false)
 			}
-			return "", w.writeRawString(w.esc(v.String()))
+			return "", writeEscaped(w, v.String())
 		}
 	}
 	if n := sizeOfValue(v, MaxOutput+1); n > MaxOutput {
@@ -129,10 +171,10 @@ func escapeValue(d *Data, v reflect.Value) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if w.esc != nil {
-		s = w.esc(s)
+	if w.esc == nil {
+		return "", writeRaw(w, s, false)
 	}
-	return "", w.writeRawString(s)
+	return "", writeEscaped(w, s)
 }
 
 // printValue formats v as text/template prints the value of an action.
@@ -163,8 +205,9 @@ func printValue(v reflect.Value) (string, error) {
 }
 
 // ErrTooManyIterations is wrapped by the error of a Render call whose range
-// loops would visit more than MaxIterations elements.
-var ErrTooManyIterations = fmt.Errorf("range loops visit more than %d elements", MaxIterations)
+// loops would visit more than Limits.Iterations elements (MaxIterations by
+// default).
+var ErrTooManyIterations = errors.New("range loops visit too many elements")
 
 // chargeRange counts the elements a range loop is about to visit against
 // the Render call's budget, and returns v unchanged.
@@ -184,22 +227,27 @@ func chargeRange(d *Data, v reflect.Value) (reflect.Value, error) {
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.String:
 		n = w.Len()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n = int(min(max(w.Int(), 0), MaxIterations+1))
+		n = int(min(max(w.Int(), 0), 1<<40))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n = int(min(w.Uint(), MaxIterations+1))
+		n = int(min(w.Uint(), 1<<40))
 	}
+	limit := d.rs.limits.Iterations
 	d.rs.iterations += n
-	if d.rs.iterations > MaxIterations {
-		return v, ErrTooManyIterations
+	if d.rs.iterations > limit {
+		return v, &limitError{fmt.Errorf("more than %d: %w", limit, ErrTooManyIterations)}
 	}
-	return v, nil
+	return v, d.rs.budget.charge(int64(n) * iterationCost)
 }
 
-// checkValue fails when v, a function's result, is larger than MaxOutput
-// once printed, so no loop can grow a value without bound.
+// checkValue cuts v, a function's result, when it is a string longer than
+// MaxOutput, and fails when it is another value larger than MaxOutput once
+// printed, so no loop can grow a value without bound.
 func checkValue(v reflect.Value) (reflect.Value, error) {
+	if c, ok := cutValue(v); ok {
+		return c, nil
+	}
 	if n := sizeOfValue(v, MaxOutput+1); n > MaxOutput {
-		return v, fmt.Errorf("a value of about %d bytes: %w", n, ErrTooLarge)
+		return v, &limitError{fmt.Errorf("a function's result of about %d bytes: %w", n, ErrTooLarge)}
 	}
 	return v, nil
 }
@@ -265,6 +313,9 @@ type rewriter struct {
 	tree  *parse.Tree
 	funcs map[string]any
 	text  map[*byte]int
+	// dotIsData says whether dot is the Data in the pipeline being
+	// rewritten, so that field paths from it can be resolved statically.
+	dotIsData bool
 }
 
 func (r *rewriter) list(l *parse.ListNode, dotIsData bool) error {
@@ -289,6 +340,7 @@ func (r *rewriter) node(n parse.Node, dotIsData bool) error {
 			r.text[&n.Text[0]] = len(n.Text)
 		}
 	case *parse.ActionNode:
+		r.dotIsData = dotIsData
 		if err := r.pipe(n.Pipe); err != nil {
 			return err
 		}
@@ -311,6 +363,7 @@ func (r *rewriter) node(n parse.Node, dotIsData bool) error {
 }
 
 func (r *rewriter) branch(b *parse.BranchNode, dotInList, dotInElse bool) error {
+	r.dotIsData = dotInElse // the pipeline sees the enclosing dot
 	if err := r.pipe(b.Pipe); err != nil {
 		return err
 	}
@@ -371,7 +424,7 @@ func (r *rewriter) pipe(p *parse.PipeNode) error {
 		}
 	}
 	cmds := make([]*parse.CommandNode, 0, len(p.Cmds)+1)
-	for _, c := range p.Cmds {
+	for i, c := range p.Cmds {
 		if len(c.Args) > maxArgs+1 {
 			return fmt.Errorf("%s: more than %d arguments", location(r.tree, c), maxArgs)
 		}
@@ -380,13 +433,158 @@ func (r *rewriter) pipe(p *parse.PipeNode) error {
 				return err
 			}
 		}
+		if charge := r.charge(c, i > 0); charge != nil {
+			cmds = append(cmds, charge)
+		}
 		cmds = append(cmds, c)
+		if r.mayCallMethod(c) {
+			// A method of the data (time.Time's Format, an event's
+			// DeepCopy, ...) may read or copy much: charge what it
+			// returns, and cut it like a function's result.
+			charge := internalCmd(r.tree, c.Pos, fnArg, true)
+			charge.Args = append(charge.Args, weightNode(c.Pos, 1))
+			cmds = append(cmds, charge, internalCmd(r.tree, c.Pos, fnCheck, false))
+		}
 		if id, ok := c.Args[0].(*parse.IdentifierNode); ok && !smallResult[id.Ident] {
 			cmds = append(cmds, internalCmd(r.tree, c.Pos, fnCheck, false))
 		}
 	}
 	p.Cmds = cmds
 	return nil
+}
+
+// regexpFuncs are the functions whose first argument is a regular
+// expression and second the text it searches.
+var regexpFuncs = map[string]bool{
+	"regexMatch": true, "mustRegexMatch": true, "regexFind": true, "mustRegexFind": true,
+	"regexFindAll": true, "mustRegexFindAll": true, "regexReplaceAll": true,
+	"mustRegexReplaceAll": true, "regexReplaceAllLiteral": true,
+	"mustRegexReplaceAllLiteral": true, "regexSplit": true, "mustRegexSplit": true,
+}
+
+// charge makes c, a call of a template function, charge its arguments to
+// the work budget: each argument that is not a literal becomes
+// (_arg $ arg), and the text a regular expression searches
+// (_argRe $ expr text). When c takes the value of the previous command
+// (piped), the returned command, to put before c, charges that value.
+func (r *rewriter) charge(c *parse.CommandNode, piped bool) *parse.CommandNode {
+	id, ok := c.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		if !r.mayCallMethod(c) {
+			return nil
+		}
+		// A method call: charge its arguments as a function's.
+		for i := 1; i < len(c.Args); i++ {
+			c.Args[i] = r.wrap(c.Args[i], fnArg, weightNode(c.Pos, defaultWeight))
+		}
+		if piped {
+			cmd := internalCmd(r.tree, c.Pos, fnArg, true)
+			cmd.Args = append(cmd.Args, weightNode(c.Pos, defaultWeight))
+			return cmd
+		}
+		return nil
+	}
+	if _, ok := r.funcs[id.Ident]; !ok || strings.HasPrefix(id.Ident, "_") {
+		return nil // a builtin (and, len, index, ...): no work to speak of
+	}
+	if regexpFuncs[id.Ident] && len(c.Args) >= 2 {
+		expr := c.Args[1]
+		if len(c.Args) >= 3 {
+			c.Args[2] = r.wrap(c.Args[2], fnRegexp, expr)
+			return nil
+		}
+		if piped {
+			cmd := internalCmd(r.tree, c.Pos, fnRegexp, true)
+			cmd.Args = append(cmd.Args, expr)
+			return cmd
+		}
+		return nil
+	}
+	weight := weightNode(c.Pos, weightOf(id.Ident))
+	for i := 1; i < len(c.Args); i++ {
+		c.Args[i] = r.wrap(c.Args[i], fnArg, weight)
+	}
+	if piped {
+		cmd := internalCmd(r.tree, c.Pos, fnArg, true)
+		cmd.Args = append(cmd.Args, weight)
+		return cmd
+	}
+	return nil
+}
+
+// weightNode is the number literal w, a cost per byte for fnArg.
+func weightNode(pos parse.Pos, w int) *parse.NumberNode {
+	return &parse.NumberNode{NodeType: parse.NodeNumber, Pos: pos, IsInt: true, Int64: int64(w), Text: strconv.Itoa(w)}
+}
+
+var dataType = reflect.TypeFor[Data]()
+
+// mayCallMethod reports whether c, a command, may call a method of the
+// data: c starts with a field path (.A.B, $.A.B, $x.A, (X).A) that does
+// not resolve, from Data's type, to fields and map keys only. The paths
+// templates use most (.Message, .Object.Name, .Metadata.key) do.
+func (r *rewriter) mayCallMethod(c *parse.CommandNode) bool {
+	switch n := c.Args[0].(type) {
+	case *parse.FieldNode:
+		return len(c.Args) > 1 || !r.dotIsData || !fieldsOnly(dataType, n.Ident)
+	case *parse.VariableNode:
+		if len(n.Ident) < 2 {
+			return false // a variable's value: no call
+		}
+		return len(c.Args) > 1 || n.Ident[0] != "$" || !fieldsOnly(dataType, n.Ident[1:])
+	case *parse.ChainNode:
+		return len(n.Field) > 0
+	}
+	return false
+}
+
+// fieldsOnly reports whether the path idents, from a value of type t, goes
+// through struct fields and string-keyed map entries only, never a method.
+func fieldsOnly(t reflect.Type, idents []string) bool {
+	for _, id := range idents {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Struct:
+			if _, ok := reflect.PointerTo(t).MethodByName(id); ok {
+				return false
+			}
+			f, ok := t.FieldByName(id)
+			if !ok || !f.IsExported() {
+				return false
+			}
+			t = f.Type
+		case reflect.Map:
+			if t.Key().Kind() != reflect.String {
+				return false
+			}
+			t = t.Elem()
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// wrap returns a, an argument, as the pipeline (fn $ [extra] a), or a
+// itself when it is a literal.
+func (r *rewriter) wrap(a parse.Node, fn string, extra parse.Node) parse.Node {
+	switch a.(type) {
+	case *parse.StringNode, *parse.NumberNode, *parse.BoolNode, *parse.NilNode:
+		return a
+	}
+	cmd := internalCmd(r.tree, a.Position(), fn, true)
+	if extra != nil {
+		cmd.Args = append(cmd.Args, extra)
+	}
+	if p, ok := a.(*parse.PipeNode); ok && len(p.Decl) == 0 {
+		// (X | f) becomes (X | f | fn $).
+		p.Cmds = append(p.Cmds, cmd)
+		return p
+	}
+	cmd.Args = append(cmd.Args, a)
+	return &parse.PipeNode{NodeType: parse.NodePipe, Pos: a.Position(), Cmds: []*parse.CommandNode{cmd}}
 }
 
 func (r *rewriter) arg(a parse.Node) error {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/url"
 	"reflect"
-	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strconv"
@@ -114,21 +113,49 @@ func buildFuncs() ttemplate.FuncMap {
 		return piecesMap(splitPieces("splitn", sep, n, s))
 	}
 	m["regexFindAll"] = func(expr, s string, n int) ([]string, error) {
-		re, err := regexp.Compile(expr)
+		re, err := compileRegexp(expr)
 		if err != nil {
 			return nil, err
 		}
-		return boundedPieces("regexFindAll", n, func(n int) []string { return re.FindAllString(s, n) })
+		return boundedPieces("regexFindAll", n, func(n int) []string { return re.re.FindAllString(s, n) })
 	}
 	m["mustRegexFindAll"] = m["regexFindAll"]
 	m["regexSplit"] = func(expr, s string, n int) ([]string, error) {
-		re, err := regexp.Compile(expr)
+		re, err := compileRegexp(expr)
 		if err != nil {
 			return nil, err
 		}
-		return boundedPieces("regexSplit", n, func(n int) []string { return re.Split(s, n) })
+		return boundedPieces("regexSplit", n, func(n int) []string { return re.re.Split(s, n) })
 	}
 	m["mustRegexSplit"] = m["regexSplit"]
+	// The other regular expression functions, with the bounded, cached
+	// compilation (Sprig's compile the expression at every call). Sprig's
+	// regexMatch and regexFind return false and "" for an invalid
+	// expression; these say why.
+	m["regexMatch"] = func(expr, s string) (bool, error) {
+		re, err := compileRegexp(expr)
+		if err != nil {
+			return false, err
+		}
+		return re.re.MatchString(s), nil
+	}
+	m["mustRegexMatch"] = m["regexMatch"]
+	m["regexFind"] = func(expr, s string) (string, error) {
+		re, err := compileRegexp(expr)
+		if err != nil {
+			return "", err
+		}
+		return re.re.FindString(s), nil
+	}
+	m["mustRegexFind"] = m["regexFind"]
+	// The builtins that escape, as functions, so that they are charged to
+	// the work budget like the others.
+	m["html"] = ttemplate.HTMLEscaper
+	m["js"] = ttemplate.JSEscaper
+	m["urlquery"] = ttemplate.URLQueryEscaper
+	// Sprig's uniq compares every item with every other: bounded.
+	m["uniq"] = boundedUniq(m["uniq"].(func(any) []any))
+	m["mustUniq"] = boundedMustUniq(m["mustUniq"].(func(any) ([]any, error)))
 	m["printf"] = boundedPrintf
 	m["print"] = boundedPrint(fmt.Sprint)
 	m["println"] = boundedPrint(fmt.Sprintln)
@@ -249,10 +276,11 @@ func boundedReplace(old, repl, s string) (string, error) {
 // regexReplace is Sprig's regexReplaceAll (literal: regexReplaceAllLiteral),
 // building the result with a bound.
 func regexReplace(expr, s, repl string, literal bool) (string, error) {
-	re, err := regexp.Compile(expr)
+	c, err := compileRegexp(expr)
 	if err != nil {
 		return "", err
 	}
+	re := c.re
 	var out []byte
 	last := 0
 	replace := func(m []int) error {
@@ -349,6 +377,36 @@ func boundedWrapWith(wrap func(int, string, string) string) func(int, string, st
 			return "", tooLarge("wrapWith", n)
 		}
 		return wrap(l, sep, s), nil
+	}
+}
+
+// maxUniq bounds the lists uniq takes, which costs the square of their
+// length.
+const maxUniq = 2000
+
+func uniqCheck(list any) error {
+	v := reflect.ValueOf(list)
+	if (v.Kind() == reflect.Slice || v.Kind() == reflect.Array) && v.Len() > maxUniq {
+		return fmt.Errorf("uniq: %d items, more than %d", v.Len(), maxUniq)
+	}
+	return nil
+}
+
+func boundedUniq(uniq func(any) []any) func(any) ([]any, error) {
+	return func(list any) ([]any, error) {
+		if err := uniqCheck(list); err != nil {
+			return nil, err
+		}
+		return uniq(list), nil
+	}
+}
+
+func boundedMustUniq(uniq func(any) ([]any, error)) func(any) ([]any, error) {
+	return func(list any) ([]any, error) {
+		if err := uniqCheck(list); err != nil {
+			return nil, err
+		}
+		return uniq(list)
 	}
 }
 

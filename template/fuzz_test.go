@@ -93,7 +93,11 @@ func FuzzRender(f *testing.F) {
 				if err := json.Unmarshal(raw, &want); err != nil {
 					t.Fatal(err)
 				}
-				if got := decoded[1].Text.Text; got != want {
+				got := decoded[1].Text.Text
+				if head, cut := strings.CutSuffix(got, template.TruncateMarker); cut && len(want) > len(head) && strings.HasPrefix(want, head) {
+					continue // cut
+				}
+				if got != want {
 					t.Fatalf("section text = %q, want %q", got, want)
 				}
 			}

@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,17 +13,20 @@ import (
 	ttemplate "text/template"
 )
 
-// Limits of one Render call. A template that would exceed them fails with
-// an error naming the field, before the memory is allocated.
+// Limits of one Render call. Output over a size limit is cut and ends with
+// TruncateMarker; a template that would loop or compute past the other
+// limits fails with an error naming the field, before the memory is
+// allocated or the work done.
 const (
 	// MaxOutput is the largest rendered string, in bytes, and the largest
-	// value a template function may produce.
+	// value a template function may produce: longer strings are cut, other
+	// values (lists, maps) refused.
 	MaxOutput = 64 << 10
 	// MaxTotalOutput is the largest rendered message: every string and the
-	// Blocks JSON together, in bytes.
+	// Blocks JSON together, in bytes; what comes past it is cut.
 	MaxTotalOutput = 256 << 10
 	// MaxIterations is how many elements the range loops of one Render call
-	// may visit in all.
+	// may visit in all, unless Limits.Iterations says otherwise.
 	MaxIterations = 10000
 )
 
@@ -38,6 +42,7 @@ type Template struct {
 	fields    []fieldPair
 	blocks    []segment // nil when the spec has no blocks
 	static    *Message  // the message, when no string has an action
+	limits    Limits
 }
 
 // field is one string of a Spec: a literal, or a template when it has an
@@ -100,6 +105,7 @@ type Option func(*options)
 type options struct {
 	funcs  ttemplate.FuncMap
 	sample *Data
+	limits Limits
 }
 
 // WithFuncs adds functions to the templates, or replaces functions of
@@ -165,7 +171,7 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 	spec := *s
 	spec.Fields = slices.Clone(s.Fields)
 	spec.Blocks = bytes.Clone(s.Blocks)
-	t := &Template{spec: &spec}
+	t := &Template{spec: &spec, limits: o.limits.withDefaults()}
 	for _, f := range []struct {
 		dst  *field
 		path string
@@ -204,7 +210,13 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 	if sample == nil {
 		sample = Sample()
 	}
+	// The sample is small: a template that needs more than SampleWork on
+	// it loops for its own sake, and loading many such templates must not
+	// take minutes.
+	full := t.limits
+	t.limits.Work = min(t.limits.Work, SampleWork)
 	m, err := t.Render(sample, EscapeSlack)
+	t.limits = full
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -227,11 +239,11 @@ type parser struct {
 
 func (p *parser) field(path, text string) (field, error) {
 	f := field{path: path, lit: text}
+	if len(text) > MaxOutput {
+		return f, &FieldError{Field: path, Err: fmt.Errorf("template of %d bytes, more than %d: %w", len(text), MaxOutput, ErrTooLarge)}
+	}
 	if !strings.Contains(text, "{{") {
 		return f, nil
-	}
-	if len(text) > MaxOutput {
-		return f, &FieldError{Field: path, Err: fmt.Errorf("template of %d bytes, more than %d", len(text), MaxOutput)}
 	}
 	n := len(p.root.Templates())
 	t, err := p.root.New(path).Parse(text)
@@ -272,14 +284,27 @@ func (t *Template) dynamic() bool {
 // Spec returns the spec t was parsed from. It must not be modified.
 func (t *Template) Spec() *Spec { return t.spec }
 
-// Render executes t against d. esc, when not nil, escapes the output of
-// every action ({{ ... }}) that is not of type Safe (see EscapeSlack), in
-// every string but IconEmoji and IconURL, which are not markup; the literal
-// text of the template is never escaped. Rendering is bounded by
-// MaxOutput, MaxTotalOutput and MaxIterations. Errors are *FieldError
-// naming the field. d is not modified; Render may be called concurrently,
-// with different escapers.
+// Render is RenderContext with a context that is never done: the work
+// budget (Limits) still bounds it.
 func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
+	return t.RenderContext(context.Background(), d, esc)
+}
+
+// RenderContext executes t against d. esc, when not nil, escapes the
+// output of every action ({{ ... }}) that is not of type Safe (see
+// EscapeSlack), in every string but IconEmoji and IconURL, which are not
+// markup; the literal text of the template is never escaped.
+//
+// Rendering is bounded: a string longer than MaxOutput, or past
+// MaxTotalOutput for the message, is cut at a rune boundary (never inside
+// an escape) and ends with TruncateMarker; range loops are bounded by
+// Limits.Iterations and the template functions by Limits.Work (see
+// WithLimits), and every function call checks ctx, so a render stops soon
+// after ctx is done. Errors are *FieldError naming the field, wrapping
+// ErrWorkBudget, ErrTooManyIterations, ErrTooLarge (a list or map over
+// MaxOutput) or ctx's error. d is not modified; RenderContext may be called
+// concurrently, with different escapers.
+func (t *Template) RenderContext(ctx context.Context, d *Data, esc Escaper) (*Message, error) {
 	if d == nil {
 		return nil, errors.New("template: nil data")
 	}
@@ -289,7 +314,11 @@ func (t *Template) Render(d *Data, esc Escaper) (*Message, error) {
 		m.Blocks = bytes.Clone(m.Blocks)
 		return &m, nil
 	}
-	st := &renderState{data: *d}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("rendering not started: %w", err)
+	}
+	st := &renderState{data: *d, limits: t.limits}
+	st.budget = budget{left: t.limits.Work, limit: t.limits.Work, done: ctx.Done(), ctx: ctx}
 	st.data.rs = st
 	if d.Event != nil {
 		st.event = *d.Event
@@ -352,27 +381,19 @@ type renderer struct {
 	total int
 }
 
-// exec renders f into r.buf (reset first).
+// exec renders f into r.buf (reset first), cut to MaxOutput and to what is
+// left of MaxTotalOutput.
 func (r *renderer) exec(f *field) error {
 	r.buf.Reset()
+	w := &r.st.w
+	w.buf, w.max, w.text = r.buf, min(MaxOutput, max(MaxTotalOutput-r.total, 0)), f.text
 	if f.tmpl == nil {
-		if len(f.lit) > MaxOutput {
-			return &FieldError{Field: f.path, Err: errOutput}
-		}
-		if r.total+len(f.lit) > MaxTotalOutput {
-			return &FieldError{Field: f.path, Err: errTotal}
-		}
-		r.total += len(f.lit)
-		r.buf.WriteString(f.lit)
+		_ = writeRaw(w, f.lit, false)
+		r.total += r.buf.Len()
 		return nil
 	}
-	w := &r.st.w
-	w.buf, w.max, w.err, w.text = r.buf, MaxOutput, errOutput, f.text
-	if rest := MaxTotalOutput - r.total; rest < MaxOutput {
-		w.max, w.err = rest, errTotal
-	}
-	if err := f.tmpl.Execute(w, &r.st.data); err != nil {
-		return &FieldError{Field: f.path, Err: err}
+	if err := f.tmpl.Execute(w, &r.st.data); err != nil && !errors.Is(err, errCut) {
+		return &FieldError{Field: f.path, Err: cleanError(err)}
 	}
 	r.total += r.buf.Len()
 	return nil
@@ -383,16 +404,13 @@ func (r *renderer) string(f *field) (string, error) {
 	if err := r.exec(f); err != nil {
 		return "", err
 	}
-	if f.tmpl == nil {
+	if f.tmpl == nil && r.buf.Len() == len(f.lit) {
 		return f.lit, nil
 	}
 	return r.buf.String(), nil
 }
 
-var (
-	errOutput = fmt.Errorf("output of more than %d bytes: %w", MaxOutput, ErrTooLarge)
-	errTotal  = fmt.Errorf("message of more than %d bytes in all: %w", MaxTotalOutput, ErrTooLarge)
-)
+var errTotal = fmt.Errorf("message of more than %d bytes in all: %w", MaxTotalOutput, ErrTooLarge)
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
