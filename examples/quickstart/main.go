@@ -20,9 +20,10 @@ import (
 )
 
 // manifests are the usual manifests of Slack alerts for Flux (a copy of
-// testdata/manifests/slack-example.yaml at the repository's root): a Namespace, a
-// Kustomization, the Slack Provider, an Alert that sends the errors of every
-// Kustomization and HelmRelease, and the Secret holding the webhook URL.
+// testdata/manifests/slack-example.yaml at the repository's root): a
+// Namespace, a Kustomization, the Slack Provider, an Alert that sends the
+// errors of every Kustomization and HelmRelease, and the Secret holding the
+// webhook URL.
 //
 //go:embed slack-example.yaml
 var manifests []byte
