@@ -279,6 +279,26 @@ func (f *File) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, err
 }
 
+// refuse reads key and reports whether the operation can end now without
+// writing: when the key holds a window (an error), or a value for which
+// refused returns true. A missing key is never refused here: that is
+// decided inside the write transaction.
+func (f *File) refuse(ctx context.Context, op, key string, refused func(record) bool) (bool, error) {
+	var done bool
+	err := f.view(ctx, op, key, func(t *fileTx) error {
+		r, ok := t.get(key)
+		switch {
+		case !ok:
+		case r.kind != kindValue:
+			return wrongType(op, key)
+		default:
+			done = refused(r)
+		}
+		return nil
+	})
+	return done, err
+}
+
 // Set implements Store.
 func (f *File) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	return f.update(ctx, "set", key, ttl, func(t *fileTx) error {
@@ -291,6 +311,11 @@ func (f *File) Set(ctx context.Context, key string, value []byte, ttl time.Durat
 
 // SetIfAbsent implements Store.
 func (f *File) SetIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	// A duplicate is the common case: refuse it with a read, without a
+	// synced write. If the read finds no entry, the write checks again.
+	if done, err := f.refuse(ctx, "set-if-absent", key, func(r record) bool { return true }); done || err != nil {
+		return false, err
+	}
 	var set bool
 	err := f.update(ctx, "set-if-absent", key, ttl, func(t *fileTx) error {
 		if r, ok := t.get(key); ok {
@@ -307,6 +332,9 @@ func (f *File) SetIfAbsent(ctx context.Context, key string, value []byte, ttl ti
 
 // CompareAndSwap implements Store.
 func (f *File) CompareAndSwap(ctx context.Context, key string, old, new []byte, ttl time.Duration) (bool, error) {
+	if done, err := f.refuse(ctx, "compare-and-swap", key, func(r record) bool { return !bytes.Equal(r.payload, old) }); done || err != nil {
+		return false, err
+	}
 	var swapped bool
 	err := f.update(ctx, "compare-and-swap", key, ttl, func(t *fileTx) error {
 		r, ok := t.get(key)

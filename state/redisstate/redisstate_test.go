@@ -149,3 +149,16 @@ func TestBackendFailure(t *testing.T) {
 		t.Fatalf("the caller's client was closed: %v", err)
 	}
 }
+
+// BenchmarkRedis measures the store on the test redis-server, over
+// loopback TCP.
+func BenchmarkRedis(b *testing.B) {
+	addr := redisAddr(b)
+	statetest.Benchmark(b, func(b *testing.B) state.Store {
+		s, err := redisstate.Open(b.Context(), "redis://"+addr+"/0", redisstate.WithPrefix(fmt.Sprintf("bench%d:", prefixes.Add(1))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
