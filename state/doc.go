@@ -11,7 +11,8 @@
 // replicas), [Store.CompareAndSwap] and the [Update] loop for per-object
 // status, [Store.CompareAndDelete] to release one's own claim, and
 // [Store.AddToWindow] with [Store.TakeWindow] for bounded aggregation
-// windows. Keys are strings, values bytes; [Prefixed] gives each user of a
+// windows, and [Store.Keys] to find, after a restart, what a previous
+// process left (the windows it did not flush). Keys are strings, values bytes; [Prefixed] gives each user of a
 // store its own namespace. Errors are [*OpError] values classified by
 // errors.Is: [ErrNotFound] apart from [ErrBackend] (the disk or the
 // server failed), and [ErrWrongType], [ErrInvalid], [ErrTooLarge],

@@ -454,6 +454,37 @@ func (f *File) TakeWindow(ctx context.Context, key string) (Window, error) {
 	return w, nil
 }
 
+// Keys implements Store. It reads the keys in order from the first one
+// with the prefix.
+func (f *File) Keys(ctx context.Context, prefix string, limit int) ([]string, error) {
+	const op = "keys"
+	if err := CheckLimit(op, prefix, limit); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &OpError{Op: op, Key: prefix, Err: err}
+	}
+	if f.closed.Load() {
+		return nil, &OpError{Op: op, Key: prefix, Err: ErrClosed}
+	}
+	var keys []string
+	err := f.db.View(func(tx *bolt.Tx) error {
+		t := f.tx(tx)
+		c := t.entries.Cursor()
+		p := []byte(prefix)
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && len(keys) < limit; k, _ = c.Next() {
+			if _, live := t.get(string(k)); live {
+				keys = append(keys, string(k))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, f.classify(op, prefix, err)
+	}
+	return keys, nil
+}
+
 // Close closes the file; later operations fail with ErrClosed.
 func (f *File) Close() error {
 	if f.closed.Swap(true) {

@@ -5,6 +5,8 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -398,6 +400,34 @@ func (m *Memory) TakeWindow(ctx context.Context, key string) (Window, error) {
 	m.remove(e)
 	// The entries are no longer reachable from the store: hand them over.
 	return Window{Entries: e.win.entries, Dropped: e.win.dropped}, nil
+}
+
+// Keys implements Store. It visits every entry.
+func (m *Memory) Keys(ctx context.Context, prefix string, limit int) ([]string, error) {
+	const op = "keys"
+	if err := CheckLimit(op, prefix, limit); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &OpError{Op: op, Key: prefix, Err: err}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, &OpError{Op: op, Key: prefix, Err: ErrClosed}
+	}
+	now := m.now().UnixNano()
+	var keys []string
+	for k, e := range m.m {
+		if strings.HasPrefix(k, prefix) && (e.exp == 0 || e.exp > now) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	if len(keys) > limit {
+		keys = keys[:limit]
+	}
+	return keys, nil
 }
 
 // Close empties the store; later operations fail with ErrClosed.

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -88,6 +89,17 @@ func (v *prefixed) TakeWindow(ctx context.Context, key string) (Window, error) {
 		return Window{}, err
 	}
 	return v.s.TakeWindow(ctx, v.p+key)
+}
+
+func (v *prefixed) Keys(ctx context.Context, prefix string, limit int) ([]string, error) {
+	if v.closed.Load() {
+		return nil, &OpError{Op: "keys", Key: v.p + prefix, Err: ErrClosed}
+	}
+	keys, err := v.s.Keys(ctx, v.p+prefix, limit)
+	for i, k := range keys {
+		keys[i] = strings.TrimPrefix(k, v.p)
+	}
+	return keys, err
 }
 
 func (v *prefixed) Close() error {

@@ -74,6 +74,13 @@ type Store interface {
 	// the window; the others get an error matching ErrNotFound.
 	TakeWindow(ctx context.Context, key string) (Window, error)
 
+	// Keys returns the keys of live entries (values and windows) that
+	// start with prefix, sorted: the first limit of them (limit must be
+	// positive). It is for recovery, not for the delivery path: after a
+	// restart, or when a replica went away, the windows nobody flushed are
+	// found this way. It may cost time in proportion to the whole store.
+	Keys(ctx context.Context, prefix string, limit int) ([]string, error)
+
 	// Close releases the store. Operations after Close fail with
 	// ErrClosed; closing twice is not an error.
 	Close() error
@@ -176,10 +183,10 @@ func CheckArgs(ctx context.Context, op, key string, ttl time.Duration) error {
 	return nil
 }
 
-// CheckLimit validates the limit of AddToWindow.
+// CheckLimit validates the limit of AddToWindow and Keys.
 func CheckLimit(op, key string, limit int) error {
 	if limit < 1 {
-		return &OpError{Op: op, Key: key, Err: fmt.Errorf("%w: window limit %d, want at least 1", ErrInvalid, limit)}
+		return &OpError{Op: op, Key: key, Err: fmt.Errorf("%w: limit %d, want at least 1", ErrInvalid, limit)}
 	}
 	return nil
 }

@@ -312,6 +312,60 @@ func (s *Store) TakeWindow(ctx context.Context, key string) (state.Window, error
 	return w, nil
 }
 
+// scanCount is the COUNT hint of each SCAN call of Keys.
+const scanCount = 1000
+
+// Keys implements state.Store with SCAN, which visits the whole database.
+func (s *Store) Keys(ctx context.Context, prefix string, limit int) ([]string, error) {
+	const op = "keys"
+	if err := state.CheckLimit(op, prefix, limit); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, state.NewOpError(op, prefix, err)
+	}
+	if s.closed.Load() {
+		return nil, state.NewOpError(op, prefix, state.ErrClosed)
+	}
+	match := globEscape(s.prefix+prefix) + "*"
+	seen := map[string]bool{} // SCAN may return a key twice
+	var cursor uint64
+	for {
+		keys, next, err := s.c.Scan(ctx, cursor, match, scanCount).Result()
+		if err != nil {
+			return nil, s.classify(ctx, op, prefix, err)
+		}
+		for _, k := range keys {
+			seen[strings.TrimPrefix(k, s.prefix)] = true
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// globEscape quotes the characters that Redis's MATCH patterns give a
+// meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\^`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // decodeWindow reads the field/value pairs of a window hash.
 func decodeWindow(fields []string) (state.Window, error) {
 	type entry struct {

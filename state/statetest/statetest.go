@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store, opts ...Option) 
 		{"Window", func(t *testing.T) { testWindow(t, open(t)) }},
 		{"WindowTTL", func(t *testing.T) { testWindowTTL(t, open(t)) }},
 		{"WindowRace", func(t *testing.T) { testWindowRace(t, pair) }},
+		{"Keys", func(t *testing.T) { testKeys(t, open(t)) }},
 		{"WrongType", func(t *testing.T) { testWrongType(t, open(t)) }},
 		{"Invalid", func(t *testing.T) { testInvalid(t, open(t)) }},
 		{"Context", func(t *testing.T) { testContext(t, open(t)) }},
@@ -97,7 +98,8 @@ const (
 	patience = 5 * time.Second
 )
 
-// Every operation of a Store, for the checks that apply to all of them.
+// Every operation of a Store, for the checks that apply to all of them
+// (Keys takes a prefix for its key).
 var ops = []struct {
 	name string
 	call func(ctx context.Context, s state.Store, key string) error
@@ -122,6 +124,7 @@ var ops = []struct {
 		return err
 	}},
 	{"TakeWindow", func(ctx context.Context, s state.Store, k string) error { _, err := s.TakeWindow(ctx, k); return err }},
+	{"Keys", func(ctx context.Context, s state.Store, k string) error { _, err := s.Keys(ctx, k, 10); return err }},
 }
 
 func testValues(t *testing.T, s state.Store) {
@@ -577,6 +580,37 @@ func testWindowRace(t *testing.T, pair func(*testing.T) (state.Store, state.Stor
 	}
 }
 
+func testKeys(t *testing.T, s state.Store) {
+	ctx := t.Context()
+	for _, k := range []string{"window:b", "status:x", "window:a", "window:c", "window*", "windows"} {
+		must(t, s.Set(ctx, k, []byte("v"), long))
+	}
+	must(t, s.Delete(ctx, "window:c"))
+	if _, err := s.AddToWindow(ctx, "window:w", "m", nil, 10, long); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Set(ctx, "window:expired", []byte("v"), short))
+	time.Sleep(2 * short)
+	tests := []struct {
+		prefix string
+		limit  int
+		want   string
+	}{
+		{"window:", 10, "window:a window:b window:w"},
+		{"window:", 2, "window:a window:b"},
+		{"window*", 10, "window*"}, // no pattern: * is a plain character
+		{"status:", 1, "status:x"},
+		{"nothing:", 10, ""},
+		{"", 100, "status:x window* window:a window:b window:w windows"},
+	}
+	for _, tt := range tests {
+		got, err := s.Keys(ctx, tt.prefix, tt.limit)
+		if err != nil || strings.Join(got, " ") != tt.want {
+			t.Errorf("Keys(%q, %d) = %q, %v; want %q", tt.prefix, tt.limit, got, err, tt.want)
+		}
+	}
+}
+
 func testWrongType(t *testing.T, s state.Store) {
 	ctx := t.Context()
 	must(t, s.Set(ctx, "value", []byte("v"), long))
@@ -588,7 +622,7 @@ func testWrongType(t *testing.T, s state.Store) {
 		if strings.Contains(op.name, "Window") {
 			key = "value"
 		}
-		if op.name == "Delete" {
+		if op.name == "Delete" || op.name == "Keys" {
 			continue
 		}
 		t.Run(op.name, func(t *testing.T) {
@@ -610,6 +644,9 @@ func testWrongType(t *testing.T, s state.Store) {
 func testInvalid(t *testing.T, s state.Store) {
 	ctx := t.Context()
 	for _, op := range ops {
+		if op.name == "Keys" { // the empty prefix is every key
+			continue
+		}
 		t.Run(op.name+"/empty key", func(t *testing.T) {
 			if err := op.call(ctx, s, ""); !errors.Is(err, state.ErrInvalid) {
 				t.Fatalf("err = %v, want ErrInvalid", err)
@@ -625,6 +662,7 @@ func testInvalid(t *testing.T, s state.Store) {
 		{"CompareAndSwap negative TTL", func() error { _, err := s.CompareAndSwap(ctx, "k", nil, nil, -1); return err }},
 		{"AddToWindow negative TTL", func() error { _, err := s.AddToWindow(ctx, "k", "m", nil, 1, -1); return err }},
 		{"AddToWindow limit 0", func() error { _, err := s.AddToWindow(ctx, "k", "m", nil, 0, long); return err }},
+		{"Keys limit 0", func() error { _, err := s.Keys(ctx, "k", 0); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
