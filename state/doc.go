@@ -21,7 +21,7 @@
 // # Engines
 //
 //   - [Memory], the default: one process, lost on restart, bounded in
-//     entries and bytes (the entries closest to expiry go first).
+//     entries and bytes (values closest to expiry go first, windows last).
 //   - [File], a bbolt database in one file: one process, survives
 //     restarts, TTLs keep counting while it is down.
 //   - The Redis store of module github.com/fluxnotify/fluxnotify/state/redisstate

@@ -71,7 +71,8 @@ func WithLockTimeout(d time.Duration) FileOption {
 // WithNoSync is given. Expired entries are never returned; each write
 // reclaims some of them, oldest first, and OpenFile reclaims all, so the
 // file holds about the live entries (bbolt reuses freed pages; the file
-// itself never shrinks). It is safe for concurrent use.
+// itself never shrinks). The context is checked before each operation; a
+// transaction that has begun runs to its end. It is safe for concurrent use.
 type File struct {
 	db     *bolt.DB
 	now    func() time.Time

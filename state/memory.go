@@ -54,9 +54,11 @@ func WithMaxBytes(n int64) MemoryOption {
 // Memory is a Store in the memory of one process: the default, for one
 // serve whose state may be lost on restart. It is bounded: when a write
 // would take it over its entry or byte bound, expired entries go first,
-// then the entries closest to expiry (entries without a TTL last); the entry
-// being written is never the one evicted. An evicted deduplication key lets
-// a repeat through early; memory never grows past the bounds.
+// then the values closest to expiry (values without a TTL last), and
+// windows only when no value is left, since a lost window would lose the
+// events it gathered; the entry being written is never the one evicted. An
+// evicted deduplication key lets a repeat through early; memory never
+// grows past the bounds.
 //
 // Expired entries are reclaimed as writes happen; a Memory store starts no
 // goroutine. It is safe for concurrent use.
@@ -67,7 +69,8 @@ type Memory struct {
 
 	mu      sync.Mutex
 	m       map[string]*memEntry
-	h       memHeap
+	values  memHeap // value entries, for expiry and eviction
+	windows memHeap // window entries, evicted only when no value is left
 	bytes   int64
 	seq     uint64
 	evicted uint64
@@ -81,7 +84,7 @@ type memEntry struct {
 	exp   int64      // expiry, Unix nanoseconds; 0: never
 	seq   uint64     // write order, breaks ties between equal expiries
 	size  int64
-	index int // in the heap
+	index int // in its heap
 }
 
 type memWindow struct {
@@ -149,8 +152,16 @@ func (m *Memory) live(key string, now int64) *memEntry {
 	return e
 }
 
+// heap returns the heap e belongs to.
+func (m *Memory) heap(e *memEntry) *memHeap {
+	if e.win != nil {
+		return &m.windows
+	}
+	return &m.values
+}
+
 func (m *Memory) remove(e *memEntry) {
-	heap.Remove(&m.h, e.index)
+	heap.Remove(m.heap(e), e.index)
 	delete(m.m, e.key)
 	m.bytes -= e.size
 }
@@ -182,33 +193,40 @@ func (m *Memory) put(op, key string, value []byte, ttl time.Duration, now int64)
 		e = &memEntry{key: key}
 		m.m[key] = e
 		e.value, e.exp, e.seq, e.size = v, expiry(now, ttl), m.seq, size
-		heap.Push(&m.h, e)
+		heap.Push(&m.values, e)
 	} else {
 		m.bytes -= e.size
 		e.value, e.exp, e.seq, e.size = v, expiry(now, ttl), m.seq, size
-		heap.Fix(&m.h, e.index)
+		heap.Fix(&m.values, e.index)
 	}
 	m.bytes += size
 	m.trim(e, now)
 	return nil
 }
 
-// trim reclaims expired entries at the front of the heap, then evicts
-// until the store is within its bounds, sparing keep.
+// trim reclaims expired entries at the front of both heaps, then evicts
+// values, and windows only when no value is left, until the store is
+// within its bounds, sparing keep.
 func (m *Memory) trim(keep *memEntry, now int64) {
-	heap.Remove(&m.h, keep.index)
-	for m.h.Len() > 0 {
-		top := m.h[0]
-		expired := top.exp != 0 && top.exp <= now
-		if !expired && len(m.m) <= m.maxEntries && m.bytes <= m.maxBytes {
+	kh := m.heap(keep)
+	heap.Remove(kh, keep.index)
+	for _, h := range []*memHeap{&m.values, &m.windows} {
+		for h.Len() > 0 && (*h)[0].exp != 0 && (*h)[0].exp <= now {
+			m.remove((*h)[0])
+		}
+	}
+	for len(m.m) > m.maxEntries || m.bytes > m.maxBytes {
+		h := &m.values
+		if h.Len() == 0 {
+			h = &m.windows
+		}
+		if h.Len() == 0 {
 			break
 		}
-		if !expired {
-			m.evicted++
-		}
-		m.remove(top)
+		m.evicted++
+		m.remove((*h)[0])
 	}
-	heap.Push(&m.h, keep)
+	heap.Push(kh, keep)
 }
 
 func wrongType(op, key string) error {
@@ -374,7 +392,7 @@ func (m *Memory) AddToWindow(ctx context.Context, key, member string, value []by
 		m.seq++
 		e = &memEntry{key: key, win: w, exp: expiry(now, ttl), seq: m.seq}
 		m.m[key] = e
-		heap.Push(&m.h, e)
+		heap.Push(&m.windows, e)
 	}
 	e.size = size
 	m.bytes += grow
@@ -435,12 +453,13 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	m.m, m.h, m.bytes = nil, nil, 0
+	m.m, m.values, m.windows, m.bytes = nil, nil, nil, 0
 	return nil
 }
 
 // memHeap orders entries by expiry, soonest first, entries that never
-// expire last; ties go to the oldest write.
+// expire last; ties go to the oldest write. Values and windows have a heap
+// each.
 type memHeap []*memEntry
 
 func (h memHeap) Len() int { return len(h) }

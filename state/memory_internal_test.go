@@ -79,6 +79,34 @@ func TestMemoryBounds(t *testing.T) {
 			want: []string{"a", "c"},
 		},
 		{
+			name: "entries: windows go after every value",
+			opts: []MemoryOption{WithMaxEntries(3)},
+			fill: func(t *testing.T, m *Memory, c *fakeClock) {
+				for _, k := range []string{"w1", "w2"} {
+					if _, err := m.AddToWindow(ctx, k, "m", nil, 10, time.Second); err != nil {
+						t.Fatal(err)
+					}
+				}
+				must(t, m.Set(ctx, "forever", nil, 0))
+				must(t, m.Set(ctx, "day", nil, 24*time.Hour))
+				must(t, m.Set(ctx, "new", nil, 0))
+			},
+			want: []string{"w1", "w2", "new"},
+		},
+		{
+			name: "entries: an expired window goes before a live value",
+			opts: []MemoryOption{WithMaxEntries(2)},
+			fill: func(t *testing.T, m *Memory, c *fakeClock) {
+				if _, err := m.AddToWindow(ctx, "w", "m", nil, 10, time.Second); err != nil {
+					t.Fatal(err)
+				}
+				must(t, m.Set(ctx, "v", nil, time.Hour))
+				c.advance(2 * time.Second)
+				must(t, m.Set(ctx, "new", nil, time.Hour))
+			},
+			want: []string{"v", "new"},
+		},
+		{
 			name: "bytes",
 			opts: []MemoryOption{WithMaxBytes(3 * (memEntryOverhead + 101))},
 			fill: func(t *testing.T, m *Memory, c *fakeClock) {
