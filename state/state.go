@@ -152,10 +152,11 @@ func (e *OpError) Error() string {
 // Unwrap returns the reason, for errors.Is and errors.As.
 func (e *OpError) Unwrap() error { return e.Err }
 
-// NewOpError returns the error for operation op on key: err when it is
-// already an *OpError or the context's error, otherwise reason. Store
-// implementations outside this package use it to classify errors as this
-// package does; reason should wrap one of the package's errors.
+// NewOpError returns the *OpError for operation op on key, with reason
+// as its Err: one of the package's errors (wrapped or not) or the
+// context's error. Store implementations outside this package use it, with
+// BackendError, CheckArgs and CheckLimit, to report errors as the package
+// documents.
 func NewOpError(op, key string, reason error) error {
 	return &OpError{Op: op, Key: key, Err: reason}
 }

@@ -513,7 +513,7 @@ func testWindowRace(t *testing.T, pair func(*testing.T) (state.Store, state.Stor
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	seen := map[string]int{}
-	created := 0
+	created, taken := 0, 0
 	take := func(s state.Store) error {
 		w, err := s.TakeWindow(ctx, "w")
 		if errors.Is(err, state.ErrNotFound) {
@@ -527,6 +527,7 @@ func testWindowRace(t *testing.T, pair func(*testing.T) (state.Store, state.Stor
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		taken++
 		for _, e := range w.Entries {
 			seen[e.Member]++
 		}
@@ -575,8 +576,9 @@ func testWindowRace(t *testing.T, pair func(*testing.T) (state.Store, state.Stor
 			t.Fatalf("member %s taken %d times, want once", m, n)
 		}
 	}
-	if created == 0 {
-		t.Fatal("no AddToWindow reported Created")
+	// Each window was created by one add and taken by one take.
+	if created == 0 || created != taken {
+		t.Fatalf("%d adds reported Created and %d takes got a window; want the same number, at least one", created, taken)
 	}
 }
 
