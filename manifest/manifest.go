@@ -122,6 +122,14 @@ var (
 	// (v1beta1 since Flux 2.7, v1beta2 since Flux 2.9). The object loads:
 	// its fields are those of v1beta3.
 	ErrRemovedVersion = errors.New("API version no longer served by Flux")
+	// ErrExtendedField marks, in Config.Warnings, a field of a
+	// notification.toolkit.fluxcd.io Alert or Provider that only fluxnotify
+	// reads: spec.channel of an Alert, spec.template, a severity list or a
+	// level other than info and error, a glob in an event source. The
+	// object loads with it, but in a cluster Flux's API server prunes the
+	// field or refuses the object; apiVersion fluxnotify.io/v1alpha1 keeps
+	// it (see alert.ExtendedGroup).
+	ErrExtendedField = errors.New("field not in Flux's schema")
 	// ErrUnknownKind marks a kind of notification.toolkit.fluxcd.io that
 	// Flux does not have, such as "Alret".
 	ErrUnknownKind = errors.New("unknown kind")
