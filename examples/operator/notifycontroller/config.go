@@ -46,6 +46,7 @@ type ConfigReconciler struct {
 }
 
 // The permissions the reconciler needs, as controller-gen reads them.
+// +kubebuilder:rbac:groups=fluxnotify.io,resources=alerts;providers,verbs=get;list;watch
 // +kubebuilder:rbac:groups=notification.toolkit.fluxcd.io,resources=alerts;providers,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
