@@ -67,7 +67,8 @@ func TestGroups(t *testing.T) {
 	var got []pos
 	for _, w := range flux.Warnings {
 		assert.ErrorIs(t, w, manifest.ErrExtendedField)
-		assert.Contains(t, w.Error(), "use apiVersion fluxnotify.io/v1alpha1")
+		assert.Contains(t, w.Error(), "fluxnotify extension in Flux's API group: ")
+		assert.Contains(t, w.Error(), "; use apiVersion fluxnotify.io/v1alpha1")
 		got = append(got, pos{w.Field, w.Line, w.Column})
 	}
 	assert.Equal(t, []pos{

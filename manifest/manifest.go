@@ -126,10 +126,11 @@ var (
 	// notification.toolkit.fluxcd.io Alert or Provider that only fluxnotify
 	// reads: spec.channel of an Alert, spec.template, a severity list or a
 	// level other than info and error, a glob in an event source. The
-	// object loads with it, but in a cluster Flux's API server prunes the
-	// field or refuses the object; apiVersion fluxnotify.io/v1alpha1 keeps
-	// it (see alert.ExtendedGroup).
-	ErrExtendedField = errors.New("field not in Flux's schema")
+	// object loads with it, but in a cluster Flux's API server drops the
+	// field (channel, template) or refuses the object (severity, a glob
+	// kind), and Flux compares a glob name or namespace as written;
+	// apiVersion fluxnotify.io/v1alpha1 keeps them (see alert.ExtendedGroup).
+	ErrExtendedField = errors.New("fluxnotify extension in Flux's API group")
 	// ErrUnknownKind marks a kind of notification.toolkit.fluxcd.io that
 	// Flux does not have, such as "Alret".
 	ErrUnknownKind = errors.New("unknown kind")

@@ -331,7 +331,7 @@ func (s *stream) loadTyped(doc int, n *yaml.Node, h header, prefix string, fluxG
 	}
 	s.fieldErrors(doc, n, prefix, object, p.FieldErrors())
 	if fluxGroup && p.Spec.Template != nil {
-		s.extended(doc, n, prefix, object, []string{"spec.template"})
+		s.extended(doc, n, prefix, object, []extendedField{{"spec.template", fluxPrunes}})
 	}
 	if first {
 		s.l.cfg.Providers = append(s.l.cfg.Providers, p)
@@ -350,51 +350,63 @@ func alertWarnings(a *alert.Alert) field.ErrorList {
 	return warnings
 }
 
-// alertExtendedFields returns the paths of the fields of a that Flux's
-// v1beta3 schema prunes (spec.channel, spec.template) or refuses (a
-// severity list, a level other than exactly info or error, a glob in an
-// event source's kind, name or namespace, beyond Flux's name "*"). Levels
-// that are not levels at all are left to validation.
-func alertExtendedFields(a *alert.Alert) []string {
-	var paths []string
+// extendedField is a field of a Flux-group object that only fluxnotify
+// reads, with what Flux does with it.
+type extendedField struct{ path, flux string }
+
+// What Flux does with an extended field.
+const (
+	fluxPrunes   = "Flux's API server drops it (its schema has no such field)"
+	fluxRefuses  = "Flux's API server refuses the object (its schema allows only info or error)"
+	fluxKindEnum = "Flux's API server refuses the object (its schema allows Flux's kinds only)"
+	fluxLiteral  = "Flux compares it as written, not as a glob"
+)
+
+// alertExtendedFields returns the fields of a that Flux's v1beta3 schema
+// prunes (spec.channel, spec.template) or refuses (a severity list, a
+// level other than exactly info or error, a glob kind), and the globs Flux
+// takes literally (a source name other than "*", a namespace). Levels that
+// are not levels at all are left to validation.
+func alertExtendedFields(a *alert.Alert) []extendedField {
+	var out []extendedField
 	if a.Spec.Channel != "" {
-		paths = append(paths, "spec.channel")
+		out = append(out, extendedField{"spec.channel", fluxPrunes})
 	}
 	if a.Spec.Template != nil {
-		paths = append(paths, "spec.template")
+		out = append(out, extendedField{"spec.template", fluxPrunes})
 	}
 	if sev := a.Spec.EventSeverity; sev.List {
-		paths = append(paths, "spec.eventSeverity")
+		out = append(out, extendedField{"spec.eventSeverity", fluxRefuses})
 	} else if len(sev.Values) == 1 && sev.Values[0] != "info" && sev.Values[0] != "error" {
 		if _, err := sev.Levels(); err == nil {
-			paths = append(paths, "spec.eventSeverity")
+			out = append(out, extendedField{"spec.eventSeverity", fluxRefuses})
 		}
 	}
 	for i, src := range a.Spec.EventSources {
 		p := fmt.Sprintf("spec.eventSources[%d].", i)
 		if isGlob(src.Kind) {
-			paths = append(paths, p+"kind")
+			out = append(out, extendedField{p + "kind", fluxKindEnum})
 		}
 		if src.Name != "*" && isGlob(src.Name) {
-			paths = append(paths, p+"name")
+			out = append(out, extendedField{p + "name", fluxLiteral})
 		}
 		if isGlob(src.Namespace) {
-			paths = append(paths, p+"namespace")
+			out = append(out, extendedField{p + "namespace", fluxLiteral})
 		}
 	}
-	return paths
+	return out
 }
 
 // isGlob reports whether v holds a glob metacharacter (github.com/gobwas/glob
 // syntax: * ? [ ] { }).
 func isGlob(v string) bool { return strings.ContainsAny(v, "*?[]{}") }
 
-// extended records an ErrExtendedField warning at each field of paths.
-func (s *stream) extended(doc int, n *yaml.Node, prefix, object string, paths []string) {
-	for _, p := range paths {
-		s.l.warn(s.at(doc, locate(n, p), object, prefix+p, fmt.Errorf(
-			"%w: only fluxnotify reads %s; Flux's API server prunes it or refuses the object: use apiVersion %s to keep it in a cluster",
-			ErrExtendedField, p, alert.ExtendedGroupVersion)))
+// extended records an ErrExtendedField warning at each field.
+func (s *stream) extended(doc int, n *yaml.Node, prefix, object string, fields []extendedField) {
+	for _, f := range fields {
+		s.l.warn(s.at(doc, locate(n, f.path), object, prefix+f.path, fmt.Errorf(
+			"%w: %s; use apiVersion %s",
+			ErrExtendedField, f.flux, alert.ExtendedGroupVersion)))
 	}
 }
 
