@@ -31,7 +31,7 @@ spec:
 kind: Provider
 metadata: {name: p, namespace: ns}
 spec:
-  type: slack
+  type: my-webhook
   template: {format: blocks}
 `
 
@@ -78,6 +78,7 @@ func TestGroups(t *testing.T) {
 		{"spec.eventSources[0].name", 10, 7},
 		{"spec.eventSources[0].namespace", 11, 7},
 		{"spec.eventSources[1].kind", 12, 7},
+		{"spec.type", 21, 3},
 		{"spec.template", 22, 3},
 	}, got)
 }

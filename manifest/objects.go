@@ -330,8 +330,8 @@ func (s *stream) loadTyped(doc int, n *yaml.Node, h header, prefix string, fluxG
 		p.Namespace = namespaceDefault
 	}
 	s.fieldErrors(doc, n, prefix, object, p.FieldErrors())
-	if fluxGroup && p.Spec.Template != nil {
-		s.extended(doc, n, prefix, object, []extendedField{{"spec.template", fluxPrunes}})
+	if fluxGroup {
+		s.extended(doc, n, prefix, object, providerExtendedFields(&p))
 	}
 	if first {
 		s.l.cfg.Providers = append(s.l.cfg.Providers, p)
@@ -360,6 +360,7 @@ const (
 	fluxRefuses  = "Flux's API server refuses the object (its schema allows only info or error)"
 	fluxKindEnum = "Flux's API server refuses the object (its schema allows Flux's kinds only)"
 	fluxLiteral  = "Flux compares it as written, not as a glob"
+	fluxTypeEnum = "Flux's API server refuses the object (its schema allows Flux's provider types only)"
 )
 
 // alertExtendedFields returns the fields of a that Flux's v1beta3 schema
@@ -393,6 +394,19 @@ func alertExtendedFields(a *alert.Alert) []extendedField {
 		if isGlob(src.Namespace) {
 			out = append(out, extendedField{p + "namespace", fluxLiteral})
 		}
+	}
+	return out
+}
+
+// providerExtendedFields returns the fields of p that Flux's v1beta3 schema
+// prunes (spec.template) or refuses (a type of the user's own).
+func providerExtendedFields(p *provider.Provider) []extendedField {
+	var out []extendedField
+	if p.Spec.Type != "" && !provider.IsFluxType(p.Spec.Type) {
+		out = append(out, extendedField{"spec.type", fluxTypeEnum})
+	}
+	if p.Spec.Template != nil {
+		out = append(out, extendedField{"spec.template", fluxPrunes})
 	}
 	return out
 }
