@@ -33,6 +33,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -119,6 +120,9 @@ func run() error {
 		HealthProbeBindAddress: *probeAddr,
 		LeaderElection:         *leaderElect,
 		LeaderElectionID:       "fluxnotify-operator.fluxnotify.example",
+		// notifycontroller reads Alerts and Providers as unstructured
+		// objects: serve them from the cache too.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	}
 	if *namespace != "" {
 		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{*namespace: {}}}

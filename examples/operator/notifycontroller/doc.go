@@ -15,8 +15,9 @@
 //	}).SetupWithManager(mgr)
 //	_ = mgr.Add(notifycontroller.EventServer(":9090", d))
 //
-// The scheme must know Alert and Provider, under one group: the reconciler
-// watches the group the scheme registers them under.
+// The reconciler watches the Alerts and Providers of one API group and
+// version: ConfigReconciler.GroupVersion, or the one the manager's scheme
+// registers them under.
 // alert.AddExtendedToScheme and provider.AddExtendedToScheme register
 // fluxnotify.io/v1alpha1, whose CRDs (config/crd) keep the fields only
 // fluxnotify reads (channel, template, severity lists, globs): the group to
