@@ -321,6 +321,15 @@ func TestOurSchema(t *testing.T) {
 		v, _ := get(u, "spec", "eventSeverity")
 		assert.Equal(t, []any{"error", "warn"}, v)
 	})
+	t.Run("eventSeverity keeps any value", func(t *testing.T) {
+		// A schema cannot say "a string or a list of strings": the API
+		// server keeps a number, and notifycontroller leaves such an Alert
+		// out (TestLoadLeavesOutWhatDoesNotDecode).
+		u, errs := alerts.admit(t, alertWith(ourAPI, "  eventSeverity: 3\n"))
+		require.Empty(t, errs)
+		v, _ := get(u, "spec", "eventSeverity")
+		assert.EqualValues(t, 3, v)
+	})
 	t.Run("unknown fields are pruned", func(t *testing.T) {
 		u, errs := alerts.admit(t, alertWith(ourAPI, "  eventSeverty: info\n  template:\n    colour: red\n"))
 		require.Empty(t, errs)
