@@ -362,20 +362,44 @@ func TestOurSchema(t *testing.T) {
 	}
 }
 
-// The example manifests of the README and the deploy folder written for
-// fluxnotify.io load into the generated schema unchanged: nothing pruned.
+// samples returns the fluxnotify.io objects of the README's YAML blocks,
+// of the customnotifier example and of testdata/extended.yaml.
+func samples(t *testing.T) []string {
+	t.Helper()
+	var docs []string
+	add := func(data []byte) {
+		for _, doc := range bytes.Split(data, []byte("\n---\n")) {
+			if bytes.Contains(doc, []byte("apiVersion: "+ourAPI)) {
+				docs = append(docs, string(doc))
+			}
+		}
+	}
+	for _, f := range []string{"testdata/extended.yaml", "../customnotifier/testdata/manifests/audit.yaml"} {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		add(data)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, block := range strings.Split(string(readme), "```yaml\n")[1:] {
+		add([]byte(block[:strings.Index(block, "```")]))
+	}
+	require.GreaterOrEqual(t, len(docs), 4, "samples found")
+	return docs
+}
+
+// The fluxnotify.io manifests of the README and the examples pass the
+// generated schema unchanged: nothing refused, nothing pruned.
 func TestSamplesKeepEveryField(t *testing.T) {
 	alerts, providers := ourSchema(t)
-	data, err := os.ReadFile("testdata/extended.yaml")
-	require.NoError(t, err)
-	for _, doc := range bytes.Split(data, []byte("\n---\n")) {
+	for _, doc := range samples(t) {
 		var in map[string]any
-		require.NoError(t, yaml.Unmarshal(doc, &in))
+		require.NoError(t, yaml.Unmarshal([]byte(doc), &in))
 		s := alerts
 		if in["kind"] == provider.Kind {
 			s = providers
 		}
-		out, errs := s.admit(t, string(doc))
+		out, errs := s.admit(t, doc)
 		require.Empty(t, errs, "%s", doc)
 		assert.Equal(t, in, out, "the schema pruned a field of\n%s", doc)
 	}
