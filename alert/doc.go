@@ -13,6 +13,18 @@
 // fluxnotify adds Spec.Channel (send this alert's events to another channel
 // than the provider's) and Spec.Template (this alert's own message).
 //
+// # API groups
+//
+// The same Alert serves two API groups. Flux's, notification.toolkit.fluxcd.io
+// ([Group], [GroupVersion], [AddToScheme]), is the one Flux's CRDs define:
+// their schema drops Channel and Template and refuses a severity list or a
+// level other than info and error. fluxnotify's own, fluxnotify.io/v1alpha1
+// ([ExtendedGroup], [ExtendedGroupVersion], [AddExtendedToScheme]), has
+// CRDs of its own (config/crd at the root of the repository) that keep
+// every field. controller-gen generates them, and this package's deep
+// copy, from the kubebuilder markers on the types: run `go generate ./...`
+// at the root after changing a type.
+//
 // # Severity
 //
 // spec.eventSeverity is an [EventSeverity]: a single level is a threshold

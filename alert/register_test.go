@@ -129,6 +129,41 @@ spec:
 	assert.NoError(t, a.Validate())
 }
 
+// AddExtendedToScheme registers fluxnotify's own group, whose CRDs keep the
+// extended fields; an Alert decodes from it with all of them.
+func TestAddExtendedToScheme(t *testing.T) {
+	s := runtime.NewScheme()
+	require.NoError(t, alert.AddExtendedToScheme(s))
+	for obj, want := range map[runtime.Object]string{
+		&alert.Alert{}:     "fluxnotify.io/v1alpha1, Kind=Alert",
+		&alert.AlertList{}: "fluxnotify.io/v1alpha1, Kind=AlertList",
+	} {
+		gvks, _, err := s.ObjectKinds(obj)
+		require.NoError(t, err)
+		require.Len(t, gvks, 1)
+		assert.Equal(t, want, gvks[0].String())
+	}
+	assert.False(t, s.Recognizes(alert.GroupVersion.WithKind(alert.Kind)), "Flux's group is not registered")
+
+	manifest := `apiVersion: fluxnotify.io/v1alpha1
+kind: Alert
+metadata: {name: errors, namespace: flux-system}
+spec:
+  providerRef: {name: slack}
+  channel: "#devops-alerts"
+  eventSeverity: [error, warn]
+  eventSources: [{kind: "Helm*", name: "app-*"}]
+  template: {text: "{{ .Message }}"}
+`
+	obj, gvk, err := serializer.NewCodecFactory(s).UniversalDeserializer().Decode([]byte(manifest), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, alert.ExtendedGroupVersion.WithKind(alert.Kind), *gvk)
+	a := obj.(*alert.Alert)
+	assert.Equal(t, "#devops-alerts", a.Spec.Channel)
+	assert.Equal(t, alert.Exactly("error", "warn"), a.Spec.EventSeverity)
+	assert.Equal(t, "{{ .Message }}", a.Spec.Template.Text)
+}
+
 func TestAddKnownTypesOtherVersion(t *testing.T) {
 	s := runtime.NewScheme()
 	gv := alert.GroupVersion

@@ -1,10 +1,14 @@
 // Command operator is a controller-runtime manager that notifies like
 // Flux's notification-controller, with fluxnotify inside:
 //
-//   - it watches Alert and Provider objects (notification.toolkit.fluxcd.io,
-//     as Flux serves them) and the Secrets Providers reference, and keeps a
-//     fluxnotify Dispatcher's configuration in step (package
-//     notifycontroller);
+//   - it watches Alert and Provider objects and the Secrets Providers
+//     reference, and keeps a fluxnotify Dispatcher's configuration in step
+//     (package notifycontroller). With --mode=extended (the default) it
+//     watches fluxnotify.io/v1alpha1 (the CRDs in config/crd, which keep
+//     channel, template, severity lists and globs), so it never doubles
+//     what Flux's notification-controller sends for its own Alerts; with
+//     --mode=flux it watches Flux's notification.toolkit.fluxcd.io/v1beta3,
+//     to stand in for notification-controller;
 //   - it serves the Flux-compatible event endpoint on --events-addr, so Flux
 //     controllers started with --events-addr=http://<this service>:9090/
 //     send it their events;
@@ -29,6 +33,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -46,11 +51,16 @@ import (
 )
 
 // Scheme returns the scheme of the operator: Kubernetes' built-in types,
-// and fluxnotify's Alert and Provider under
-// notification.toolkit.fluxcd.io/v1beta3.
-func Scheme() (*runtime.Scheme, error) {
+// and fluxnotify's Alert and Provider under the group the mode watches:
+// fluxnotify.io/v1alpha1 in extended mode, Flux's
+// notification.toolkit.fluxcd.io/v1beta3 in flux mode.
+func Scheme(mode match.Mode) (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, alert.AddToScheme, provider.AddToScheme} {
+	addAlert, addProvider := alert.AddExtendedToScheme, provider.AddExtendedToScheme
+	if mode == match.Flux {
+		addAlert, addProvider = alert.AddToScheme, provider.AddToScheme
+	}
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, addAlert, addProvider} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -98,7 +108,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("-mode: %w", err)
 	}
-	scheme, err := Scheme()
+	scheme, err := Scheme(mode)
 	if err != nil {
 		return err
 	}
@@ -112,6 +122,9 @@ func run() error {
 		HealthProbeBindAddress: *probeAddr,
 		LeaderElection:         *leaderElect,
 		LeaderElectionID:       "fluxnotify-operator.fluxnotify.example",
+		// notifycontroller reads Alerts and Providers as unstructured
+		// objects: serve them from the cache too.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	}
 	if *namespace != "" {
 		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{*namespace: {}}}
