@@ -303,7 +303,7 @@ func NewDispatcher(r *Router, opts ...Option) (*Dispatcher, error) {
 	var bad []error
 	for _, opt := range opts {
 		if _, ok := opt.(RouterOption); ok {
-			bad = append(bad, errors.New("fluxnotify: NewDispatcher: a RouterOption (WithMode, WithLabeler, WithRegistry, WithCluster, WithLinks, WithNoCrossNamespaceRefs) configures the Router: give it to NewRouter"))
+			bad = append(bad, errors.New("fluxnotify: NewDispatcher: a RouterOption (WithMode, WithLabeler, WithRegistry, WithCluster, WithLinks, WithNoCrossNamespaceRefs, WithTemplateLimits, ...) configures the Router: give it to NewRouter"))
 			continue
 		}
 		if opt != nil {
@@ -351,11 +351,22 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 // finish with the configuration they started with, the next ones use cfg.
 // Like NewRouter, it keeps every valid part of cfg and returns the problems
 // of the rest. A controller watching Alert, Provider and Secret objects
-// calls it on every change.
-func (d *Dispatcher) Update(cfg *Config) error {
+// calls it on every change. With KeepLastGood, an object whose new version
+// is not valid keeps the version in use.
+func (d *Dispatcher) Update(cfg *Config, opts ...UpdateOption) error {
+	var uo updateOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&uo)
+		}
+	}
 	d.updateMu.Lock()
 	defer d.updateMu.Unlock()
-	r, err := d.Router().withConfig(cfg)
+	cur := d.Router()
+	r, err := cur.withConfig(cfg)
+	if uo.keepLastGood {
+		r, err = cur.keepLastGood(cfg, r, err)
+	}
 	d.router.Store(r)
 	// Drop the notifiers of providers that are gone or changed, so their
 	// connections are not kept for nothing.
