@@ -64,6 +64,7 @@ type dispatcherOptions struct {
 	retry           provider.RetryPolicy
 	observer        func(context.Context, Result)
 	eventObserver   func(context.Context, EventOutcome)
+	keepLastGood    bool
 }
 
 func defaultDispatcherOptions() dispatcherOptions {
@@ -161,6 +162,25 @@ func WithMaxPending(n int) Option {
 // nothing is pending, however large.
 func WithMaxPendingBytes(n int64) Option {
 	return dispatcherOption(func(o *dispatcherOptions) { o.maxPendingBytes = n })
+}
+
+// WithKeepLastGood makes Update refuse the new version of every Alert and
+// Provider that is not valid when the configuration in use holds a valid
+// version of it (same kind, namespace and name): that version stays, as
+// when an API server refuses a change, and Update's error holds a
+// *KeptError naming the object and why (see KeptObjects).
+//
+// Not valid means: an Alert that fails validation (alert.Alert.Validate,
+// and what flux mode refuses) or whose spec.template does not parse; a
+// Provider that fails provider.Provider.Validate, of an unknown type, or
+// whose spec.template does not parse. An Alert whose provider is missing,
+// a new object, and one whose version in use was not valid either are
+// reported as without the option; an object that is gone from the new
+// configuration is removed. A controller whose API server validates the
+// objects needs it only for templates; a process that reloads files needs
+// it (fluxnotify serve uses it on SIGHUP).
+func WithKeepLastGood() Option {
+	return dispatcherOption(func(o *dispatcherOptions) { o.keepLastGood = true })
 }
 
 // WithRetryPolicy sets the retries of each delivery (Flux's by default: 4
@@ -351,20 +371,14 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 // finish with the configuration they started with, the next ones use cfg.
 // Like NewRouter, it keeps every valid part of cfg and returns the problems
 // of the rest. A controller watching Alert, Provider and Secret objects
-// calls it on every change. With KeepLastGood, an object whose new version
-// is not valid keeps the version in use.
-func (d *Dispatcher) Update(cfg *Config, opts ...UpdateOption) error {
-	var uo updateOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&uo)
-		}
-	}
+// calls it on every change. With WithKeepLastGood, an object whose new
+// version is not valid keeps the version in use.
+func (d *Dispatcher) Update(cfg *Config) error {
 	d.updateMu.Lock()
 	defer d.updateMu.Unlock()
 	cur := d.Router()
 	r, err := cur.withConfig(cfg)
-	if uo.keepLastGood {
+	if d.opts.keepLastGood {
 		r, err = cur.keepLastGood(cfg, r, err)
 	}
 	d.router.Store(r)

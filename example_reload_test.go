@@ -13,9 +13,10 @@ import (
 // Reload a configuration as a process watching files does: the Provider's
 // new template does not parse, so the version in use stays, and the error
 // says which object kept its last good version and why.
-func ExampleKeepLastGood() {
+func ExampleWithKeepLastGood() {
 	cfg, _ := fluxnotify.LoadFiles("testdata/manifests/slack-example.yaml")
-	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	d, err := fluxnotify.New(cfg, fluxnotify.WithKeepLastGood(),
+		fluxnotify.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -24,7 +25,7 @@ func ExampleKeepLastGood() {
 
 	edited, _ := fluxnotify.LoadFiles("testdata/manifests/slack-example.yaml")
 	edited.Providers[0].Spec.Template = &template.Spec{Text: "{{ .Message"}
-	err = d.Update(edited, fluxnotify.KeepLastGood())
+	err = d.Update(edited)
 	for _, k := range fluxnotify.KeptObjects(err) {
 		fmt.Println(k.Object, "kept its last good version")
 		fmt.Println("  because", k.Err)

@@ -26,7 +26,7 @@ func reloadConfig() *Config {
 }
 
 // TestUpdate_KeepLastGood is issue 11's "reload keeps what worked": with
-// KeepLastGood, an Alert or Provider whose new version is not valid keeps
+// WithKeepLastGood, an Alert or Provider whose new version is not valid keeps
 // the version in use, as when an API server refuses the change, and the
 // error names each object kept and why. Without it, the broken version
 // replaces the working one.
@@ -37,7 +37,7 @@ func TestUpdate_KeepLastGood(t *testing.T) {
 		kept   []string // the objects that keep their last good version
 		reason string   // in the error of each
 		// routes are the alerts that still deliver an error event of
-		// app-a, with KeepLastGood.
+		// app-a, with WithKeepLastGood.
 		routes []string
 	}{
 		{
@@ -112,12 +112,12 @@ func TestUpdate_KeepLastGood(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
-			d := newTestDispatcher(t, reloadConfig(), rec)
+			d := newTestDispatcher(t, reloadConfig(), rec, WithKeepLastGood())
 			broken := reloadConfig()
 			tt.break_(broken)
 
 			for round := range 2 { // the last good version stays through repeated reloads
-				err := d.Update(broken, KeepLastGood())
+				err := d.Update(broken)
 				kept := KeptObjects(err)
 				var names []string
 				for _, k := range kept {
@@ -138,7 +138,7 @@ func TestUpdate_KeepLastGood(t *testing.T) {
 			// Fixed, the new configuration applies as a whole.
 			fixed := reloadConfig()
 			fixed.Alerts[1].Spec.Channel = "#fixed"
-			require.NoError(t, d.Update(fixed, KeepLastGood()))
+			require.NoError(t, d.Update(fixed))
 			got, err := d.Route(t.Context(), ev)
 			require.NoError(t, err)
 			require.Len(t, got.Routes, 2)
@@ -147,11 +147,12 @@ func TestUpdate_KeepLastGood(t *testing.T) {
 			// Without the option, a broken version replaces the working one
 			// (a provider that fails validation is used as it is).
 			if len(tt.kept) > 0 {
-				err := d.Update(broken)
+				plain := newTestDispatcher(t, reloadConfig(), rec)
+				err := plain.Update(broken)
 				assert.Empty(t, KeptObjects(err))
 				if !strings.Contains(tt.name, "provider that no longer validates") {
 					require.Error(t, err)
-					assert.NotEqual(t, tt.routes, routes(t, d))
+					assert.NotEqual(t, tt.routes, routes(t, plain))
 				}
 			}
 		})
@@ -163,11 +164,11 @@ func TestUpdate_KeepLastGood(t *testing.T) {
 func TestUpdate_KeepLastGoodFluxMode(t *testing.T) {
 	cfg := reloadConfig()
 	cfg.Alerts[1].Spec.EventSources[0].Name = "*" // flux mode has no globs
-	d := newTestDispatcher(t, cfg, &recorder{}, WithMode(match.Flux))
+	d := newTestDispatcher(t, cfg, &recorder{}, WithMode(match.Flux), WithKeepLastGood())
 	broken := reloadConfig()
 	broken.Alerts[1].Spec.EventSources[0].Name = "*"
 	broken.Alerts[1].Spec.EventSeverity = alert.Threshold("warn")
-	err := d.Update(broken, KeepLastGood())
+	err := d.Update(broken)
 	kept := KeptObjects(err)
 	require.Len(t, kept, 1, "%v", err)
 	assert.Equal(t, "Alert flux-system/info", kept[0].Object)

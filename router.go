@@ -540,12 +540,12 @@ func defaultRegistry() *provider.Registry {
 	return r
 }
 
-// ErrKeptLastGood is wrapped by the *KeptError that Update, given
-// KeepLastGood, returns for each object whose new version it refused.
+// ErrKeptLastGood is wrapped by the *KeptError that Update, with
+// WithKeepLastGood, returns for each object whose new version it refused.
 var ErrKeptLastGood = errors.New("kept its last good version")
 
 // KeptError reports an Alert or Provider whose new version Update refused
-// (see KeepLastGood): the version in use stays, as when an API server
+// (see WithKeepLastGood): the version in use stays, as when an API server
 // refuses a change.
 type KeptError struct {
 	// Object names the object as "Kind namespace/name", as LoadError's
@@ -586,30 +586,6 @@ func KeptObjects(err error) []*KeptError {
 	}
 	walk(err)
 	return out
-}
-
-// UpdateOption changes how Dispatcher.Update applies a configuration.
-type UpdateOption func(*updateOptions)
-
-type updateOptions struct{ keepLastGood bool }
-
-// KeepLastGood makes Update refuse the new version of every Alert and
-// Provider that is not valid when the configuration in use holds a valid
-// version of it (same kind, namespace and name): that version stays, as
-// when an API server refuses a change, and Update's error holds a
-// *KeptError naming the object and why (see KeptObjects).
-//
-// Not valid means: an Alert that fails validation (alert.Alert.Validate,
-// and what flux mode refuses) or whose spec.template does not parse; a
-// Provider that fails provider.Provider.Validate, of an unknown type, or
-// whose spec.template does not parse. An Alert whose provider is missing,
-// a new object, and one whose version in use was not valid either are
-// reported as without the option; an object that is gone from cfg is
-// removed. A controller whose API server validates the objects needs no
-// such option; a process that reloads files does (fluxnotify serve uses
-// it on SIGHUP).
-func KeepLastGood() UpdateOption {
-	return func(o *updateOptions) { o.keepLastGood = true }
 }
 
 // keepLastGood compiles cfg as next was compiled (with nextErr), but with
@@ -675,7 +651,8 @@ func (rt *Router) keepLastGood(cfg *Config, next *Router, nextErr error) (*Route
 	return r, errors.Join(append(kept, err)...)
 }
 
-// badProvider returns the problems of ps that KeepLastGood refuses, or nil.
+// badProvider returns the problems of ps that WithKeepLastGood refuses, or
+// nil.
 func (rt *Router) badProvider(ps *providerState) error {
 	if ps == nil {
 		return nil

@@ -96,7 +96,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	log := slog.New(discardingHandler{slog.NewTextHandler(c.stderr, nil)})
 	opts = append(opts, m.options()...)
-	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window))
+	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window), fluxnotify.WithKeepLastGood())
 	counters := metrics.New()
 	opts = append(opts, counters.Options()...)
 
@@ -233,7 +233,7 @@ func dropMistyped(cfg *fluxnotify.Config, err error) {
 
 // reload loads the manifests again and swaps them in, keeping the last
 // good version of every object whose new version does not load (see
-// keepLoaded) or is not valid (fluxnotify.KeepLastGood); *current is the
+// keepLoaded) or is not valid (fluxnotify.WithKeepLastGood); *current is the
 // configuration last loaded. When nothing loads the configuration in use
 // is kept. The error holds a *fluxnotify.KeptError for each object kept.
 func (c *cli) reload(d *fluxnotify.Dispatcher, f *common, log *slog.Logger, current **fluxnotify.Config) error {
@@ -244,7 +244,7 @@ func (c *cli) reload(d *fluxnotify.Dispatcher, f *common, log *slog.Logger, curr
 	}
 	loadErr := err
 	kept := keepLoaded(cfg, *current, err)
-	updateErr := d.Update(cfg, fluxnotify.KeepLastGood())
+	updateErr := d.Update(cfg)
 	*current = cfg
 	var errs []error
 	for _, k := range append(kept, fluxnotify.KeptObjects(updateErr)...) {
