@@ -66,8 +66,8 @@ func errorEvent(name, message string) string {
 
 // TestServe_reloadKeepsLastGood is issue 11's "reload keeps what worked":
 // on SIGHUP, an Alert or Provider whose new version does not load (an
-// unknown field, an invalid value) or is not valid (a template that does
-// not parse) keeps the version in use, as when the API server refuses a
+// unknown field, an invalid value) or is not valid (a template with a
+// crafted regexp, which hung reload in issue 11) keeps the version in use, as when the API server refuses a
 // change, the log names each and why, and the other changes apply. While a
 // file does not read at all, its objects are kept rather than deleted.
 func TestServe_reloadKeepsLastGood(t *testing.T) {
@@ -108,9 +108,10 @@ func TestServe_reloadKeepsLastGood(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"#errors", "#infos"}, channels(2))
 
-	// Every object changes; the Provider's template and both Alerts are
-	// broken, a new Alert is valid.
-	write("providers.yaml", fmt.Sprintf(hostileProviders, "  template:\n    text: \"{{ .Message\"\n", sink.WebhookURL()))
+	// Every object changes; both Alerts are broken, the Provider gets issue
+	// 11's crafted regexp (which hung reload), a new Alert is valid.
+	crafted := "  template:\n    text: '{{ regexMatch \"" + strings.Repeat("(?:a?){1000}", 3) + "\" .Message }}'\n"
+	write("providers.yaml", fmt.Sprintf(hostileProviders, crafted, sink.WebhookURL()))
 	write("alerts.yaml", fmt.Sprintf(hostileAlert, "errors", "error", "#errors-new", "  eventSeverty: info\n")+"---\n"+
 		fmt.Sprintf(hostileAlert, "infos", "critical", "#infos-new", "")+"---\n"+
 		fmt.Sprintf(hostileAlert, "added", "error", "#added", ""))
@@ -120,7 +121,8 @@ func TestServe_reloadKeepsLastGood(t *testing.T) {
 	assert.Len(t, got, 3, "%v", err)
 	assert.Contains(t, got["Alert flux-system/errors"], "spec.eventSeverty: unknown field")
 	assert.Contains(t, got["Alert flux-system/infos"], "spec.eventSeverity")
-	assert.Contains(t, got["Provider flux-system/slack"], "spec.template.text")
+	assert.Contains(t, got["Provider flux-system/slack"], "spec.template.text: ")
+	assert.Contains(t, got["Provider flux-system/slack"], "regular expression too large")
 	log := s.stderr.String()
 	for _, obj := range []string{"Alert flux-system/errors", "Alert flux-system/infos", "Provider flux-system/slack"} {
 		assert.Contains(t, log, `msg="kept the last good version; the new one is refused" object="`+obj+`" reason=`)
