@@ -64,6 +64,7 @@ type dispatcherOptions struct {
 	retry           provider.RetryPolicy
 	observer        func(context.Context, Result)
 	eventObserver   func(context.Context, EventOutcome)
+	keepLastGood    bool
 }
 
 func defaultDispatcherOptions() dispatcherOptions {
@@ -161,6 +162,25 @@ func WithMaxPending(n int) Option {
 // nothing is pending, however large.
 func WithMaxPendingBytes(n int64) Option {
 	return dispatcherOption(func(o *dispatcherOptions) { o.maxPendingBytes = n })
+}
+
+// WithKeepLastGood makes Update refuse the new version of every Alert and
+// Provider that is not valid when the configuration in use holds a valid
+// version of it (same kind, namespace and name): that version stays, as
+// when an API server refuses a change, and Update's error holds a
+// *KeptError naming the object and why (see KeptObjects).
+//
+// Not valid means: an Alert that fails validation (alert.Alert.Validate,
+// and what flux mode refuses) or whose spec.template does not parse; a
+// Provider that fails provider.Provider.Validate, of an unknown type, or
+// whose spec.template does not parse. An Alert whose provider is missing,
+// a new object, and one whose version in use was not valid either are
+// reported as without the option; an object that is gone from the new
+// configuration is removed. A controller whose API server validates the
+// objects needs it only for templates; a process that reloads files needs
+// it (fluxnotify serve uses it on SIGHUP).
+func WithKeepLastGood() Option {
+	return dispatcherOption(func(o *dispatcherOptions) { o.keepLastGood = true })
 }
 
 // WithRetryPolicy sets the retries of each delivery (Flux's by default: 4
@@ -303,7 +323,7 @@ func NewDispatcher(r *Router, opts ...Option) (*Dispatcher, error) {
 	var bad []error
 	for _, opt := range opts {
 		if _, ok := opt.(RouterOption); ok {
-			bad = append(bad, errors.New("fluxnotify: NewDispatcher: a RouterOption (WithMode, WithLabeler, WithRegistry, WithCluster, WithLinks, WithNoCrossNamespaceRefs) configures the Router: give it to NewRouter"))
+			bad = append(bad, errors.New("fluxnotify: NewDispatcher: a RouterOption (WithMode, WithLabeler, WithRegistry, WithCluster, WithLinks, WithNoCrossNamespaceRefs, WithTemplateLimits, ...) configures the Router: give it to NewRouter"))
 			continue
 		}
 		if opt != nil {
@@ -351,11 +371,16 @@ func (d *Dispatcher) Route(ctx context.Context, e *event.Event) (*Routing, error
 // finish with the configuration they started with, the next ones use cfg.
 // Like NewRouter, it keeps every valid part of cfg and returns the problems
 // of the rest. A controller watching Alert, Provider and Secret objects
-// calls it on every change.
+// calls it on every change. With WithKeepLastGood, an object whose new
+// version is not valid keeps the version in use.
 func (d *Dispatcher) Update(cfg *Config) error {
 	d.updateMu.Lock()
 	defer d.updateMu.Unlock()
-	r, err := d.Router().withConfig(cfg)
+	cur := d.Router()
+	r, err := cur.withConfig(cfg)
+	if d.opts.keepLastGood {
+		r, err = cur.keepLastGood(cfg, r, err)
+	}
 	d.router.Store(r)
 	// Drop the notifiers of providers that are gone or changed, so their
 	// connections are not kept for nothing.

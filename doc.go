@@ -35,7 +35,9 @@
 // queue bounded in events and bytes; [Dispatcher.Handler] is an event
 // endpoint compatible with Flux's controllers (--events-addr), which
 // deduplicates as Flux does, then enqueues; [Dispatcher.Update] swaps the
-// configuration while events flow; [Dispatcher.Shutdown] drains and
+// configuration while events flow (with [WithKeepLastGood], an object
+// whose new version is not valid keeps the one in use);
+// [Dispatcher.Shutdown] drains and
 // [Dispatcher.Close] stops now, and both return only once every accepted
 // event has ended, delivered, failed or abandoned. [WithObserver] and
 // [WithEventObserver] see every outcome, for metrics and audit trails.

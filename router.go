@@ -53,12 +53,16 @@ type routerOptions struct {
 	pctx       provider.Context
 	noCrossNS  bool
 	workloadID bool
+	tmplLimits template.Limits
 }
 
 // check reports the invalid router options.
 func (o *routerOptions) check() []error {
 	if o.mode != match.Extended && o.mode != match.Flux {
 		return []error{fmt.Errorf("fluxnotify: WithMode(%s): want match.Extended or match.Flux", o.mode)}
+	}
+	if l := o.tmplLimits; l.Work < 0 || l.Iterations < 0 {
+		return []error{fmt.Errorf("fluxnotify: WithTemplateLimits(%+v): the limits must not be negative (0 takes the default)", l)}
 	}
 	return nil
 }
@@ -104,6 +108,17 @@ func WithObjectLevelWorkloadIdentity() RouterOption {
 	return func(o *routerOptions) { o.workloadID = true }
 }
 
+// WithTemplateLimits sets the work and range-iteration bounds of every
+// template the Router parses (Alerts' and Providers' spec.template): of
+// each render, and of the render on template.Sample done when the
+// configuration loads (whose work is also bounded by template.SampleWork).
+// A field left 0 takes its default: template.DefaultWork units of work
+// (about half a second of CPU) and template.MaxIterations range
+// iterations per render. See template.Limits.
+func WithTemplateLimits(l template.Limits) RouterOption {
+	return func(o *routerOptions) { o.tmplLimits = l }
+}
+
 // Router tells, for one event, which alerts it matches and what each would
 // send: it compiles a Config once (the alerts' matcher, every template) and
 // then answers Route. It is the policy-free half of the library, as
@@ -132,6 +147,8 @@ type route struct {
 	prov  *providerState // nil when the provider does not exist
 	tmpl  *template.Template
 	err   error // why this alert cannot deliver, or nil
+	// tmplErr is set when the alert's own spec.template does not parse.
+	tmplErr error
 }
 
 type providerState struct {
@@ -210,7 +227,7 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 		}
 		if !p.Spec.Template.IsZero() {
 			var err error
-			if ps.tmpl, err = template.Parse(p.Spec.Template); err != nil {
+			if ps.tmpl, err = template.Parse(p.Spec.Template, template.WithLimits(o.tmplLimits)); err != nil {
 				ps.tmplErr = templateError("provider", k, err)
 			}
 		}
@@ -255,8 +272,9 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 			r.err = fmt.Errorf("alert %s: %w", k, r.prov.typeErr)
 		case !a.Spec.Template.IsZero():
 			// The alert's template replaces the provider's as a whole.
-			if r.tmpl, err = template.Parse(a.Spec.Template); err != nil {
+			if r.tmpl, err = template.Parse(a.Spec.Template, template.WithLimits(o.tmplLimits)); err != nil {
 				r.err = templateError("alert", k, err)
+				r.tmplErr = r.err
 				problems = append(problems, r.err)
 			}
 		case r.prov.tmplErr != nil:
@@ -285,6 +303,23 @@ func templateError(kind string, k objKey, err error) error {
 // invalidAlerts lists the alerts that match.Compile left out, each with its
 // problems, in input order.
 func invalidAlerts(err error) []Unmatched {
+	errs := alertErrors(err)
+	out := make([]Unmatched, 0, len(errs))
+	for _, ae := range errs {
+		reasons := make([]string, len(ae.Fields))
+		for i, fe := range ae.Fields {
+			reasons[i] = fe.Error()
+		}
+		out = append(out, Unmatched{
+			Alert:  objKey{ae.Namespace, ae.Name}.String(),
+			Reason: "invalid: " + strings.Join(reasons, "; "),
+		})
+	}
+	return out
+}
+
+// alertErrors returns every *match.AlertError in err, in input order.
+func alertErrors(err error) []*match.AlertError {
 	var errs []*match.AlertError
 	var walk func(error)
 	walk = func(err error) {
@@ -304,18 +339,7 @@ func invalidAlerts(err error) []Unmatched {
 	}
 	walk(err)
 	slices.SortStableFunc(errs, func(a, b *match.AlertError) int { return a.Index - b.Index })
-	out := make([]Unmatched, 0, len(errs))
-	for _, ae := range errs {
-		reasons := make([]string, len(ae.Fields))
-		for i, fe := range ae.Fields {
-			reasons[i] = fe.Error()
-		}
-		out = append(out, Unmatched{
-			Alert:  objKey{ae.Namespace, ae.Name}.String(),
-			Reason: "invalid: " + strings.Join(reasons, "; "),
-		})
-	}
-	return out
+	return errs
 }
 
 // Routing is what a Router makes of one event.
@@ -514,4 +538,128 @@ func defaultRegistry() *provider.Registry {
 		panic("fluxnotify: registering slack in an empty registry: " + err.Error()) // cannot happen
 	}
 	return r
+}
+
+// ErrKeptLastGood is wrapped by the *KeptError that Update, with
+// WithKeepLastGood, returns for each object whose new version it refused.
+var ErrKeptLastGood = errors.New("kept its last good version")
+
+// KeptError reports an Alert or Provider whose new version Update refused
+// (see WithKeepLastGood): the version in use stays, as when an API server
+// refuses a change.
+type KeptError struct {
+	// Object names the object as "Kind namespace/name", as LoadError's
+	// Object does: "Alert flux-system/on-call".
+	Object string
+	// Err is why the new version was refused: its problems, as NewRouter
+	// reports them.
+	Err error
+}
+
+// Error reads "Alert flux-system/on-call: kept its last good version; the
+// new version is refused: <problems>".
+func (e *KeptError) Error() string {
+	return e.Object + ": " + ErrKeptLastGood.Error() + "; the new version is refused: " + e.Err.Error()
+}
+
+// Unwrap returns ErrKeptLastGood and the problems of the new version.
+func (e *KeptError) Unwrap() []error { return []error{ErrKeptLastGood, e.Err} }
+
+// KeptObjects returns every *KeptError in err, the error of Update, in
+// configuration order (Providers, then Alerts). It returns nil when err
+// holds none.
+func KeptObjects(err error) []*KeptError {
+	var out []*KeptError
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *KeptError:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			for _, e := range e.Unwrap() {
+				walk(e)
+			}
+		default:
+			walk(errors.Unwrap(err))
+		}
+	}
+	walk(err)
+	return out
+}
+
+// keepLastGood compiles cfg as next was compiled (with nextErr), but with
+// the version of rt of every object that is not valid in cfg and valid in
+// rt, and adds a *KeptError for each such object to the problems.
+func (rt *Router) keepLastGood(cfg *Config, next *Router, nextErr error) (*Router, error) {
+	if cfg == nil {
+		return next, nextErr
+	}
+	patched := *cfg
+	patched.Providers = slices.Clone(cfg.Providers)
+	patched.Alerts = slices.Clone(cfg.Alerts)
+	var kept []error
+
+	seen := make(map[objKey]bool, len(cfg.Providers))
+	for i := range patched.Providers {
+		p := &patched.Providers[i]
+		k := objKey{p.Namespace, p.Name}
+		if seen[k] {
+			continue // a duplicate: the first definition is the one in use
+		}
+		seen[k] = true
+		bad := rt.badProvider(next.providers[k])
+		if bad == nil {
+			continue
+		}
+		if old := rt.providers[k]; old != nil && rt.badProvider(old) == nil {
+			patched.Providers[i] = *old.p.DeepCopy()
+			kept = append(kept, &KeptError{Object: provider.Kind + " " + k.String(), Err: bad})
+		}
+	}
+
+	invalid := make(map[int]*match.AlertError)
+	for _, ae := range alertErrors(nextErr) {
+		invalid[ae.Index] = ae
+	}
+	clear(seen)
+	for i := range patched.Alerts {
+		a := &patched.Alerts[i]
+		k := objKey{a.Namespace, a.Name}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		var bad error
+		if ae := invalid[i]; ae != nil {
+			bad = ae
+		} else if r := next.routes[k]; r != nil && r.tmplErr != nil {
+			bad = r.tmplErr
+		}
+		if bad == nil {
+			continue
+		}
+		if old := rt.routes[k]; old != nil && old.tmplErr == nil {
+			patched.Alerts[i] = *old.alert.DeepCopy()
+			kept = append(kept, &KeptError{Object: alert.Kind + " " + k.String(), Err: bad})
+		}
+	}
+	if len(kept) == 0 {
+		return next, nextErr
+	}
+	r, err := newRouter(&patched, rt.opts)
+	return r, errors.Join(append(kept, err)...)
+}
+
+// badProvider returns the problems of ps that WithKeepLastGood refuses, or
+// nil.
+func (rt *Router) badProvider(ps *providerState) error {
+	if ps == nil {
+		return nil
+	}
+	var errs []error
+	if err := ps.p.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(append(errs, ps.typeErr, ps.tmplErr)...)
 }
