@@ -146,6 +146,10 @@ func run() error {
 		// The appconfig controller reports the same failure on every
 		// reconcile: send it once per window, as the event endpoint does.
 		fluxnotify.WithCallerDedup(),
+		// The API server does not parse templates or regular expressions:
+		// an edit that breaks a working Alert or Provider keeps the working
+		// version (and is logged) instead of silencing its notifications.
+		fluxnotify.WithKeepLastGood(),
 	}
 	// Events and deliveries are counted on the manager's /metrics.
 	m := metrics.New()
