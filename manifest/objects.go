@@ -246,7 +246,7 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 		return
 	default:
 		s.fail(s.at(doc, keyNode(n, "kind"), object, prefix+"kind", fmt.Errorf("%w %q of %s: want %s or %s (or Receiver)%s",
-			ErrUnknownKind, h.kind, alert.Group, alert.Kind, provider.Kind, suggest(h.kind, []string{alert.Kind, provider.Kind, "Receiver"}))))
+			ErrUnknownKind, h.kind, alert.Group, alert.Kind, provider.Kind, closestName(h.kind, []string{alert.Kind, provider.Kind, "Receiver"}))))
 		return
 	}
 	apiVersion := keyNode(n, "apiVersion")
@@ -276,7 +276,7 @@ func (s *stream) loadExtended(doc int, n *yaml.Node, h header, prefix string) {
 	object := h.object()
 	if h.kind != alert.Kind && h.kind != provider.Kind {
 		s.fail(s.at(doc, keyNode(n, "kind"), object, prefix+"kind", fmt.Errorf("%w %q of %s: want %s or %s%s",
-			ErrUnknownKind, h.kind, alert.ExtendedGroup, alert.Kind, provider.Kind, suggest(h.kind, []string{alert.Kind, provider.Kind}))))
+			ErrUnknownKind, h.kind, alert.ExtendedGroup, alert.Kind, provider.Kind, closestName(h.kind, []string{alert.Kind, provider.Kind}))))
 		return
 	}
 	if h.version != alert.ExtendedVersion {

@@ -207,12 +207,12 @@ func suggestAlert(ref string, alerts []string) string {
 		for i, a := range alerts {
 			_, names[i], _ = strings.Cut(a, "/")
 		}
-		if s := suggest(ref, names); s != "" {
+		if s := closestName(ref, names); s != "" {
 			return alerts[slices.Index(names, s)]
 		}
 		return ""
 	}
-	return suggest(ref, alerts)
+	return closestName(ref, alerts)
 }
 
 // runTest routes test i's event with d, or with a Dispatcher of its own
