@@ -14,6 +14,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/state"
 )
 
 // ErrDuplicate is returned, without delivering anything, for an event
@@ -64,6 +65,7 @@ type dispatcherOptions struct {
 	retry           provider.RetryPolicy
 	observer        func(context.Context, Result)
 	eventObserver   func(context.Context, EventOutcome)
+	store           state.Store // WithStore; nil: in memory
 }
 
 func defaultDispatcherOptions() dispatcherOptions {
@@ -330,6 +332,9 @@ func newDispatcher(r *Router, o dispatcherOptions) *Dispatcher {
 	if o.dedupWindow > 0 {
 		d.dedup = newDedup(o.dedupWindow, o.dedupCapacity)
 		d.dedup.flux = r.opts.mode == match.Flux // Flux's eventKeyFunc
+		if o.store != nil {
+			d.dedup.store = state.Prefixed(o.store, dedupPrefix)
+		}
 	}
 	d.queue.init()
 	d.base, d.cancel = context.WithCancel(context.Background())
@@ -479,6 +484,9 @@ type ticket struct {
 	ok  bool // the key is reserved
 	key uint64
 	at  int64
+	// With WithStore: the key in the store and this reservation's claim.
+	skey  string
+	claim []byte
 }
 
 // begin registers e: it refuses it after Close, when queued (q is not nil)
@@ -486,7 +494,7 @@ type ticket struct {
 // reports the refusal to the event observer. On success q is queued (a
 // worker calls d.wg.Done); without q, the caller must call d.wg.Done.
 func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
-	t, err := d.admit(e, q, dedup)
+	t, err := d.admit(ctx, e, q, dedup)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrDuplicate):
@@ -497,7 +505,7 @@ func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bo
 	return t, err
 }
 
-func (d *Dispatcher) admit(e *event.Event, q *job, dedup bool) (ticket, error) {
+func (d *Dispatcher) admit(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
@@ -515,8 +523,12 @@ func (d *Dispatcher) admit(e *event.Event, q *job, dedup bool) (ticket, error) {
 	}
 	var t ticket
 	if dedup && d.dedup != nil {
-		t.key = d.dedup.key(e)
-		t.at, t.ok = d.dedup.reserve(t.key)
+		if d.dedup.store != nil {
+			t = d.reserveShared(ctx, e)
+		} else {
+			t.key = d.dedup.key(e)
+			t.at, t.ok = d.dedup.reserve(t.key)
+		}
 		if !t.ok {
 			if q != nil {
 				d.pending.Add(-1)
@@ -613,7 +625,7 @@ func (d *Dispatcher) deliver(ctx, octx context.Context, e *event.Event, t ticket
 	if t.ok && !anyDelivered(results) {
 		// The event counts as seen only once it reached someone: a retry
 		// of it is not a duplicate.
-		d.dedup.release(t.key, t.at)
+		d.release(octx, t)
 	}
 	if len(routes) == 0 {
 		if d.log.Enabled(ctx, slog.LevelDebug) {
