@@ -83,6 +83,11 @@ type Spec struct {
 	// Not a Flux field.
 	// +optional
 	Template *template.Spec `json:"template,omitempty"`
+
+	// Delivery asks for Slack threads, transitions and grouping (see
+	// Delivery). Not a Flux field; extended mode only.
+	// +optional
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // CrossNamespaceObjectReference selects the objects whose events an alert

@@ -80,6 +80,7 @@ func (in *Spec) DeepCopyInto(out *Spec) {
 	out.ExclusionList = copyStrings(in.ExclusionList)
 	out.EventMetadata = copyStringMap(in.EventMetadata)
 	out.Template = in.Template.DeepCopy()
+	out.Delivery = in.Delivery.DeepCopy()
 }
 
 // DeepCopy returns a deep copy of the Spec, or nil for nil.
