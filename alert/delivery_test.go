@@ -57,4 +57,6 @@ func TestGrouping_defaults(t *testing.T) {
 	assert.Equal(t, alert.DefaultGroupMaxObjects, g.MaxObjectsOrDefault())
 }
 
-func corev1Ref(name string) corev1.LocalObjectReference { return corev1.LocalObjectReference{Name: name} }
+func corev1Ref(name string) corev1.LocalObjectReference {
+	return corev1.LocalObjectReference{Name: name}
+}
