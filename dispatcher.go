@@ -245,6 +245,13 @@ type Dispatcher struct {
 	sem   chan struct{}
 	log   *slog.Logger
 
+	// state holds threads, object status and groups (WithStore, or a
+	// Memory of the Dispatcher's own); now is the clock of that state.
+	state    state.Store
+	ownState bool
+	now      func() time.Time
+	groups   groups
+
 	router   atomic.Pointer[Router]
 	updateMu sync.Mutex // serializes Update
 
@@ -336,6 +343,11 @@ func newDispatcher(r *Router, o dispatcherOptions) *Dispatcher {
 			d.dedup.store = state.Prefixed(o.store, dedupPrefix)
 		}
 	}
+	d.state, d.now = o.store, time.Now
+	if d.state == nil {
+		d.state, d.ownState = state.NewMemory(), true
+	}
+	d.groups.init()
 	d.queue.init()
 	d.base, d.cancel = context.WithCancel(context.Background())
 	d.router.Store(r)
@@ -392,6 +404,11 @@ type Result struct {
 	Attempts int
 	// Duration is the time spent delivering, retries included.
 	Duration time.Duration
+	// Deferred reports that nothing was sent now, on purpose, for an alert
+	// with spec.delivery: the event was a repeat, counted in the object's
+	// status (transitions), or joined a group that is sent later (its
+	// message has a Result of its own). Err is nil.
+	Deferred bool
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
 	// provider is suspended, or provider.ErrSkipped (through a
@@ -703,6 +720,10 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		res.Duration = time.Since(start)
 		return res
 	}
+	if rt.stateful != nil {
+		d.deliverStateful(ctx, r, e, rt, n, &res)
+		return res
+	}
 	dr, err := provider.Deliver(ctx, n, r.notification(e, rt), d.opts.retry, p.GetTimeout())
 	res.Attempts, res.Duration = dr.Attempts, dr.Duration
 	if err != nil {
@@ -734,6 +755,8 @@ func (d *Dispatcher) observeEvent(ctx context.Context, o EventOutcome) {
 func (d *Dispatcher) logResult(r Result) {
 	level, msg := slog.LevelInfo, "event delivered"
 	switch {
+	case r.Err == nil && r.Deferred:
+		msg = "event held: counted or grouped (spec.delivery)"
 	case r.Err == nil:
 	case errors.Is(r.Err, ErrSuspended):
 		msg = "event not delivered: provider suspended"
@@ -858,6 +881,10 @@ func (d *Dispatcher) stopAccepting() {
 func (d *Dispatcher) finish() {
 	d.workers.Wait()
 	d.cancel()
+	d.groups.stop()
+	if d.ownState {
+		_ = d.state.Close()
+	}
 	d.notifierMu.Lock()
 	for k, c := range d.notifiers {
 		closeIdle(c.n)

@@ -132,6 +132,9 @@ type route struct {
 	prov  *providerState // nil when the provider does not exist
 	tmpl  *template.Template
 	err   error // why this alert cannot deliver, or nil
+	// stateful is what spec.delivery asks (threads, transitions, groups),
+	// or nil.
+	stateful *statefulRoute
 }
 
 type providerState struct {
@@ -263,6 +266,9 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 			r.err = fmt.Errorf("alert %s: %w", k, r.prov.tmplErr)
 		default:
 			r.tmpl = r.prov.tmpl
+		}
+		if r.stateful, err = rt.planDelivery(a, r); err != nil {
+			problems = append(problems, err)
 		}
 		rt.routes[k] = r
 	}
