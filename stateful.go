@@ -161,6 +161,9 @@ type objectStatus struct {
 	RecoveredAt time.Time `json:"recoveredAt,omitzero"` // when the last spell ended
 	Revision    string    `json:"revision,omitempty"`
 	Events      int       `json:"events"`
+	// Unsent marks a change of state whose notification failed: the next
+	// event sends it, so that no change is lost.
+	Unsent bool `json:"unsent,omitempty"`
 }
 
 // transition is how an event changes an object's status.
@@ -180,18 +183,24 @@ func (st objectStatus) next(e *event.Event, now time.Time) (objectStatus, transi
 		st.Revision = rev
 	}
 	isErr := isError(e)
+	tr := stayed
 	switch {
 	case isErr && !st.Failing:
 		st.Failing, st.Since, st.Failures = true, now, 1
-		return st, failed
+		tr = failed
 	case isErr:
 		st.Failures++
-		return st, stayed
 	case st.Failing:
 		st.Failing, st.RecoveredAt = false, now
-		return st, recovered
+		tr = recovered
 	}
-	return st, stayed
+	if tr == stayed && st.Unsent { // the last change was not sent: send it now
+		tr = recovered
+		if st.Failing {
+			tr = failed
+		}
+	}
+	return st, tr
 }
 
 // line is the status shown on a thread's root message and in groups, in
@@ -282,6 +291,26 @@ func (d *Dispatcher) deliverStateful(ctx context.Context, r *Router, e *event.Ev
 		return
 	}
 	d.send(ctx, r, e, rt, n, key, st, tr, res)
+	if unsent := res.Err != nil; unsent != st.Unsent && tr != stayed {
+		d.markUnsent(ctx, key, unsent)
+	}
+}
+
+// markUnsent records whether the last change of state of key was sent.
+func (d *Dispatcher) markUnsent(ctx context.Context, key string, unsent bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	_, err := state.Update(ctx, d.state, statusPrefix+key, StateTTL, func(old []byte, found bool) ([]byte, error) {
+		var st objectStatus
+		if found {
+			_ = json.Unmarshal(old, &st)
+		}
+		st.Unsent = unsent
+		return json.Marshal(st)
+	})
+	if err != nil {
+		d.log.LogAttrs(ctx, slog.LevelWarn, "state store failed to record a change of state", slog.Any("error", err))
+	}
 }
 
 // send delivers e now: in the object's thread when the alert asks for one,
