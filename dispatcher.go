@@ -351,6 +351,9 @@ func newDispatcher(r *Router, o dispatcherOptions) *Dispatcher {
 	d.queue.init()
 	d.base, d.cancel = context.WithCancel(context.Background())
 	d.router.Store(r)
+	if o.store != nil {
+		d.recoverGroups(d.base)
+	}
 	return d
 }
 
@@ -836,6 +839,7 @@ func sameCredentials(a, b provider.Credentials) bool {
 // observed. If ctx ends first, Shutdown cancels what is still running and
 // abandons what is still queued (each reported with ErrAbandoned), waits
 // for those outcomes to be recorded, and returns ctx's error. Then it
+// sends the groups of spec.delivery.group it opened (see Flush), and
 // closes the notifiers' idle connections. Calling it again waits again.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.stopAccepting()
@@ -852,13 +856,18 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 		<-done // cancelled deliveries end promptly, and report
 		err = fmt.Errorf("fluxnotify: shutdown: deliveries still in flight were cancelled, queued events abandoned: %w", ctx.Err())
 	}
+	if ferr := d.Flush(ctx); ferr != nil && err == nil {
+		err = fmt.Errorf("fluxnotify: shutdown: %w", ferr)
+	}
 	d.finish()
 	return err
 }
 
 // Close stops at once: it refuses new events, cancels every delivery in
 // flight and abandons queued events (each reported with ErrAbandoned, as
-// with Shutdown), and returns once their outcomes are recorded. It makes
+// with Shutdown), and returns once their outcomes are recorded. Groups of
+// spec.delivery.group not yet sent stay in the store (WithStore), where a
+// Dispatcher started later on it finds and sends them. It makes
 // the Dispatcher an io.Closer; Shutdown is the orderly way to stop.
 func (d *Dispatcher) Close() error {
 	d.stopAccepting()

@@ -330,7 +330,7 @@ func (d *Dispatcher) send(ctx context.Context, r *Router, e *event.Event, rt *ro
 	wrap := func(err error) error {
 		return fmt.Errorf("alert %s: provider %s: %w", res.Alert, rt.ref, err)
 	}
-	if !rt.stateful.spec.Threaded() {
+	if !rt.stateful.spec.Threaded() || key == "" { // key "": a group's message, to the channel
 		dr, err := provider.Deliver(ctx, n, notification, d.opts.retry, p.GetTimeout())
 		res.Attempts = dr.Attempts
 		if err != nil {
