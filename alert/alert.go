@@ -88,6 +88,11 @@ type Spec struct {
 	// Delivery). Not a Flux field; extended mode only.
 	// +optional
 	Delivery *Delivery `json:"delivery,omitempty"`
+
+	// Reasons filters events by reason (see Reasons). Not a Flux field;
+	// extended mode only.
+	// +optional
+	Reasons *Reasons `json:"reasons,omitempty"`
 }
 
 // CrossNamespaceObjectReference selects the objects whose events an alert

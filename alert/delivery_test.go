@@ -60,3 +60,28 @@ func TestGrouping_defaults(t *testing.T) {
 func corev1Ref(name string) corev1.LocalObjectReference {
 	return corev1.LocalObjectReference{Name: name}
 }
+
+func TestReasons_validate(t *testing.T) {
+	tests := []struct {
+		name      string
+		reasons   *alert.Reasons
+		wantError string
+	}{
+		{"unset", nil, ""},
+		{"exact and globs", &alert.Reasons{Include: []string{"HealthCheckFailed", "*Failed"}, Exclude: []string{"{A,B}"}}, ""},
+		{"bad glob", &alert.Reasons{Exclude: []string{"[A"}}, "spec.reasons.exclude[0]: Invalid value"},
+		{"empty", &alert.Reasons{Include: []string{""}}, "spec.reasons.include[0]: Required value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := alert.Alert{Spec: alert.Spec{ProviderRef: corev1Ref("slack"), EventSources: []alert.CrossNamespaceObjectReference{{Kind: "Kustomization", Name: "*"}}, Reasons: tt.reasons}}
+			a.Name = "a"
+			err := a.Validate()
+			if tt.wantError == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, tt.wantError)
+			}
+		})
+	}
+}

@@ -52,6 +52,7 @@ func fullAlert() *alert.Alert {
 				Transitions: true,
 				Group:       &alert.Grouping{Wait: metav1.Duration{Duration: time.Second}, Interval: metav1.Duration{Duration: time.Minute}, MaxObjects: 5},
 			},
+			Reasons: &alert.Reasons{Include: []string{"*Failed"}, Exclude: []string{"DependencyNotReady"}},
 		},
 	}
 }

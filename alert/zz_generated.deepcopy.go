@@ -81,6 +81,7 @@ func (in *Spec) DeepCopyInto(out *Spec) {
 	out.EventMetadata = copyStringMap(in.EventMetadata)
 	out.Template = in.Template.DeepCopy()
 	out.Delivery = in.Delivery.DeepCopy()
+	out.Reasons = in.Reasons.DeepCopy()
 }
 
 // DeepCopy returns a deep copy of the Spec, or nil for nil.
