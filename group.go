@@ -64,6 +64,7 @@ type groupEntry struct {
 	Event  *event.Event `json:"event"`
 	Status objectStatus `json:"status"`
 	Change transition   `json:"change"`
+	key    string       // the state key: the window's member
 }
 
 // addToGroup adds e (with the object's status st and transition tr) to the
@@ -181,6 +182,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 	for _, we := range w.Entries {
 		var ge groupEntry
 		if json.Unmarshal(we.Value, &ge) == nil && ge.Event != nil {
+			ge.key = we.Member
 			entries = append(entries, ge)
 		} else {
 			w.Dropped++
@@ -189,7 +191,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 	if len(entries) == 1 && w.Dropped == 0 {
 		ge := entries[0]
 		res := d.sendNow(ctx, r, rt, ge.Event, func(res *Result, n provider.Notifier) {
-			d.send(ctx, r, ge.Event, rt, n, rt.alert.NamespacedName()+"|"+ge.Status.Object, ge.Status, ge.Change, res)
+			d.send(ctx, r, ge.Event, rt, n, ge.key, ge.Status, ge.Change, res)
 		})
 		return res.Err
 	}

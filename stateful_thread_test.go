@@ -207,3 +207,22 @@ func TestThreads_webhookAtDelivery(t *testing.T) {
 	assert.True(t, strings.HasPrefix(res[0].Err.Error(), "alert flux-system/threads: provider flux-system/slack: spec.delivery.thread:"), res[0].Err.Error())
 	assert.Zero(t, srv.Len())
 }
+
+// TestThreads_key: spec.delivery.thread.key groups objects into threads:
+// here one per namespace, with groups of one sent in their thread.
+func TestThreads_key(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	dl := threaded(false)
+	dl.Thread.Key = "{{ .Object.Namespace }}"
+	dl.Group = &alert.Grouping{Wait: hour}
+	d := newSlackDispatcher(t, slackConfig(srv, dl, false))
+	for _, name := range []string{"a", "b"} {
+		_, err := d.Dispatch(context.Background(), newEvent("Kustomization", name, "error", "failed"))
+		require.NoError(t, err)
+		require.NoError(t, d.Flush(context.Background()))
+	}
+	posted := srv.Posted()
+	require.Len(t, posted, 1, "one thread for the namespace")
+	assert.Len(t, srv.Replies(posted[0].TS), 1)
+}
