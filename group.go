@@ -124,9 +124,11 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 	d.groups.mu.Lock()
 	var keys []string
 	for k, t := range d.groups.timers {
-		if t.Stop() {
-			keys = append(keys, k)
-		}
+		// A timer that already fired but has not started its flush finds
+		// its entry gone and leaves the group to this loop; TakeWindow
+		// hands the group to one flush only, whatever happens.
+		t.Stop()
+		keys = append(keys, k)
 		delete(d.groups.timers, k)
 	}
 	d.groups.mu.Unlock()
