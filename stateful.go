@@ -173,6 +173,7 @@ const (
 	stayed    transition = iota // same state as before: a repeat
 	failed                      // first error after none (or after recovery)
 	recovered                   // first event that is not an error after errors
+	unknown                     // the store failed: sent, as if a change
 )
 
 // next returns the status after e, and the transition.
@@ -263,7 +264,7 @@ func (d *Dispatcher) updateStatus(ctx context.Context, key string, e *event.Even
 	if err != nil {
 		st, tr = objectStatus{}.next(e, now)
 		if tr == stayed {
-			tr = recovered
+			tr = unknown
 		}
 	}
 	return st, tr, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/state"
 )
 
 // TestTransitions: with spec.delivery.transitions, an object's first
@@ -77,4 +78,24 @@ func TestTransitions_failedDelivery(t *testing.T) {
 		assert.Equal(t, deferred, res[0].Deferred, "event %d", i)
 	}
 	assert.Len(t, rec.delivered(), 1)
+}
+
+// TestTransitions_failingStore: when the store fails, every event is sent
+// (a repeat rather than a loss), without a made-up summary.
+func TestTransitions_failingStore(t *testing.T) {
+	s := state.NewMemory()
+	require.NoError(t, s.Close())
+	rec := &recorder{}
+	cfg := testConfig()
+	cfg.Alerts = cfg.Alerts[1:2]
+	cfg.Alerts[0].Spec.Delivery = &alert.Delivery{Transitions: true}
+	d := newTestDispatcher(t, cfg, rec, WithStore(s))
+	for i, sev := range []string{"error", "error", "info"} {
+		res, err := d.Dispatch(context.Background(), newEvent("Kustomization", "app-a", sev, fmt.Sprint(i)))
+		require.NoError(t, err)
+		assert.False(t, res[0].Deferred)
+	}
+	got := rec.delivered()
+	require.Len(t, got, 3)
+	assert.NotContains(t, got[2].Data.Metadata, "failures")
 }
