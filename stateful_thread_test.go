@@ -226,3 +226,18 @@ func TestThreads_key(t *testing.T) {
 	require.Len(t, posted, 1, "one thread for the namespace")
 	assert.Len(t, srv.Replies(posted[0].TS), 1)
 }
+
+// TestThreads_failingStore: without a working store, events go to the
+// channel rather than being lost.
+func TestThreads_failingStore(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	s := state.NewMemory()
+	require.NoError(t, s.Close())
+	d := newSlackDispatcher(t, slackConfig(srv, threaded(false), false), WithStore(s))
+	for i := range 2 {
+		_, err := d.Dispatch(context.Background(), newEvent("Kustomization", "app", "error", fmt.Sprint("failed ", i)))
+		require.NoError(t, err)
+	}
+	assert.Len(t, srv.Posted(), 2)
+}
