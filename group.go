@@ -37,6 +37,7 @@ const groupTTL = time.Hour
 type groups struct {
 	mu      sync.Mutex
 	timers  map[string]*time.Timer // window key -> its flush
+	due     map[string]time.Time   // window key -> when its timer fires
 	last    map[string]time.Time   // window key -> when it was last flushed
 	stopped bool
 	running sync.WaitGroup // flushes started by timers
@@ -44,6 +45,7 @@ type groups struct {
 
 func (g *groups) init() {
 	g.timers = make(map[string]*time.Timer)
+	g.due = make(map[string]time.Time)
 	g.last = make(map[string]time.Time)
 }
 
@@ -102,6 +104,7 @@ func (d *Dispatcher) schedule(gkey string, g *alert.Grouping) {
 	if last, ok := d.groups.last[gkey]; ok && last.Add(g.IntervalOrDefault()).After(at) {
 		at = last.Add(g.IntervalOrDefault())
 	}
+	d.groups.due[gkey] = at
 	d.groups.timers[gkey] = time.AfterFunc(at.Sub(now), func() {
 		d.groups.mu.Lock()
 		if d.groups.stopped || d.groups.timers[gkey] == nil {

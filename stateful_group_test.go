@@ -131,3 +131,33 @@ func TestGroup_shutdownAndRestart(t *testing.T) {
 		assert.True(t, strings.Contains(got[0].Data.Message, "Kustomization/flux-system/"+n), n)
 	}
 }
+
+// TestGroup_interval: a group opened after another waits group.wait, or
+// until group.interval after the previous one was sent, whichever is later
+// (Alertmanager's group_wait and group_interval).
+func TestGroup_interval(t *testing.T) {
+	rec := &recorder{}
+	g := &alert.Grouping{Wait: metav1.Duration{Duration: 30 * time.Second}, Interval: metav1.Duration{Duration: 5 * time.Minute}}
+	d := newTestDispatcher(t, groupConfig(g, false), rec)
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	d.now = func() time.Time { return now }
+	due := func() time.Time {
+		d.groups.mu.Lock()
+		defer d.groups.mu.Unlock()
+		return d.groups.due[groupPrefix+"flux-system/info"]
+	}
+	send := func(name string) {
+		_, err := d.Dispatch(context.Background(), newEvent("Kustomization", name, "error", name))
+		require.NoError(t, err)
+	}
+	send("app-a")
+	assert.Equal(t, now.Add(30*time.Second), due(), "the first group waits group.wait")
+	require.NoError(t, d.Flush(context.Background())) // sent at 10:00:00
+	now = now.Add(time.Minute)
+	send("app-b")
+	assert.Equal(t, now.Add(4*time.Minute), due(), "the next one waits until group.interval after the previous")
+	require.NoError(t, d.Flush(context.Background()))
+	now = now.Add(time.Hour)
+	send("app-c")
+	assert.Equal(t, now.Add(30*time.Second), due(), "long after, group.wait again")
+}

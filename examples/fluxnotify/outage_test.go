@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fluxnotify/fluxnotify"
@@ -43,4 +45,40 @@ func TestOutage_redis(t *testing.T) {
 		require.NoError(t, d.Shutdown(ctx))
 	}
 	o.Check(t, srv)
+}
+
+// TestThreads_redis: two Dispatchers on one Redis, given the first events
+// of one object at once, post one root message and reply in its thread.
+func TestThreads_redis(t *testing.T) {
+	ctx := context.Background()
+	url := "redis://" + redistest.Addr(t) + "/0"
+	prefix := fmt.Sprintf("threads-%d:", time.Now().UnixNano())
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	cfg := outagetest.Config(srv)
+	cfg.Alerts[0].Spec.Delivery.Group = nil
+	cfg.Alerts[0].Spec.Delivery.Transitions = false
+	var ds []*fluxnotify.Dispatcher
+	o := &outagetest.Observer{}
+	for range 2 {
+		s, err := redisstate.Open(ctx, url, redisstate.WithPrefix(prefix))
+		require.NoError(t, err)
+		defer s.Close()
+		d, err := fluxnotify.New(cfg, o.Options(s)...)
+		require.NoError(t, err)
+		defer func() { require.NoError(t, d.Shutdown(ctx)) }()
+		ds = append(ds, d)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := ds[i%2].Dispatch(ctx, outagetest.Event("app", "error", fmt.Sprint("failed ", i)))
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	posted := srv.Posted()
+	require.Len(t, posted, 1, "one root message")
+	assert.Len(t, srv.Replies(posted[0].TS), 7)
+	assert.Len(t, srv.Updates(posted[0].TS), 7)
 }
