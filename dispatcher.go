@@ -758,8 +758,8 @@ func (d *Dispatcher) observeEvent(ctx context.Context, o EventOutcome) {
 func (d *Dispatcher) logResult(r Result) {
 	level, msg := slog.LevelInfo, "event delivered"
 	switch {
-	case r.Err == nil && r.Deferred:
-		msg = "event held: counted or grouped (spec.delivery)"
+	case r.Err == nil && r.Deferred: // at debug: an outage makes many
+		level, msg = slog.LevelDebug, "event held: counted or grouped (spec.delivery)"
 	case r.Err == nil:
 	case errors.Is(r.Err, ErrSuspended):
 		msg = "event not delivered: provider suspended"
