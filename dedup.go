@@ -1,12 +1,17 @@
 package fluxnotify
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"hash/maphash"
 	"sync"
 	"time"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/state"
 )
 
 // DefaultDedupWindow is how long an event is remembered when no
@@ -39,8 +44,11 @@ type dedup struct {
 	capacity int
 	now      func() time.Time
 	seed     maphash.Seed
-	// flux selects Flux's key (fluxKey) instead of the extended one.
+	// flux selects Flux's key (appendFluxKey) instead of the extended one.
 	flux bool
+	// store, when set (WithStore), holds the keys instead of the ring
+	// below, so that replicas sharing it deduplicate together.
+	store state.Store
 
 	mu   sync.Mutex
 	seen map[uint64]int64 // key hash -> first-seen time, Unix nanoseconds
@@ -154,16 +162,22 @@ func (d *dedup) push(e dedupEntry) {
 // token metadata. In extended mode, each metadata value is read under the
 // object's group prefix, or unprefixed (custom operators); a missing value
 // differs from an empty one, and each part is length-prefixed so that no two
-// different events hash the same input. In flux mode it is fluxKey. The hash
+// different events hash the same input. In flux mode it is Flux's string
+// (appendFluxKey). The hash
 // is seeded per process, so it cannot be aimed at.
 func (d *dedup) key(e *event.Event) uint64 {
-	if d.flux {
-		return d.fluxKey(e)
-	}
 	// One buffer, hashed once: cheaper than many small writes. It stays on
 	// the stack unless the event is unusually long.
 	var stack [512]byte
-	b := stack[:0]
+	return maphash.Bytes(d.seed, d.appendKey(stack[:0], e))
+}
+
+// appendKey appends to b what makes e the same as another event: Flux's
+// key string in flux mode (appendFluxKey), the length-prefixed fields otherwise.
+func (d *dedup) appendKey(b []byte, e *event.Event) []byte {
+	if d.flux {
+		return appendFluxKey(b, e)
+	}
 	o := &e.InvolvedObject
 	b = appendField(b, o.Kind)
 	b = appendField(b, o.Namespace)
@@ -187,10 +201,10 @@ func (d *dedup) key(e *event.Event) uint64 {
 			b = append(b, 0)
 		}
 	}
-	return maphash.Bytes(d.seed, b)
+	return b
 }
 
-// fluxKey hashes the very string that Flux's eventKeyFunc
+// appendFluxKey appends the very string that Flux's eventKeyFunc
 // (internal/server/event_server.go) hashes with SHA-256, so two events are
 // the same exactly when they are for Flux:
 //
@@ -200,9 +214,7 @@ func (d *dedup) key(e *event.Event) uint64 {
 // present under "<group>/" (the involved object's API group, "" for the core
 // group: "/revision"), by "/originRevision=<value>" and so on. Unprefixed
 // keys are not read, and an empty value differs from a missing one.
-func (d *dedup) fluxKey(e *event.Event) uint64 {
-	var stack [512]byte
-	b := stack[:0]
+func appendFluxKey(b []byte, e *event.Event) []byte {
 	o := &e.InvolvedObject
 	b = append(b, "event/name="...)
 	b = append(b, o.Name...)
@@ -220,11 +232,42 @@ func (d *dedup) fluxKey(e *event.Event) uint64 {
 			b = append(append(append(append(b, '/'), k...), '='), v...)
 		}
 	}
-	return maphash.Bytes(d.seed, b)
+	return b
 }
 
 // appendField appends s to b with its length in front.
 func appendField(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// storeKey is the key of e in a shared store: the SHA-256, in hex, of what
+// key hashes. It is the same in every process, so replicas on one store
+// agree; in flux mode it is exactly the key Flux's eventKeyFunc computes.
+func (d *dedup) storeKey(e *event.Event) string {
+	var stack [512]byte
+	sum := sha256.Sum256(d.appendKey(stack[:0], e))
+	return hex.EncodeToString(sum[:])
+}
+
+// reserveShared is reserve on the shared store: of the replicas that see
+// the same event within the window, exactly one gets ok. It returns the
+// claim that releaseShared needs. A store that fails admits the event: a
+// duplicate is better than a lost notification; the error is returned for
+// the caller to log.
+func (d *dedup) reserveShared(ctx context.Context, key string) (claim []byte, ok bool, err error) {
+	var c [16]byte
+	_, _ = rand.Read(c[:])
+	claim = []byte(hex.EncodeToString(c[:]))
+	ok, err = d.store.SetIfAbsent(ctx, key, claim, d.window)
+	if err != nil {
+		return nil, true, err
+	}
+	return claim, ok, nil
+}
+
+// releaseShared forgets key if it still holds this reservation's claim.
+func (d *dedup) releaseShared(ctx context.Context, key string, claim []byte) error {
+	_, err := d.store.CompareAndDelete(ctx, key, claim)
+	return err
 }

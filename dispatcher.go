@@ -14,6 +14,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/state"
 )
 
 // ErrDuplicate is returned, without delivering anything, for an event
@@ -65,6 +66,7 @@ type dispatcherOptions struct {
 	observer        func(context.Context, Result)
 	eventObserver   func(context.Context, EventOutcome)
 	keepLastGood    bool
+	store           state.Store // WithStore; nil: in memory
 }
 
 func defaultDispatcherOptions() dispatcherOptions {
@@ -263,6 +265,13 @@ type Dispatcher struct {
 	sem   chan struct{}
 	log   *slog.Logger
 
+	// state holds threads, object status and groups (WithStore, or a
+	// Memory of the Dispatcher's own); now is the clock of that state.
+	state    state.Store
+	ownState bool
+	now      func() time.Time
+	groups   groups
+
 	router   atomic.Pointer[Router]
 	updateMu sync.Mutex // serializes Update
 
@@ -350,10 +359,21 @@ func newDispatcher(r *Router, o dispatcherOptions) *Dispatcher {
 	if o.dedupWindow > 0 {
 		d.dedup = newDedup(o.dedupWindow, o.dedupCapacity)
 		d.dedup.flux = r.opts.mode == match.Flux // Flux's eventKeyFunc
+		if o.store != nil {
+			d.dedup.store = state.Prefixed(o.store, dedupPrefix)
+		}
 	}
+	d.state, d.now = o.store, time.Now
+	if d.state == nil {
+		d.state, d.ownState = state.NewMemory(), true
+	}
+	d.groups.init()
 	d.queue.init()
 	d.base, d.cancel = context.WithCancel(context.Background())
 	d.router.Store(r)
+	if o.store != nil {
+		d.recoverGroups(d.base)
+	}
 	return d
 }
 
@@ -412,6 +432,11 @@ type Result struct {
 	Attempts int
 	// Duration is the time spent delivering, retries included.
 	Duration time.Duration
+	// Deferred reports that nothing was sent now, on purpose, for an alert
+	// with spec.delivery: the event was a repeat, counted in the object's
+	// status (transitions), or joined a group that is sent later (its
+	// message has a Result of its own). Err is nil.
+	Deferred bool
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
 	// provider is suspended, or provider.ErrSkipped (through a
@@ -504,6 +529,9 @@ type ticket struct {
 	ok  bool // the key is reserved
 	key uint64
 	at  int64
+	// With WithStore: the key in the store and this reservation's claim.
+	skey  string
+	claim []byte
 }
 
 // begin registers e: it refuses it after Close, when queued (q is not nil)
@@ -511,7 +539,7 @@ type ticket struct {
 // reports the refusal to the event observer. On success q is queued (a
 // worker calls d.wg.Done); without q, the caller must call d.wg.Done.
 func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
-	t, err := d.admit(e, q, dedup)
+	t, err := d.admit(ctx, e, q, dedup)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrDuplicate):
@@ -522,7 +550,7 @@ func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bo
 	return t, err
 }
 
-func (d *Dispatcher) admit(e *event.Event, q *job, dedup bool) (ticket, error) {
+func (d *Dispatcher) admit(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
@@ -540,8 +568,12 @@ func (d *Dispatcher) admit(e *event.Event, q *job, dedup bool) (ticket, error) {
 	}
 	var t ticket
 	if dedup && d.dedup != nil {
-		t.key = d.dedup.key(e)
-		t.at, t.ok = d.dedup.reserve(t.key)
+		if d.dedup.store != nil {
+			t = d.reserveShared(ctx, e)
+		} else {
+			t.key = d.dedup.key(e)
+			t.at, t.ok = d.dedup.reserve(t.key)
+		}
 		if !t.ok {
 			if q != nil {
 				d.pending.Add(-1)
@@ -638,7 +670,7 @@ func (d *Dispatcher) deliver(ctx, octx context.Context, e *event.Event, t ticket
 	if t.ok && !anyDelivered(results) {
 		// The event counts as seen only once it reached someone: a retry
 		// of it is not a duplicate.
-		d.dedup.release(t.key, t.at)
+		d.release(octx, t)
 	}
 	if len(routes) == 0 {
 		if d.log.Enabled(ctx, slog.LevelDebug) {
@@ -716,6 +748,10 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		res.Duration = time.Since(start)
 		return res
 	}
+	if rt.stateful != nil {
+		d.deliverStateful(ctx, r, e, rt, n, &res)
+		return res
+	}
 	dr, err := provider.Deliver(ctx, n, r.notification(e, rt), d.opts.retry, p.GetTimeout())
 	res.Attempts, res.Duration = dr.Attempts, dr.Duration
 	if err != nil {
@@ -747,6 +783,8 @@ func (d *Dispatcher) observeEvent(ctx context.Context, o EventOutcome) {
 func (d *Dispatcher) logResult(r Result) {
 	level, msg := slog.LevelInfo, "event delivered"
 	switch {
+	case r.Err == nil && r.Deferred: // at debug: an outage makes many
+		level, msg = slog.LevelDebug, "event held: counted or grouped (spec.delivery)"
 	case r.Err == nil:
 	case errors.Is(r.Err, ErrSuspended):
 		msg = "event not delivered: provider suspended"
@@ -826,6 +864,7 @@ func sameCredentials(a, b provider.Credentials) bool {
 // observed. If ctx ends first, Shutdown cancels what is still running and
 // abandons what is still queued (each reported with ErrAbandoned), waits
 // for those outcomes to be recorded, and returns ctx's error. Then it
+// sends the groups of spec.delivery.group it opened (see Flush), and
 // closes the notifiers' idle connections. Calling it again waits again.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.stopAccepting()
@@ -842,13 +881,18 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 		<-done // cancelled deliveries end promptly, and report
 		err = fmt.Errorf("fluxnotify: shutdown: deliveries still in flight were cancelled, queued events abandoned: %w", ctx.Err())
 	}
+	if ferr := d.Flush(ctx); ferr != nil && err == nil {
+		err = fmt.Errorf("fluxnotify: shutdown: %w", ferr)
+	}
 	d.finish()
 	return err
 }
 
 // Close stops at once: it refuses new events, cancels every delivery in
 // flight and abandons queued events (each reported with ErrAbandoned, as
-// with Shutdown), and returns once their outcomes are recorded. It makes
+// with Shutdown), and returns once their outcomes are recorded. Groups of
+// spec.delivery.group not yet sent stay in the store (WithStore), where a
+// Dispatcher started later on it finds and sends them. It makes
 // the Dispatcher an io.Closer; Shutdown is the orderly way to stop.
 func (d *Dispatcher) Close() error {
 	d.stopAccepting()
@@ -871,6 +915,10 @@ func (d *Dispatcher) stopAccepting() {
 func (d *Dispatcher) finish() {
 	d.workers.Wait()
 	d.cancel()
+	d.groups.stop()
+	if d.ownState {
+		_ = d.state.Close()
+	}
 	d.notifierMu.Lock()
 	for k, c := range d.notifiers {
 		closeIdle(c.n)

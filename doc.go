@@ -47,6 +47,14 @@
 // is remembered at once, and forgotten again when it matched no alert or
 // none of its deliveries succeeded, so that it is new when it comes back.
 //
+// State that outlives one event lives in a store ([WithStore]: memory, a
+// file, or Redis shared by replicas; package state): deduplication keys,
+// and for alerts with spec.delivery, one Slack thread per object whose root
+// shows the object's state, transitions (only first failures and
+// recoveries are sent; repeats are counted, [Result.Deferred]) and groups
+// that send an outage as one message per alert ([Dispatcher.Flush]). An
+// alert's spec.reasons filters events by reason after matching.
+//
 // The packages below do one step each: event (the Flux wire format), alert
 // and provider (the objects, Secrets, the Notifier interface and the
 // registry of provider types), match (which alerts an event matches, in

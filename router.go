@@ -149,6 +149,10 @@ type route struct {
 	err   error // why this alert cannot deliver, or nil
 	// tmplErr is set when the alert's own spec.template does not parse.
 	tmplErr error
+	// stateful is what spec.delivery asks (threads, transitions, groups),
+	// or nil.
+	stateful *statefulRoute
+	reasons  *reasonFilter // spec.reasons, or nil
 }
 
 type providerState struct {
@@ -282,6 +286,12 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 		default:
 			r.tmpl = r.prov.tmpl
 		}
+		if r.stateful, err = rt.planDelivery(a, r); err != nil {
+			problems = append(problems, err)
+		}
+		if r.reasons, err = rt.planReasons(a); err != nil {
+			problems = append(problems, err)
+		}
 		rt.routes[k] = r
 	}
 	return rt, errors.Join(problems...)
@@ -412,6 +422,10 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 		if r == nil {
 			continue // a duplicate definition; the first one routes
 		}
+		if why := r.reasons.drop(e.Reason); why != "" {
+			out.Unmatched = append(out.Unmatched, Unmatched{Alert: a.NamespacedName(), Reason: why})
+			continue
+		}
 		ro := Route{Alert: a.NamespacedName(), Provider: r.ref.String(), Err: r.err}
 		if r.prov != nil {
 			p := r.prov.p
@@ -463,7 +477,7 @@ func (rt *Router) validate(e *event.Event) error {
 func (rt *Router) appendRoutes(ctx context.Context, buf []*route, e *event.Event) []*route {
 	var abuf [8]*alert.Alert
 	for _, a := range rt.matcher.AppendMatches(ctx, abuf[:0], e) {
-		if r := rt.routes[objKey{a.Namespace, a.Name}]; r != nil {
+		if r := rt.routes[objKey{a.Namespace, a.Name}]; r != nil && r.reasons.drop(e.Reason) == "" {
 			buf = append(buf, r)
 		}
 	}

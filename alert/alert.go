@@ -99,6 +99,16 @@ type Spec struct {
 	// Not a Flux field.
 	// +optional
 	Template *template.Spec `json:"template,omitempty"`
+
+	// Delivery asks for Slack threads, transitions and grouping (see
+	// Delivery). Not a Flux field; extended mode only.
+	// +optional
+	Delivery *Delivery `json:"delivery,omitempty"`
+
+	// Reasons filters events by reason (see Reasons). Not a Flux field;
+	// extended mode only.
+	// +optional
+	Reasons *Reasons `json:"reasons,omitempty"`
 }
 
 // CrossNamespaceObjectReference selects the objects whose events an alert

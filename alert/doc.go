@@ -11,7 +11,10 @@
 //	a.Spec.InclusionList, a.Spec.ExclusionList, a.Spec.EventMetadata
 //
 // fluxnotify adds Spec.Channel (send this alert's events to another channel
-// than the provider's) and Spec.Template (this alert's own message).
+// than the provider's), Spec.Template (this alert's own message),
+// Spec.Delivery (a Slack thread per object, only changes of state, groups
+// during outages: see [Delivery]) and Spec.Reasons (include or exclude
+// events by reason: see [Reasons]); the last two in extended mode only.
 //
 // # API groups
 //

@@ -47,6 +47,12 @@ func fullAlert() *alert.Alert {
 				Blocks: []byte(`[{"type":"divider"}]`),
 				Color:  "danger", IconEmoji: ":flux:", IconURL: "https://example.com/flux.png",
 			},
+			Delivery: &alert.Delivery{
+				Thread:      &alert.Thread{Enabled: true, Key: "{{ .Object.Name }}", BroadcastErrors: true},
+				Transitions: true,
+				Group:       &alert.Grouping{Wait: metav1.Duration{Duration: time.Second}, Interval: metav1.Duration{Duration: time.Minute}, MaxObjects: 5},
+			},
+			Reasons: &alert.Reasons{Include: []string{"*Failed"}, Exclude: []string{"DependencyNotReady"}},
 		},
 	}
 }

@@ -128,3 +128,33 @@ func TestExtendedGroupVersions(t *testing.T) {
 		})
 	}
 }
+
+// spec.delivery and spec.reasons (threads, transitions, groups, reason
+// filters) are extensions too: Flux's schema prunes them.
+func TestGroups_deliveryAndReasons(t *testing.T) {
+	in := `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: a, namespace: ns}
+spec:
+  providerRef: {name: p}
+  eventSources: [{kind: Kustomization, name: "*"}]
+  delivery:
+    transitions: true
+  reasons:
+    exclude: [Progressing]
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: p, namespace: ns}
+spec: {type: slack}
+`
+	cfg, err := manifest.Load(strings.NewReader(in), "flux.yaml")
+	require.NoError(t, err)
+	require.Len(t, cfg.Alerts, 1)
+	var fields []string
+	for _, w := range cfg.Warnings {
+		assert.ErrorIs(t, w, manifest.ErrExtendedField)
+		fields = append(fields, w.Field)
+	}
+	assert.Equal(t, []string{"spec.delivery", "spec.reasons"}, fields)
+}

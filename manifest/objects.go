@@ -364,7 +364,7 @@ const (
 )
 
 // alertExtendedFields returns the fields of a that Flux's v1beta3 schema
-// prunes (spec.channel, spec.template) or refuses (a severity list, a
+// prunes (spec.channel, spec.template, spec.delivery, spec.reasons) or refuses (a severity list, a
 // level other than exactly info or error, a glob kind), and the globs Flux
 // takes literally (a source name other than "*", a namespace). Levels that
 // are not levels at all are left to validation.
@@ -375,6 +375,12 @@ func alertExtendedFields(a *alert.Alert) []extendedField {
 	}
 	if a.Spec.Template != nil {
 		out = append(out, extendedField{"spec.template", fluxPrunes})
+	}
+	if a.Spec.Delivery != nil {
+		out = append(out, extendedField{"spec.delivery", fluxPrunes})
+	}
+	if a.Spec.Reasons != nil {
+		out = append(out, extendedField{"spec.reasons", fluxPrunes})
 	}
 	if sev := a.Spec.EventSeverity; sev.List {
 		out = append(out, extendedField{"spec.eventSeverity", fluxRefuses})

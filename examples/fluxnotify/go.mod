@@ -6,10 +6,13 @@ replace github.com/fluxnotify/fluxnotify => ../..
 
 replace github.com/fluxnotify/fluxnotify/examples/metrics => ../metrics
 
+replace github.com/fluxnotify/fluxnotify/state/redisstate => ../../state/redisstate
+
 require (
 	github.com/fluxcd/pkg/envsubst v1.7.0
 	github.com/fluxnotify/fluxnotify v0.0.0-00010101000000-000000000000
 	github.com/fluxnotify/fluxnotify/examples/metrics v0.0.0-00010101000000-000000000000
+	github.com/fluxnotify/fluxnotify/state/redisstate v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.24.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
@@ -62,11 +65,14 @@ require (
 	github.com/prometheus/client_model v0.6.2 // indirect
 	github.com/prometheus/common v0.70.1 // indirect
 	github.com/prometheus/procfs v0.21.1 // indirect
+	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/slack-go/slack v0.35.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	github.com/xlab/treeprint v1.2.0 // indirect
+	go.etcd.io/bbolt v1.5.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
 	golang.org/x/net v0.58.0 // indirect

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,12 +20,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
+	"github.com/fluxnotify/fluxnotify/state/redisstate/redistest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	redistest.Stop() // the redis-server of the --state tests, if started
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 const (

@@ -23,11 +23,13 @@ import (
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/examples/metrics"
 	"github.com/fluxnotify/fluxnotify/provider"
+	"github.com/fluxnotify/fluxnotify/state"
+	_ "github.com/fluxnotify/fluxnotify/state/redisstate" // --state redis://
 )
 
 var serveCommand = command{
 	name:     "serve",
-	synopsis: "-f PATH [-f PATH ...] [--substitute KEY=VALUE ...] [--addr 127.0.0.1:9090] [--mode extended|flux] [--dedup-window 5m]",
+	synopsis: "-f PATH [-f PATH ...] [--substitute KEY=VALUE ...] [--addr 127.0.0.1:9090] [--mode extended|flux] [--dedup-window 5m] [--state memory|file:PATH|redis://HOST:PORT/DB]",
 	about: `Serve runs the event endpoint that Flux controllers post their events to, as
 the notification-controller does: point their --events-addr flag at it. Each
 event is routed to the alerts it matches and delivered to Slack in the
@@ -40,6 +42,13 @@ fluxnotify_queue_events, fluxnotify_queue_bytes; see README.md). An event that m
 logged at info ("discarding event, no alerts found for the involved object",
 as Flux logs it). -f and --substitute read manifests as route does (but not
 from standard input, which a reload could not read again).
+
+--state says where serve keeps the state that outlives one event
+(deduplication keys, Slack threads, object status, aggregation windows):
+"memory" (the default: lost on exit), "file:PATH" (one serve that survives
+restarts; the file is locked by one process) or "redis://[:PASSWORD@]HOST:PORT/DB"
+("rediss://" for TLS): replicas of serve on one Redis deduplicate together
+and share threads.
 
 SIGHUP reloads the manifests. An Alert or Provider whose new version does not
 load or is not valid keeps the version in use, as when the API server refuses
@@ -56,6 +65,7 @@ written.`,
 	examples: `  fluxnotify serve -f testdata/manifests --addr 127.0.0.1:9090
   curl -i -X POST --data @testdata/events/health-check-failed.json http://127.0.0.1:9090/
   kill -HUP $(pidof fluxnotify)   # reload the manifests
+  fluxnotify serve -f testdata/manifests --state redis://127.0.0.1:6379/0   # replicas share state
 `,
 }
 
@@ -80,6 +90,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	m.register(fs)
 	addr := fs.String("addr", "127.0.0.1:9090", "`address` to listen on (host:port)")
 	window := fs.Duration("dedup-window", fluxnotify.DefaultDedupWindow, "drop an event seen within this `duration` (0 turns deduplication off)")
+	stateSpec := fs.String("state", "memory", "where state is kept: `memory|file:PATH|redis://HOST:PORT/DB`")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait at most this `duration` for deliveries in flight")
 	if code, done := c.parse(serveCommand, fs, args); done {
 		return code
@@ -95,6 +106,18 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 		return c.fail("serve", badInput("-f -: serve reloads its manifests on SIGHUP and cannot read standard input again; give files or folders"))
 	}
 	log := slog.New(discardingHandler{slog.NewTextHandler(c.stderr, nil)})
+	octx, cancelOpen := context.WithTimeout(ctx, 10*time.Second)
+	store, err := state.Open(octx, *stateSpec)
+	cancelOpen()
+	if err != nil {
+		return c.fail("serve", badInput("--state: %w", err))
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the state store", "error", err)
+		}
+	}()
+	opts = append(opts, fluxnotify.WithStore(store))
 	opts = append(opts, m.options()...)
 	opts = append(opts, fluxnotify.WithLogger(log), fluxnotify.WithDedupWindow(*window), fluxnotify.WithKeepLastGood())
 	counters := metrics.New()
@@ -146,7 +169,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("serving Flux events", "addr", "http://"+ln.Addr().String(), "alerts", len(cfg.Alerts), "providers", len(cfg.Providers))
+	log.Info("serving Flux events", "addr", "http://"+ln.Addr().String(), "alerts", len(cfg.Alerts), "providers", len(cfg.Providers), "state", state.Redact(*stateSpec))
 
 	sigs := c.serveHooks.signals
 	if sigs == nil {

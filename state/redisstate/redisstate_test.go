@@ -14,6 +14,7 @@ import (
 
 	"github.com/fluxnotify/fluxnotify/state"
 	"github.com/fluxnotify/fluxnotify/state/redisstate"
+	"github.com/fluxnotify/fluxnotify/state/redisstate/redistest"
 	"github.com/fluxnotify/fluxnotify/state/statetest"
 )
 
@@ -23,9 +24,7 @@ func TestMain(m *testing.M) {
 	// The client logs failed dials; the tests that cause them check errors.
 	redis.SetLogger(quiet{})
 	code := m.Run()
-	if server.stop != nil {
-		server.stop()
-	}
+	redistest.Stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -53,7 +52,7 @@ func client(t *testing.T, addr string) *redis.Client {
 // TestConformance runs the suite with two clients as two replicas, and
 // reopening as a restart of serve.
 func TestConformance(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	prefix := map[state.Store]string{}
 	statetest.Run(t, func(t *testing.T) state.Store {
 		// Glob characters in the prefix must not confuse Keys (SCAN MATCH).
@@ -74,7 +73,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOpenSpec(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	ctx := t.Context()
 	s, err := state.Open(ctx, "redis://"+addr+"/2")
 	if err != nil {
@@ -99,7 +98,7 @@ func TestOpenSpec(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	tests := []struct {
 		name, spec, want string
 	}{
@@ -126,7 +125,7 @@ func TestOpenErrors(t *testing.T) {
 // TestBackendFailure checks that a server that went away is a backend
 // failure, not "not found".
 func TestBackendFailure(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	s := redisstate.New(c)
 	_ = c.Close() // the client is gone under the store
@@ -154,7 +153,7 @@ func TestBackendFailure(t *testing.T) {
 // BenchmarkRedis measures the store on the test redis-server, over
 // loopback TCP.
 func BenchmarkRedis(b *testing.B) {
-	addr := redisAddr(b)
+	addr := redistest.Addr(b)
 	statetest.Benchmark(b, func(b *testing.B) state.Store {
 		s, err := redisstate.Open(b.Context(), "redis://"+addr+"/0", redisstate.WithPrefix(fmt.Sprintf("bench%d:", prefixes.Add(1))))
 		if err != nil {

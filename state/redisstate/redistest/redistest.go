@@ -1,4 +1,23 @@
-package redisstate_test
+// Package redistest starts a redis-server on a loopback port for tests:
+// those of package redisstate, and yours, when they run a Store (or
+// replicas of a Dispatcher sharing one) against a real Redis.
+//
+//	func TestMain(m *testing.M) {
+//		code := m.Run()
+//		redistest.Stop()
+//		os.Exit(code)
+//	}
+//
+//	func TestReplicas(t *testing.T) {
+//		addr := redistest.Addr(t) // "127.0.0.1:PORT"
+//		...
+//	}
+//
+// The server keeps nothing on disk and is killed when the test binary
+// exits (on Linux even if it dies). Without the redis-server program,
+// Addr skips the test, or fails it when the environment variable CI is
+// "true": CI must test against Redis.
+package redistest
 
 import (
 	"bytes"
@@ -16,8 +35,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// server is the redis-server the tests share: started by the first test
-// that needs it, stopped by TestMain.
+// server is the redis-server the tests of one binary share: started by the
+// first test that needs it, stopped by Stop.
 var server struct {
 	once sync.Once
 	addr string
@@ -25,10 +44,12 @@ var server struct {
 	stop func() // kills it and waits for it to exit
 }
 
-// redisAddr returns the address of a running redis-server on loopback,
+// Addr returns the address of the shared redis-server on loopback,
 // starting it on first use. Without the redis-server program the test is
-// skipped, or fails when CI is true: CI must test against Redis.
-func redisAddr(t testing.TB) string {
+// skipped, or fails when CI is true: CI must test against Redis. Tests that
+// share the server keep apart with key prefixes, or by flushing a database
+// of their own.
+func Addr(t testing.TB) string {
 	t.Helper()
 	server.once.Do(startServer)
 	if server.err != nil {
@@ -108,5 +129,13 @@ func tryStart(path string) (string, func(), error) {
 			return "", nil, fmt.Errorf("redis-server on %s did not answer: %v; output: %s", addr, err, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop kills the shared server, if one was started, and waits for it to
+// exit. Call it from TestMain after m.Run.
+func Stop() {
+	if server.stop != nil {
+		server.stop()
 	}
 }
