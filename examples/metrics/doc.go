@@ -17,9 +17,9 @@
 //     once, when its outcome is known; events still queued are in
 //     fluxnotify_queue_events.
 //   - fluxnotify_deliveries_total{type,outcome}: deliveries (one event to
-//     one alert's provider) by provider type and outcome: delivered, failed,
-//     suspended, skipped (by one of Flux's delivery rules), abandoned (at
-//     shutdown).
+//     one alert's provider) by provider type and outcome: delivered,
+//     deferred (held back by spec.delivery), failed, suspended, skipped (by
+//     one of Flux's delivery rules), abandoned (at shutdown).
 //   - fluxnotify_delivery_duration_seconds{type}: the time of each delivery
 //     that reached its notifier, retries included.
 //   - fluxnotify_queue_events and fluxnotify_queue_bytes: events accepted

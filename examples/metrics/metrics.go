@@ -18,6 +18,10 @@ const (
 	Suspended = "suspended"
 	Skipped   = "skipped"
 	Abandoned = "abandoned"
+	// Deferred: nothing was sent now, on purpose, for an alert with
+	// spec.delivery (a repeat counted by transitions, or an event that
+	// joined a group sent later as a delivery of its own).
+	Deferred = "deferred"
 )
 
 // Metrics are the Prometheus metrics of one Dispatcher.
@@ -37,7 +41,7 @@ func New() *Metrics {
 		}, []string{"outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fluxnotify_deliveries_total",
-			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, skipped, abandoned.",
+			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, abandoned.",
 		}, []string{"type", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "fluxnotify_delivery_duration_seconds",
@@ -84,6 +88,8 @@ func (m *Metrics) ObserveEvent(_ context.Context, o fluxnotify.EventOutcome) {
 // Outcome is the outcome label of r.
 func Outcome(r fluxnotify.Result) string {
 	switch {
+	case r.Err == nil && r.Deferred:
+		return Deferred
 	case r.Err == nil:
 		return Delivered
 	case errors.Is(r.Err, fluxnotify.ErrSuspended):

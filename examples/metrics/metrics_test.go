@@ -2,6 +2,8 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +68,7 @@ func TestMetrics(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, post(strings.Replace(failing, "NAME", "late", 1)))
 
 	want := `
-# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, failed, suspended, skipped, abandoned.
+# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, abandoned.
 # TYPE fluxnotify_deliveries_total counter
 fluxnotify_deliveries_total{outcome="delivered",type="ok"} 2
 fluxnotify_deliveries_total{outcome="failed",type="broken"} 2
@@ -108,5 +110,22 @@ func newProvider(name, typ string, suspend bool) provider.Provider {
 	return provider.Provider{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: name},
 		Spec:       provider.Spec{Type: typ, Address: "https://example.invalid/", Suspend: suspend},
+	}
+}
+
+// TestOutcome names each kind of Result as the outcome label says.
+func TestOutcome(t *testing.T) {
+	for _, tt := range []struct {
+		r    fluxnotify.Result
+		want string
+	}{
+		{fluxnotify.Result{}, metrics.Delivered},
+		{fluxnotify.Result{Deferred: true}, metrics.Deferred},
+		{fluxnotify.Result{Err: fmt.Errorf("x: %w", fluxnotify.ErrSuspended)}, metrics.Suspended},
+		{fluxnotify.Result{Err: &provider.SkipError{Rule: provider.SkipNoCommit}}, metrics.Skipped},
+		{fluxnotify.Result{Err: fmt.Errorf("x: %w", fluxnotify.ErrAbandoned)}, metrics.Abandoned},
+		{fluxnotify.Result{Err: errors.New("500")}, metrics.Failed},
+	} {
+		assert.Equal(t, tt.want, metrics.Outcome(tt.r), "%+v", tt.r)
 	}
 }
