@@ -6,10 +6,13 @@ replace github.com/fluxnotify/fluxnotify => ../..
 
 replace github.com/fluxnotify/fluxnotify/examples/metrics => ../metrics
 
+replace github.com/fluxnotify/fluxnotify/state/redisstate => ../../state/redisstate
+
 require (
 	github.com/fluxcd/pkg/runtime v0.117.0
 	github.com/fluxnotify/fluxnotify v0.0.0-00010101000000-000000000000
 	github.com/fluxnotify/fluxnotify/examples/metrics v0.0.0-00010101000000-000000000000
+	github.com/fluxnotify/fluxnotify/state/redisstate v0.0.0-00010101000000-000000000000
 	github.com/go-logr/logr v1.4.4
 	github.com/slack-go/slack v0.35.0
 	github.com/stretchr/testify v1.12.1
@@ -82,6 +85,7 @@ require (
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.71.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
+	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
 	github.com/spf13/cobra v1.10.2 // indirect
@@ -97,6 +101,7 @@ require (
 	go.opentelemetry.io/otel/sdk v1.44.0 // indirect
 	go.opentelemetry.io/otel/trace v1.44.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.10.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect

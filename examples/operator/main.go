@@ -22,6 +22,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,8 @@ import (
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/slack"
+	"github.com/fluxnotify/fluxnotify/state"
+	_ "github.com/fluxnotify/fluxnotify/state/redisstate" // redis:// for --state
 )
 
 // Scheme returns the scheme of the operator: Kubernetes' built-in types,
@@ -97,6 +100,7 @@ func run() error {
 		cluster     = flag.String("cluster", "", "cluster name shown in messages")
 		leaderElect = flag.Bool("leader-elect", false, "elect a leader, so that one replica reconciles ConfigMaps")
 		noCrossNS   = flag.Bool("no-cross-namespace-refs", false, "restrict every Alert to events from its own namespace, as Flux's flag of that name")
+		stateSpec   = flag.String("state", "memory", `where deduplication keys and Slack threads live: "memory", "file:PATH", or "redis://HOST:PORT/DB" so that replicas share them`)
 	)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -157,6 +161,16 @@ func run() error {
 	if *noCrossNS {
 		dopts = append(dopts, fluxnotify.WithNoCrossNamespaceRefs())
 	}
+	// Replicas of the operator behind one Service share deduplication and
+	// Slack threads through Redis (--state=redis://redis:6379/0).
+	octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	store, err := state.Open(octx, *stateSpec)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("-state: %w", err)
+	}
+	defer store.Close()
+	dopts = append(dopts, fluxnotify.WithStore(store))
 	d, err := fluxnotify.New(nil, dopts...)
 	if d == nil {
 		return err
