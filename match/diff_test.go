@@ -26,7 +26,7 @@ var (
 	genSourceNames  = []string{"*", "*", "my-app", "app-1", "web", "app-*", "{my-app,web}", "[a-m]*", "?eb"}
 	genAlertNS      = []string{"flux-system", "apps", "team-a"}
 	genSeverities   = []string{"trace", "info", "warn", "error", "warning"}
-	genInclusions   = []string{"failed", "^health", "timeout", ".*check.*", "(?i)FAILED", "fail(ed)?", "(?i)kelvin"}
+	genInclusions   = []string{"failed", "^health", "timeout", ".*check.*", "(?i)FAILED", "fail(ed)?", "(?i)kelvin", "(?i)(error|failed).*TIMEOUT"}
 	genExclusions   = []string{"dry-run", "timeout", "succeeded", ".*dry-run.*", "time.ut", ".*", "(?s).*timeout", "^$"}
 	genEventKinds   = []string{"Kustomization", "HelmRelease", "GitRepository", "kustomization", "HelmChart"}
 	genEventNS      = []string{"flux-system", "apps", "team-a", "team-b", ""}
