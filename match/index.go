@@ -247,6 +247,7 @@ type scratch struct {
 type memo struct {
 	v       []uint8 // 0 not known, 1 false, 2 true
 	touched []int32
+	runs    int // results recorded, for tests
 }
 
 func (m *memo) get(id int32) (ok, done bool) {
@@ -260,6 +261,7 @@ func (m *memo) set(id int32, ok bool) bool {
 		m.v[id] = 2
 	}
 	m.touched = append(m.touched, id)
+	m.runs++
 	return ok
 }
 
@@ -284,6 +286,10 @@ func (ix *index) getScratch() *scratch {
 	if sc, ok := ix.pool.Get().(*scratch); ok {
 		return sc
 	}
+	return ix.newScratch()
+}
+
+func (ix *index) newScratch() *scratch {
 	sc := &scratch{hits: make([]hit, 0, 64)}
 	sc.globs.v = make([]uint8, ix.nGlobs*nFields)
 	if ix.nTexts > int32(len(textMemo{}.small)) {
@@ -326,6 +332,14 @@ func (m *Matcher) appendMatches(ec *evalCtx, dst []*alert.Alert) []*alert.Alert 
 		return dst
 	}
 	sc := m.index.getScratch()
+	dst = m.appendMatchesWith(sc, ec, dst)
+	m.index.pool.Put(sc)
+	return dst
+}
+
+// appendMatchesWith is appendMatches with the scratch space sc, which it
+// leaves ready for the next event.
+func (m *Matcher) appendMatchesWith(sc *scratch, ec *evalCtx, dst []*alert.Alert) []*alert.Alert {
 	if sc.texts.v != nil {
 		ec.texts.ext = &sc.texts
 	}
@@ -335,7 +349,6 @@ func (m *Matcher) appendMatches(ec *evalCtx, dst []*alert.Alert) []*alert.Alert 
 	sc.globs.reset()
 	sc.texts.reset()
 	ec.texts.ext = nil
-	m.index.pool.Put(sc)
 	return dst
 }
 
