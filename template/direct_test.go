@@ -21,11 +21,11 @@ var directTemplates = []string{
 	`{{ slackLink .Links.Dashboard "open" }} {{ .Metadata.note }}{{ .Metadata.missing }}`,
 	`{{ .Revision | shortRevision }} {{ commitSHA $.Revision }} {{ $.Object.Namespace | upper }}`,
 	`{{ slackEscape .Message }}|{{ safe .Message }}|{{ .Message | safe | slackEscape }}`,
-	`{{ upper (safe .Message) }}`,               // a Safe for a string: text/template's error
-	`{{ eq .Severity "error" }}`,                // a bool printed: text/template
+	`{{ upper (safe .Message) }}`,                // a Safe for a string: text/template's error
+	`{{ eq .Severity "error" }}`,                 // a bool printed: text/template
 	`{{ title (lower .Message) }}{{/* note */}}`, // nested calls
-	`{{ range .Metadata }}{{ . }}{{ end }}`,     // outside the subset
-	`{{ trunc 5 .Message }}`,                    // a number argument: outside the subset
+	`{{ range .Metadata }}{{ . }}{{ end }}`,      // outside the subset
+	`{{ trunc 5 .Message }}`,                     // a number argument: outside the subset
 	`{{ .Message }}{{ .Message }}{{ upper .Message }}`,
 	`{{ if eq (upper .Severity) "ERROR" }}{{ slackLink .Links.Commit .Message }}{{ end }}`,
 }

@@ -324,14 +324,8 @@ func (t *Template) RenderContext(ctx context.Context, d *Data, esc Escaper) (*Me
 	st := &renderState{data: *d, limits: t.limits}
 	st.budget = budget{left: t.limits.Work, limit: t.limits.Work, done: ctx.Done(), ctx: ctx}
 	st.data.rs = st
-	if d.Event != nil {
-		st.event = *d.Event
-		if st.event.RelatedObject != nil {
-			st.related = *st.event.RelatedObject
-			st.event.RelatedObject = &st.related
-		}
-		st.data.Event = &st.event
-	}
+	// The event is copied before text/template first runs (copyEvent):
+	// the direct executor never reaches it.
 	r := renderer{st: st, buf: getBuffer()}
 	defer putBuffer(r.buf)
 
@@ -378,6 +372,20 @@ func (t *Template) RenderContext(ctx context.Context, d *Data, esc Escaper) (*Me
 	return m, nil
 }
 
+// copyEvent points data.Event at a copy of the caller's event, once.
+func (st *renderState) copyEvent() {
+	if st.eventCopied || st.data.Event == nil {
+		return
+	}
+	st.eventCopied = true
+	st.event = *st.data.Event
+	if st.event.RelatedObject != nil {
+		st.related = *st.event.RelatedObject
+		st.event.RelatedObject = &st.related
+	}
+	st.data.Event = &st.event
+}
+
 // renderer executes the fields of one Render call.
 type renderer struct {
 	st    *renderState
@@ -406,6 +414,7 @@ func (r *renderer) exec(f *field) error {
 		r.buf.Reset()
 		r.st.budget.left = left
 	}
+	r.st.copyEvent()
 	if err := f.tmpl.Execute(w, &r.st.data); err != nil && !errors.Is(err, errCut) {
 		return &FieldError{Field: f.path, Err: cleanError(err)}
 	}
