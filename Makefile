@@ -9,6 +9,7 @@ test:
 quickstart:
 	go run ./examples/quickstart
 
-# Benchmarks recorded in BENCHMARKS.md.
+# Every comparison of BENCHMARKS.md in one run (medians of 5, ratios
+# within the run), printed and written to BENCHMARKS.md's generated section.
 bench:
-	go test -run '^$$' -bench . -benchmem ./...
+	go run ./internal/benchcmp -count 5 -update BENCHMARKS.md
