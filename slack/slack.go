@@ -482,7 +482,9 @@ func classify(resp *http.Response, body []byte, api bool) error {
 		OK    *bool  `json:"ok"`
 		Error string `json:"error"`
 	}
-	isJSON := json.Unmarshal(body, &answer) == nil && answer.OK != nil
+	// Incoming webhooks answer a plain "ok", which is not JSON: no need to
+	// try decoding it.
+	isJSON := !bytes.Equal(bytes.TrimSpace(body), []byte("ok")) && json.Unmarshal(body, &answer) == nil && answer.OK != nil
 	if err := provider.ClassifyResponse(resp, body); err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) && isJSON && answer.Error != "" {
