@@ -3,6 +3,7 @@ package template
 import (
 	"reflect"
 	"text/template/parse"
+	"unsafe"
 )
 
 // The direct executor. text/template calls every function, the internal
@@ -323,27 +324,23 @@ func (c *directCompiler) operand(n parse.Node) (fexpr, fkind, bool) {
 
 // dataPath compiles a path of fields from Data, ending in a string field or
 // a key of a map[string]string field (a missing key is "", as with
-// missingkey=zero).
+// missingkey=zero). The path goes through struct fields only, never a
+// pointer, so the field is at a fixed offset in Data, computed here.
 func dataPath(idents []string) (fexpr, fkind, bool) {
 	if !fieldsOnly(dataType, idents) {
 		return nil, 0, false
 	}
-	var index []int
+	var off uintptr
 	t := dataType
 	for i, name := range idents {
 		if t.Kind() == reflect.Map {
-			if i != len(idents)-1 || t.Elem().Kind() != reflect.String || t.Elem() != stringType || t.Key() != stringType {
+			if i != len(idents)-1 || t != mapStringStringType {
 				return nil, 0, false
 			}
-			key := reflect.ValueOf(name)
-			idx := index
+			at := off
 			return func(st *renderState, _ fval) (fval, bool) {
-				m := reflect.ValueOf(&st.data).Elem().FieldByIndex(idx)
-				v := m.MapIndex(key)
-				if !v.IsValid() {
-					return fval{}, true
-				}
-				return fval{s: v.String()}, true
+				m := *(*map[string]string)(unsafe.Add(unsafe.Pointer(&st.data), at))
+				return fval{s: m[name]}, true
 			}, kindString, true
 		}
 		if t.Kind() != reflect.Struct {
@@ -353,16 +350,18 @@ func dataPath(idents []string) (fexpr, fkind, bool) {
 		if len(f.Index) != 1 {
 			return nil, 0, false // promoted through an embedded field
 		}
-		index = append(index, f.Index[0])
+		off += f.Offset
 		t = f.Type
 	}
 	if t != stringType {
 		return nil, 0, false
 	}
 	return func(st *renderState, _ fval) (fval, bool) {
-		return fval{s: reflect.ValueOf(&st.data).Elem().FieldByIndex(index).String()}, true
+		return fval{s: *(*string)(unsafe.Add(unsafe.Pointer(&st.data), off))}, true
 	}, kindString, true
 }
+
+var mapStringStringType = reflect.TypeFor[map[string]string]()
 
 // call compiles a call of a function of pureFuncs whose parameters are
 // strings and whose result is a string or a Safe (and maybe an error).
