@@ -2,6 +2,7 @@ package match
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gobwas/glob"
@@ -83,10 +84,21 @@ type (
 type level[C any] struct {
 	exact map[string]*C
 	any   *C
-	// prefixLens lists the distinct lengths of the globs' literal
-	// prefixes, ascending; globs maps each prefix to its globs.
+	// groups holds the globs by literal prefix. With few prefixes, a value
+	// is compared with each; with more, byPrefix finds the group of each
+	// of the value's prefixes whose length is in prefixLens (ascending).
+	groups     []globGroup[C]
+	byPrefix   map[string]int // prefix -> index in groups
 	prefixLens []int
-	globs      map[string][]globChild[C]
+}
+
+// smallGroups is how many prefixes a level compares one by one before it
+// looks them up by length instead.
+const smallGroups = 8
+
+type globGroup[C any] struct {
+	prefix   string
+	children []globChild[C]
 }
 
 type globChild[C any] struct {
@@ -132,13 +144,19 @@ func child[C any](b *levelBuilder, l *level[C], p *pattern) *C {
 	}
 	c := new(C)
 	b.globChildren[k] = c
-	if l.globs == nil {
-		l.globs = make(map[string][]globChild[C])
+	if l.byPrefix == nil {
+		l.byPrefix = make(map[string]int)
 	}
-	l.globs[p.prefix] = append(l.globs[p.prefix], globChild[C]{g: p.g, id: p.id, child: c})
-	if i, found := slices.BinarySearch(l.prefixLens, len(p.prefix)); !found {
-		l.prefixLens = slices.Insert(l.prefixLens, i, len(p.prefix))
+	gi, ok := l.byPrefix[p.prefix]
+	if !ok {
+		gi = len(l.groups)
+		l.byPrefix[p.prefix] = gi
+		l.groups = append(l.groups, globGroup[C]{prefix: p.prefix})
+		if i, found := slices.BinarySearch(l.prefixLens, len(p.prefix)); !found {
+			l.prefixLens = slices.Insert(l.prefixLens, i, len(p.prefix))
+		}
 	}
+	l.groups[gi].children = append(l.groups[gi].children, globChild[C]{g: p.g, id: p.id, child: c})
 	return c
 }
 
@@ -150,15 +168,31 @@ func (l *level[C]) appendChildren(dst []*C, v string, field int, sc *scratch) []
 	if l.any != nil {
 		dst = append(dst, l.any)
 	}
+	if len(l.groups) <= smallGroups {
+		for i := range l.groups {
+			if g := &l.groups[i]; strings.HasPrefix(v, g.prefix) {
+				dst = g.appendMatching(dst, v, field, sc)
+			}
+		}
+		return dst
+	}
 	for _, n := range l.prefixLens {
 		if n > len(v) {
 			break
 		}
-		for i := range l.globs[v[:n]] {
-			gc := &l.globs[v[:n]][i]
-			if sc.globMatch(gc.id, field, gc.g, v) {
-				dst = append(dst, gc.child)
-			}
+		if gi, ok := l.byPrefix[v[:n]]; ok {
+			dst = l.groups[gi].appendMatching(dst, v, field, sc)
+		}
+	}
+	return dst
+}
+
+// appendMatching appends the next levels of the globs of g that match v.
+func (g *globGroup[C]) appendMatching(dst []*C, v string, field int, sc *scratch) []*C {
+	for i := range g.children {
+		gc := &g.children[i]
+		if sc.globMatch(gc.id, field, gc.g, v) {
+			dst = append(dst, gc.child)
 		}
 	}
 	return dst
