@@ -24,7 +24,8 @@ import (
 //
 // An event walks the tree: at each level it looks its value up in the map,
 // takes the "*" branch, and tries only the globs whose literal prefix starts
-// its value (one map look-up per distinct prefix length). The leaves hold the
+// its value (comparing each prefix when a level has few, else one map
+// look-up per distinct prefix length). The leaves hold the
 // sources, one list per event severity, each source in the lists of the
 // severities its alert takes. So the cost depends on how many sources could
 // concern the event, never on how many alerts there are; each distinct glob

@@ -193,6 +193,8 @@ type textMatcher struct {
 	// re is kept for messages that are not ASCII, where Unicode folding
 	// applies (the Kelvin sign is a "k").
 	fold bool
+	// prefix: the message must start with literal (an expression "^literal").
+	prefix bool
 	// id is the expression's number among the distinct expressions of a
 	// Matcher, for evalCtx.matchText.
 	id int32
@@ -211,6 +213,8 @@ type requiredLiteral struct {
 
 func (t *textMatcher) match(s string) bool {
 	switch {
+	case t.re == nil && t.prefix:
+		return strings.HasPrefix(s, t.literal)
 	case t.re == nil:
 		return strings.Contains(s, t.literal)
 	case t.fold && isASCII(s):
@@ -344,6 +348,11 @@ func newTextMatcher(expr string, re *regexp.Regexp) textMatcher {
 	}
 	for len(parts) > 0 && isAnyStar(parts[len(parts)-1]) {
 		parts = parts[:len(parts)-1]
+	}
+	if len(parts) == 2 && parts[0].Op == syntax.OpBeginText && parts[1].Op == syntax.OpLiteral &&
+		parts[1].Flags&syntax.FoldCase == 0 && !slices.Contains(parts[1].Rune, utf8.RuneError) {
+		// "^literal": the message starts with literal.
+		return textMatcher{literal: string(parts[1].Rune), prefix: true}
 	}
 	switch {
 	case len(parts) == 0:
