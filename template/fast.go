@@ -58,7 +58,10 @@ type fstep func(st *renderState) bool
 var pureFuncs = map[string]bool{
 	"slackLink": true, "slackEscape": true, "shortRevision": true, "commitSHA": true,
 	"commitURL": true, "safe": true, "upper": true, "lower": true, "title": true,
-	"trim": true, "untitle": true,
+	"trim": true, "untitle": true, "trimPrefix": true, "trimSuffix": true, "trimAll": true,
+	"nospace": true, "snakecase": true, "kebabcase": true, "camelcase": true, "swapcase": true,
+	"initials": true, "b64enc": true, "b64dec": true, "b32enc": true, "b32dec": true,
+	"sha256sum": true, "sha1sum": true, "adler32sum": true, "replace": true,
 }
 
 // directCompiler compiles one rewritten tree.
@@ -423,6 +426,10 @@ func directFunc(f any) (func(*[3]string) (string, error), fkind, int, bool) {
 		return func(a *[3]string) (string, error) { return f(a[0]) }, kindString, 1, true
 	case func(string, string) (string, error):
 		return func(a *[3]string) (string, error) { return f(a[0], a[1]) }, kindString, 2, true
+	case func(string, string, string) string:
+		return func(a *[3]string) (string, error) { return f(a[0], a[1], a[2]), nil }, kindString, 3, true
+	case func(string, string, string) (string, error):
+		return func(a *[3]string) (string, error) { return f(a[0], a[1], a[2]) }, kindString, 3, true
 	}
 	return nil, 0, 0, false
 }
