@@ -1,15 +1,22 @@
 # The one test command of README.md; .ci/run runs exactly this.
-.PHONY: test quickstart bench fuzz
+.PHONY: test quickstart bench bench-all fuzz
 
 test:
 	go test -race ./...
+	cd state/redisstate && go test -race ./...
 	cd examples/fluxnotify && go test -race ./...
 	cd examples/operator && go test -race ./...
+	cd examples/metrics && go test -race ./...
 
 quickstart:
 	go run ./examples/quickstart
 
-# Every comparison of BENCHMARKS.md in one run (medians of 5, ratios
-# within the run), printed and written to BENCHMARKS.md's generated section.
+# Every comparison of issue 13 in one run (five rounds; medians, and ratios
+# within the rounds), printed and written to BENCHMARKS.md's generated section.
 bench:
 	go run ./internal/benchcmp -count 5 -update BENCHMARKS.md
+
+# Every benchmark of the repository, once each.
+bench-all:
+	go test -run '^$$' -bench . -benchmem ./...
+	cd state/redisstate && go test -run '^$$' -bench . -benchmem ./...

@@ -58,7 +58,7 @@ func BenchmarkDispatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = d.Close(context.Background()) }()
+	defer func() { _ = d.Shutdown(context.Background()) }()
 	ev := newEvent("Kustomization", "app-a", "error", "Health check failed after 2m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']")
 	routing, err := d.Route(context.Background(), ev)
 	if err != nil || len(routing.Routes) != 1 {
@@ -140,7 +140,7 @@ func BenchmarkServe(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.StopTimer()
-	if err := d.Close(context.Background()); err != nil {
+	if err := d.Shutdown(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 }

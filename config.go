@@ -58,6 +58,12 @@ func LoadErrors(err error) []*LoadError { return manifest.Errors(err) }
 // documents that are not Kubernetes objects (a Taskfile, a dashboard, a
 // Helm template) are skipped and listed in Config.Skipped.
 //
+// Alerts and Providers of fluxnotify.io/v1alpha1, fluxnotify's own group,
+// load too. Under Flux's group, a field only fluxnotify reads (an Alert's
+// spec.channel, spec.template, a severity list, a glob) gets a warning,
+// manifest.ErrExtendedField: Flux's API server would drop it or refuse the
+// object.
+//
 // Loading is strict where mistakes are silent otherwise: an unknown field
 // in an Alert or Provider (a status, as kubectl prints it, is ignored), a
 // key written twice, an unknown kind of notification.toolkit.fluxcd.io,

@@ -1,12 +1,17 @@
 package fluxnotify
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"hash/maphash"
 	"sync"
 	"time"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/state"
 )
 
 // DefaultDedupWindow is how long an event is remembered when no
@@ -39,8 +44,11 @@ type dedup struct {
 	capacity int
 	now      func() time.Time
 	seed     maphash.Seed
-	// flux selects Flux's key (fluxKey) instead of the extended one.
+	// flux selects Flux's key (appendFluxKey) instead of the extended one.
 	flux bool
+	// store, when set (WithStore), holds the keys instead of the ring
+	// below, so that replicas sharing it deduplicate together.
+	store state.Store
 
 	mu   sync.Mutex
 	seen map[uint64]int64 // key hash -> first-seen time, Unix nanoseconds
@@ -73,11 +81,13 @@ func (d *dedup) admit(e *event.Event) bool {
 	if d == nil {
 		return true
 	}
-	return d.admitKey(d.key(e))
+	_, ok := d.reserve(d.key(e))
+	return ok
 }
 
-// admitKey is admit for an event's key.
-func (d *dedup) admitKey(key uint64) bool {
+// reserve reports whether key is new in the window, and remembers it if
+// so, returning the time it was remembered at, for release.
+func (d *dedup) reserve(key uint64) (at int64, ok bool) {
 	now := d.now().UnixNano()
 	win := int64(d.window)
 
@@ -85,14 +95,26 @@ func (d *dedup) admitKey(key uint64) bool {
 	defer d.mu.Unlock()
 	d.expire(now - win)
 	if at, ok := d.seen[key]; ok && now-at < win {
-		return false
+		return 0, false
 	}
 	if d.n == d.capacity {
 		d.pop()
 	}
 	d.push(dedupEntry{key: key, at: now})
 	d.seen[key] = now
-	return true
+	return now, true
+}
+
+// release forgets key, reserved at at, so that the same event is new
+// again: it matched no alert, or every delivery of it failed. A key
+// reserved again since is kept. Its ring entry stays until it expires (pop
+// skips it), so memory stays bounded.
+func (d *dedup) release(key uint64, at int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur, ok := d.seen[key]; ok && cur == at {
+		delete(d.seen, key)
+	}
 }
 
 // len returns how many events are remembered.
@@ -140,16 +162,22 @@ func (d *dedup) push(e dedupEntry) {
 // token metadata. In extended mode, each metadata value is read under the
 // object's group prefix, or unprefixed (custom operators); a missing value
 // differs from an empty one, and each part is length-prefixed so that no two
-// different events hash the same input. In flux mode it is fluxKey. The hash
+// different events hash the same input. In flux mode it is Flux's string
+// (appendFluxKey). The hash
 // is seeded per process, so it cannot be aimed at.
 func (d *dedup) key(e *event.Event) uint64 {
-	if d.flux {
-		return d.fluxKey(e)
-	}
 	// One buffer, hashed once: cheaper than many small writes. It stays on
 	// the stack unless the event is unusually long.
 	var stack [512]byte
-	b := stack[:0]
+	return maphash.Bytes(d.seed, d.appendKey(stack[:0], e))
+}
+
+// appendKey appends to b what makes e the same as another event: Flux's
+// key string in flux mode (appendFluxKey), the length-prefixed fields otherwise.
+func (d *dedup) appendKey(b []byte, e *event.Event) []byte {
+	if d.flux {
+		return appendFluxKey(b, e)
+	}
 	o := &e.InvolvedObject
 	b = appendField(b, o.Kind)
 	b = appendField(b, o.Namespace)
@@ -173,10 +201,10 @@ func (d *dedup) key(e *event.Event) uint64 {
 			b = append(b, 0)
 		}
 	}
-	return maphash.Bytes(d.seed, b)
+	return b
 }
 
-// fluxKey hashes the very string that Flux's eventKeyFunc
+// appendFluxKey appends the very string that Flux's eventKeyFunc
 // (internal/server/event_server.go) hashes with SHA-256, so two events are
 // the same exactly when they are for Flux:
 //
@@ -186,9 +214,7 @@ func (d *dedup) key(e *event.Event) uint64 {
 // present under "<group>/" (the involved object's API group, "" for the core
 // group: "/revision"), by "/originRevision=<value>" and so on. Unprefixed
 // keys are not read, and an empty value differs from a missing one.
-func (d *dedup) fluxKey(e *event.Event) uint64 {
-	var stack [512]byte
-	b := stack[:0]
+func appendFluxKey(b []byte, e *event.Event) []byte {
 	o := &e.InvolvedObject
 	b = append(b, "event/name="...)
 	b = append(b, o.Name...)
@@ -206,11 +232,42 @@ func (d *dedup) fluxKey(e *event.Event) uint64 {
 			b = append(append(append(append(b, '/'), k...), '='), v...)
 		}
 	}
-	return maphash.Bytes(d.seed, b)
+	return b
 }
 
 // appendField appends s to b with its length in front.
 func appendField(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+// storeKey is the key of e in a shared store: the SHA-256, in hex, of what
+// key hashes. It is the same in every process, so replicas on one store
+// agree; in flux mode it is exactly the key Flux's eventKeyFunc computes.
+func (d *dedup) storeKey(e *event.Event) string {
+	var stack [512]byte
+	sum := sha256.Sum256(d.appendKey(stack[:0], e))
+	return hex.EncodeToString(sum[:])
+}
+
+// reserveShared is reserve on the shared store: of the replicas that see
+// the same event within the window, exactly one gets ok. It returns the
+// claim that releaseShared needs. A store that fails admits the event: a
+// duplicate is better than a lost notification; the error is returned for
+// the caller to log.
+func (d *dedup) reserveShared(ctx context.Context, key string) (claim []byte, ok bool, err error) {
+	var c [16]byte
+	_, _ = rand.Read(c[:])
+	claim = []byte(hex.EncodeToString(c[:]))
+	ok, err = d.store.SetIfAbsent(ctx, key, claim, d.window)
+	if err != nil {
+		return nil, true, err
+	}
+	return claim, ok, nil
+}
+
+// releaseShared forgets key if it still holds this reservation's claim.
+func (d *dedup) releaseShared(ctx context.Context, key string, claim []byte) error {
+	_, err := d.store.CompareAndDelete(ctx, key, claim)
+	return err
 }

@@ -177,7 +177,7 @@ func TestDedup_boundedMemory(t *testing.T) {
 	// detector, which makes each one ten times slower), as distinct keys:
 	// TestDedup_key shows that distinct events have distinct keys.
 	for i := range uint64(distinctEvents) {
-		if !d.admitKey(i * 0x9e3779b97f4a7c15) {
+		if _, ok := d.reserve(i * 0x9e3779b97f4a7c15); !ok {
 			t.Fatalf("event %d is distinct but was refused", i)
 		}
 	}

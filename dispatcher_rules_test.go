@@ -266,7 +266,7 @@ func TestRoute_everyFluxType(t *testing.T) {
 	cfg := rulesConfig(providers...)
 	d, err := New(cfg, WithLogger(discardLogger()))
 	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 
 	e := newEvent("Kustomization", "apps", "error", "boom")
 	e.Metadata = map[string]string{

@@ -168,7 +168,7 @@ func newTestDispatcher(t *testing.T, cfg *Config, rec *recorder, opts ...Option)
 	opts = append([]Option{WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries())}, opts...)
 	d, err := New(cfg, opts...)
 	require.NotNil(t, d, "New: %v", err)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	return d
 }
 
@@ -208,7 +208,7 @@ func TestNew_reportsProblemsAndKeepsTheRest(t *testing.T) {
 	rec := &recorder{}
 	d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
 	require.NotNil(t, d)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	require.Error(t, err)
 	for _, want := range []string{
 		`alert flux-system/orphan: spec.providerRef.name: provider not found: no Provider "nowhere" in namespace flux-system`,
@@ -327,7 +327,7 @@ func TestRoute_invalidAlertIsExplained(t *testing.T) {
 	cfg.Alerts = append(cfg.Alerts, newAlert("typo", "team", alert.Threshold("eror"), source("Kustomization", "*")))
 	d, err := New(cfg, WithRegistry((&recorder{}).registry(t)), WithLogger(discardLogger()))
 	require.Error(t, err)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
 	require.NoError(t, err)
 	require.NotEmpty(t, got.Unmatched)
@@ -366,7 +366,7 @@ func TestDispatch(t *testing.T) {
 }
 
 func withoutDuration(r Result) Result {
-	r.Duration = 0
+	r.Duration, r.Event = 0, nil
 	return r
 }
 
@@ -475,35 +475,67 @@ func TestDispatch_notifierCache(t *testing.T) {
 	assert.EqualValues(t, 3, rec.builds.Load(), "a changed provider spec builds a new notifier")
 }
 
+// TestDispatch_duplicates checks where deduplication applies: at the event
+// endpoint by default (see TestHandler), and to Go callers only with
+// WithCallerDedup; an event counts once it matched an alert and one
+// delivery succeeded (Flux's event server keys its rate limiter the same
+// way, see eventKeyFunc in internal/server/event_server.go).
 func TestDispatch_duplicates(t *testing.T) {
 	cfg := testConfig()
 	cfg.Alerts = cfg.Alerts[:1]
-	t.Run("within the window", func(t *testing.T) {
-		rec := &recorder{}
-		d := newTestDispatcher(t, cfg, rec)
-		ev := newEvent("Kustomization", "app-a", "error", "boom")
-		_, err := d.Dispatch(t.Context(), ev)
-		require.NoError(t, err)
-		results, err := d.Dispatch(t.Context(), ev)
-		assert.ErrorIs(t, err, ErrDuplicate)
-		assert.Empty(t, results)
-		other := newEvent("Kustomization", "app-a", "error", "boom")
-		other.Metadata["kustomize.toolkit.fluxcd.io/revision"] = "main@sha1:ffff"
-		_, err = d.Dispatch(t.Context(), other)
-		assert.NoError(t, err, "another revision is another event")
-		assert.Len(t, rec.delivered(), 2)
-	})
-	t.Run("window off", func(t *testing.T) {
-		rec := &recorder{}
-		d := newTestDispatcher(t, cfg, rec, WithDedupWindow(0))
-		ev := newEvent("Kustomization", "app-a", "error", "boom")
-		for range 3 {
-			_, err := d.Dispatch(t.Context(), ev)
-			require.NoError(t, err)
-		}
-		assert.Len(t, rec.delivered(), 3)
-	})
+	ev := func() *event.Event { return newEvent("Kustomization", "app-a", "error", "boom") }
+	tests := []struct {
+		name string
+		opts []Option
+		fail bool           // every delivery fails (permanently)
+		send []*event.Event // dispatched in order
+		want []error        // one per event: nil, or the error it wraps
+		n    int            // deliveries recorded
+	}{
+		{name: "callers are not deduplicated by default", send: []*event.Event{ev(), ev()}, want: []error{nil, nil}, n: 2},
+		{name: "caller dedup within the window", opts: []Option{WithCallerDedup()},
+			send: []*event.Event{ev(), ev()}, want: []error{nil, ErrDuplicate}, n: 1},
+		{name: "another revision is another event", opts: []Option{WithCallerDedup()},
+			send: []*event.Event{ev(), func() *event.Event {
+				e := ev()
+				e.Metadata["kustomize.toolkit.fluxcd.io/revision"] = "main@sha1:ffff"
+				return e
+			}()}, want: []error{nil, nil}, n: 2},
+		{name: "an event that matches nothing does not count", opts: []Option{WithCallerDedup()},
+			send: []*event.Event{newEvent("Kustomization", "app-a", "info", "fine"), newEvent("Kustomization", "app-a", "info", "fine")},
+			want: []error{nil, nil}, n: 0},
+		{name: "an event whose deliveries all failed is released", opts: []Option{WithCallerDedup()}, fail: true,
+			send: []*event.Event{ev(), ev()}, want: []error{errFailed, errFailed}, n: 0},
+		{name: "window off", opts: []Option{WithCallerDedup(), WithDedupWindow(0)},
+			send: []*event.Event{ev(), ev(), ev()}, want: []error{nil, nil, nil}, n: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			if tt.fail {
+				rec.fail = func(*provider.Notification, int) error { return &provider.Error{StatusCode: 404} }
+			}
+			d := newTestDispatcher(t, cfg, rec, tt.opts...)
+			for i, e := range tt.send {
+				results, err := d.Dispatch(t.Context(), e)
+				switch {
+				case tt.want[i] == nil:
+					assert.NoError(t, err, "event %d", i)
+				case tt.want[i] == errFailed:
+					assert.Error(t, err, "event %d", i)
+					assert.NotErrorIs(t, err, ErrDuplicate, "event %d", i)
+				default:
+					assert.ErrorIs(t, err, tt.want[i], "event %d", i)
+					assert.Empty(t, results)
+				}
+			}
+			assert.Len(t, rec.delivered(), tt.n)
+		})
+	}
 }
+
+// errFailed stands for "a delivery failure, not a refusal" in tables.
+var errFailed = errors.New("delivery failed")
 
 func TestDispatch_concurrencyIsBounded(t *testing.T) {
 	const alerts = 8
@@ -531,7 +563,7 @@ func TestDispatch_concurrencyIsBounded(t *testing.T) {
 	}))
 	d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()), WithConcurrency(3))
 	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 
 	done := make(chan []Result)
 	go func() {
@@ -607,7 +639,7 @@ func TestClose(t *testing.T) {
 		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, testWait, pollEvery)
 
 		closed := make(chan error)
-		go func() { closed <- d.Close(context.Background()) }()
+		go func() { closed <- d.Shutdown(context.Background()) }()
 		select {
 		case <-closed:
 			t.Fatal("Close returned while a delivery was in flight")
@@ -638,12 +670,12 @@ func TestClose(t *testing.T) {
 		require.Eventually(t, func() bool { return rec.entered.Load() > 0 }, testWait, pollEvery)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err = d.Close(ctx)
+		err = d.Shutdown(ctx)
 		assert.ErrorIs(t, err, context.Canceled)
 		<-dispatched
 		require.Len(t, results, 1)
 		assert.ErrorIs(t, results[0].Err, context.Canceled, "the cancelled delivery is reported, not lost")
-		assert.NoError(t, d.Close(context.Background()), "a second Close waits and succeeds")
+		assert.NoError(t, d.Shutdown(context.Background()), "a second Close waits and succeeds")
 	})
 }
 
@@ -697,10 +729,10 @@ func TestClose_releasesConnections(t *testing.T) {
 				require.Eventually(t, func() bool { return n.entered.Load() > 0 }, testWait, pollEvery)
 				closeCtx, closeCancel := context.WithCancel(context.Background())
 				closeCancel()
-				assert.ErrorIs(t, d.Close(closeCtx), context.Canceled)
+				assert.ErrorIs(t, d.Shutdown(closeCtx), context.Canceled)
 			} else {
 				<-dispatched
-				assert.NoError(t, d.Close(context.Background()))
+				assert.NoError(t, d.Shutdown(context.Background()))
 			}
 			<-dispatched
 			require.Eventually(t, func() bool { return n.closed.Load() > 0 }, testWait, pollEvery,
@@ -765,7 +797,7 @@ func TestNew_templates(t *testing.T) {
 	rec := &recorder{}
 	d, err := New(cfg, WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
 	require.NotNil(t, d)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "provider flux-system/team: spec.template.text: ")
 
@@ -820,7 +852,7 @@ func TestDispatch_faults(t *testing.T) {
 	d, err := New(cfg, WithLogger(discardLogger()), WithConcurrency(4),
 		WithRetryPolicy(provider.RetryPolicy{Retries: 4, MinWait: time.Millisecond, MaxWait: 4 * time.Millisecond}))
 	require.NoError(t, err)
-	defer func() { assert.NoError(t, d.Close(context.Background())) }()
+	defer func() { assert.NoError(t, d.Shutdown(context.Background())) }()
 
 	var delivered, failed atomic.Int64
 	var wg sync.WaitGroup
@@ -942,7 +974,7 @@ func TestRoute_payload(t *testing.T) {
 			cfg.Alerts = cfg.Alerts[:1]
 			d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()))
 			require.NoError(t, err)
-			t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+			t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 			got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
 			require.NoError(t, err)
 			require.Len(t, got.Routes, 1)
@@ -966,7 +998,7 @@ func TestRoute_suspendedProviderKeepsRenderError(t *testing.T) {
 	cfg.Alerts = cfg.Alerts[2:3] // to-suspended
 	d, err := New(cfg, WithRegistry(reg), WithLogger(discardLogger()))
 	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 
 	got, err := d.Route(t.Context(), newEvent("Kustomization", "app-a", "error", "boom"))
 	require.NoError(t, err)

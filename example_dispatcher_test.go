@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -19,9 +20,10 @@ import (
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
 )
 
-// exampleManifests are the seed's Provider, Alert and Secret, plus a second
-// alert that sends every Kustomization event, info included, to a channel
-// of its own through the same provider.
+// exampleManifests are a Slack Provider and its Secret, an Alert that sends
+// the errors of every Kustomization and HelmRelease to #devops-alerts, and a
+// second alert that sends every Kustomization event, info included, to a
+// channel of its own through the same provider.
 const exampleManifests = `
 apiVersion: notification.toolkit.fluxcd.io/v1beta1
 kind: Provider
@@ -79,7 +81,7 @@ var kustomization = corev1.ObjectReference{
 	Name:       "my-app-kustomization",
 }
 
-// healthCheckFailed is the failure the seed describes.
+// healthCheckFailed is a Kustomization whose health check timed out.
 func healthCheckFailed() *event.Event {
 	return event.New(kustomization, event.SeverityError, "HealthCheckFailed",
 		"Health check failed after 2m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']",
@@ -93,20 +95,20 @@ func reconciled() *event.Event {
 }
 
 // Route is a dry run: which alerts take an event, where each would send it,
-// and why the others do not. It needs no Secret and no network.
-func ExampleDispatcher_Route() {
+// and why the others do not. A Router needs no Secret and no network, and
+// starts no goroutine: it is all a test of alerts needs.
+func ExampleRouter_Route() {
 	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
 	if err != nil {
 		log.Fatal(err)
 	}
-	d, err := fluxnotify.New(cfg)
+	r, err := fluxnotify.NewRouter(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer d.Close(context.Background())
 
 	for _, e := range []*event.Event{healthCheckFailed(), reconciled()} {
-		routing, err := d.Route(context.Background(), e)
+		routing, err := r.Route(context.Background(), e)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -129,7 +131,8 @@ func ExampleDispatcher_Route() {
 
 // Dispatch delivers an event to every alert it matches and reports each
 // delivery. Here Slack is a local sink (slacktest), so the example runs
-// offline.
+// offline. With WithCallerDedup, Dispatch drops an event already delivered
+// within the deduplication window, as the event endpoint does.
 func ExampleDispatcher_Dispatch() {
 	sink := slacktest.NewServer()
 	defer sink.Close()
@@ -140,11 +143,11 @@ func ExampleDispatcher_Dispatch() {
 	}
 	cfg.Secrets[0].StringData["url"] = sink.WebhookURL() // instead of hooks.slack.com
 
-	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)))
+	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)), fluxnotify.WithCallerDedup())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 
 	results, err := d.Dispatch(context.Background(), healthCheckFailed())
 	if err != nil {
@@ -172,9 +175,80 @@ func ExampleDispatcher_Dispatch() {
 	// duplicate event within the deduplication window
 }
 
+// Enqueue hands events to the Dispatcher's workers and returns at once; the
+// queue is bounded (WithMaxPending, WithMaxPendingBytes), and Shutdown
+// returns once every accepted event has ended, each outcome logged and
+// observed.
+func ExampleDispatcher_Enqueue() {
+	sink := slacktest.NewServer()
+	defer sink.Close()
+	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Secrets[0].StringData["url"] = sink.WebhookURL()
+	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)), fluxnotify.WithMaxPending(100))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	for _, e := range []*event.Event{healthCheckFailed(), reconciled()} {
+		if err := d.Enqueue(context.Background(), e); err != nil {
+			log.Fatal(err) // ErrQueueFull when 100 events are pending
+		}
+	}
+	if err := d.Shutdown(context.Background()); err != nil { // drains the queue
+		log.Fatal(err)
+	}
+	fmt.Println("messages received by Slack:", sink.Len())
+	fmt.Println(d.Enqueue(context.Background(), reconciled()))
+	// Output:
+	// messages received by Slack: 3
+	// dispatcher is closed
+}
+
+// An observer sees the outcome of every delivery, those of Enqueue and the
+// event endpoint included: the place for metrics or an audit trail.
+func ExampleWithObserver() {
+	sink := slacktest.NewServer()
+	defer sink.Close()
+	sink.Respond(1, slacktest.Error(http.StatusNotFound, "channel_not_found"))
+	cfg, err := fluxnotify.Load(strings.NewReader(exampleManifests), "example.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Secrets[0].StringData["url"] = sink.WebhookURL()
+
+	var mu sync.Mutex
+	var outcomes []string
+	observe := func(_ context.Context, r fluxnotify.Result) {
+		outcome := "delivered"
+		var pe *provider.Error
+		if errors.As(r.Err, &pe) {
+			outcome = fmt.Sprintf("failed (%d %s)", pe.StatusCode, pe.Code)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		outcomes = append(outcomes, fmt.Sprintf("%s via %s: %s", r.Alert, r.Type, outcome))
+	}
+	d, err := fluxnotify.New(cfg, fluxnotify.WithLogger(slog.New(slog.DiscardHandler)), fluxnotify.WithObserver(observe))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := d.Enqueue(context.Background(), reconciled()); err != nil {
+		log.Fatal(err)
+	}
+	if err := d.Shutdown(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.Join(outcomes, "\n"))
+	// Output:
+	// flux-system/gitops-updates via slack: failed (404 channel_not_found)
+}
+
 // Handler is the endpoint Flux controllers post their events to (their
-// --events-addr flag). It answers at once and delivers in the background;
-// Close waits for those deliveries.
+// --events-addr flag): it deduplicates, then Enqueues. It answers at once
+// and delivers in the background; Shutdown waits for those deliveries.
 func ExampleDispatcher_Handler() {
 	sink := slacktest.NewServer()
 	defer sink.Close()
@@ -203,7 +277,7 @@ func ExampleDispatcher_Handler() {
 		fmt.Println(resp.Status)
 	}
 
-	if err := d.Close(context.Background()); err != nil { // waits for the delivery
+	if err := d.Shutdown(context.Background()); err != nil { // waits for the delivery
 		log.Fatal(err)
 	}
 	fmt.Println("messages received by Slack:", sink.Len())
@@ -255,7 +329,7 @@ spec:
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 
 	e := reconciled()
 	e.Metadata["kustomize.toolkit.fluxcd.io/revision"] = "main@sha1:2f3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c"

@@ -37,7 +37,7 @@ func TestNew_fluxModeRefusesWhatFluxRefuses(t *testing.T) {
 	reg := (&recorder{}).registry(t)
 	d, err := New(fluxConfig(), WithMode(match.Flux), WithRegistry(reg), WithLogger(discardLogger()))
 	require.NotNil(t, d)
-	t.Cleanup(func() { assert.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { assert.NoError(t, d.Shutdown(context.Background())) })
 	require.Error(t, err)
 	for _, want := range []string{
 		"alert flux-system/warn: spec.eventSeverity",
@@ -66,7 +66,7 @@ func TestNew_fluxModeRefusesWhatFluxRefuses(t *testing.T) {
 	// Extended mode loads them all.
 	d2, err := New(fluxConfig(), WithRegistry(reg), WithLogger(discardLogger()))
 	require.NoError(t, err)
-	require.NoError(t, d2.Close(context.Background()))
+	require.NoError(t, d2.Shutdown(context.Background()))
 }
 
 // TestHandler_fluxModeSeverity: Flux's event server accepts any severity
@@ -100,7 +100,7 @@ func TestHandler_fluxModeSeverity(t *testing.T) {
 				d := newTestDispatcher(t, cfg, rec, WithMode(mode))
 				w := httptest.NewRecorder()
 				d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body("app", tt.severity))))
-				require.NoError(t, d.Close(context.Background()))
+				require.NoError(t, d.Shutdown(context.Background()))
 				if mode == match.Extended {
 					assert.Equal(t, tt.extStatus, w.Code, "extended: %s", w.Body.String())
 					continue
@@ -125,7 +125,7 @@ func TestDispatch_fluxModeMetadataAndDedup(t *testing.T) {
 	rec := &recorder{}
 	cfg := fluxConfig()
 	cfg.Alerts = cfg.Alerts[2:3] // errors
-	d := newTestDispatcher(t, cfg, rec, WithMode(match.Flux))
+	d := newTestDispatcher(t, cfg, rec, WithMode(match.Flux), WithCallerDedup())
 	ctx := context.Background()
 
 	e := newEvent("Kustomization", "app", "error", "failed")

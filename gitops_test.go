@@ -113,7 +113,7 @@ func TestGitOpsRepositories(t *testing.T) {
 			require.NoError(t, err)
 			d, err := fluxnotify.New(cfg, append([]fluxnotify.Option{fluxnotify.WithMode(tt.mode)}, tt.opts...)...)
 			require.NoError(t, err)
-			defer d.Close(context.Background())
+			defer d.Shutdown(context.Background())
 			names := make([]string, 0, len(tt.events))
 			for name := range tt.events {
 				names = append(names, name)

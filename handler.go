@@ -15,13 +15,17 @@ const HealthPath = "/healthz"
 
 // Handler returns the Flux-compatible event endpoint of d: the HTTP server
 // that Flux controllers post their events to (their --events-addr flag),
-// as the notification-controller does.
+// as the notification-controller does. It is the deduplication stage in
+// front of the Dispatcher, then Enqueue:
+//
+//	POST ─► decode ─► dedup ─► Enqueue (queue ─► workers ─► Router ─► notifiers)
 //
 // A POST on any path other than HealthPath carries one event as JSON (Flux's
 // v1 or v1beta1 format). The endpoint answers:
 //
-//   - 202 Accepted: the event is valid and new; it is delivered
-//     asynchronously (Close waits for it), and the outcome is logged;
+//   - 202 Accepted: the event is valid and new; it is queued, delivered by
+//     the Dispatcher's workers (Shutdown waits for it), and its outcome is
+//     logged and observed;
 //   - 400 Bad Request: the body is not JSON, or lacks a required field
 //     (the answer says which), or (extended mode) its severity is unknown;
 //     in flux mode any severity is accepted, as Flux accepts it, and routed
@@ -29,9 +33,14 @@ const HealthPath = "/healthz"
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
 //   - 429 Too Many Requests: the same event was accepted within the
-//     deduplication window, as Flux answers;
-//   - 503 Service Unavailable: the Dispatcher is closed, or too many events
-//     are pending (WithMaxPending); Flux's event recorder retries.
+//     deduplication window (WithDedupWindow), as Flux answers. An accepted
+//     event is remembered at once (a copy that arrives while it is being
+//     delivered gets 429), and forgotten again when it matched no alert or
+//     none of its deliveries succeeded, so that it is new when it comes
+//     back;
+//   - 503 Service Unavailable: the Dispatcher is closed, or its queue is
+//     full (WithMaxPending, WithMaxPendingBytes); Flux's event recorder
+//     retries.
 //
 // GET HealthPath answers 200 OK. The handler is safe for concurrent use and
 // holds no state of its own: Update the Dispatcher to change what it routes.
@@ -56,58 +65,34 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.ContentLength > event.MaxSize {
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: event.ErrTooLarge})
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
 	decode := event.Decode
-	if h.d.opts.mode == match.Flux {
+	if h.d.Router().opts.mode == match.Flux {
 		decode = event.DecodeFlux // any severity, as Flux's event server
 	}
 	e, err := decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: event.ErrTooLarge})
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	case err != nil:
+		h.d.observeEvent(r.Context(), EventOutcome{Outcome: OutcomeInvalid, Err: err})
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	switch err := h.d.accept(e); {
+	switch err := h.d.enqueue(r.Context(), e, true); {
 	case err == nil:
 		w.WriteHeader(http.StatusAccepted)
 	case errors.Is(err, ErrDuplicate):
-		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event",
-			slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name))
+		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event", slog.String("object", eventObject(e)))
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
-	default: // closed or busy
+	default: // closed or full
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 	}
-}
-
-// validateEvent checks e as the mode requires: event.ValidateFlux in flux
-// mode (any severity), event.Validate otherwise.
-func (d *Dispatcher) validateEvent(e *event.Event) error {
-	if d.opts.mode == match.Flux {
-		return event.ValidateFlux(e)
-	}
-	return event.Validate(e)
-}
-
-// accept registers e and delivers it in the background.
-func (d *Dispatcher) accept(e *event.Event) error {
-	if err := d.begin(e, true); err != nil {
-		return err
-	}
-	go func() {
-		defer d.wg.Done()
-		defer d.pending.Add(-1)
-		if results := d.deliver(d.base, e); len(results) == 0 {
-			d.log.LogAttrs(d.base, slog.LevelDebug, "event matches no alert",
-				slog.String("object", e.InvolvedObject.Kind+"/"+e.InvolvedObject.Namespace+"/"+e.InvolvedObject.Name),
-				slog.String("severity", e.Severity), slog.String("reason", e.Reason))
-		}
-	}()
-	return nil
 }

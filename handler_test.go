@@ -84,7 +84,7 @@ func TestHandler(t *testing.T) {
 		})
 	}
 
-	require.NoError(t, d.Close(context.Background()), "Close waits for the accepted events")
+	require.NoError(t, d.Shutdown(context.Background()), "Close waits for the accepted events")
 	got := rec.delivered()
 	require.Len(t, got, 2, "the two accepted events were delivered")
 	messages := []string{got[0].Data.Message, got[1].Data.Message}
@@ -110,7 +110,7 @@ func TestHandler_tooManyPending(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, post("b"))
 	assert.Equal(t, http.StatusServiceUnavailable, post("c"), "two events are pending")
 	close(rec.block)
-	require.NoError(t, d.Close(context.Background()))
+	require.NoError(t, d.Shutdown(context.Background()))
 	assert.Len(t, rec.delivered(), 2)
 	assert.Zero(t, d.pending.Load())
 }
@@ -156,7 +156,7 @@ func TestHandler_overHTTP(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	require.NoError(t, d.Close(context.Background()))
+	require.NoError(t, d.Shutdown(context.Background()))
 	assert.Len(t, rec.delivered(), 1)
 }
 
@@ -181,7 +181,7 @@ func FuzzHandler(f *testing.F) {
 		require.NotNil(t, d, "%v", err)
 		w := httptest.NewRecorder()
 		d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
-		require.NoError(t, d.Close(context.Background()))
+		require.NoError(t, d.Shutdown(context.Background()))
 		_, decodeErr := event.Unmarshal(body)
 		switch {
 		case decodeErr == nil:
@@ -216,7 +216,7 @@ func FuzzHandlerFlux(f *testing.F) {
 		require.NotNil(t, d, "%v", err)
 		w := httptest.NewRecorder()
 		d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
-		require.NoError(t, d.Close(context.Background()))
+		require.NoError(t, d.Shutdown(context.Background()))
 		_, decodeErr := event.UnmarshalFlux(body)
 		switch {
 		case decodeErr == nil:

@@ -47,7 +47,7 @@ func TestDispatch_HostileTemplateIsBounded(t *testing.T) {
 	cfg := hostileConfig(srv.URL, "{{ range until 99 }}{{ range until 100 }}{{ $x := sha256sum $.Message }}{{ end }}{{ end }}")
 	d, err := New(cfg, WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
 	require.NoError(t, err)
-	defer func() { assert.NoError(t, d.Close(context.Background())) }()
+	defer func() { assert.NoError(t, d.Shutdown(context.Background())) }()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -76,7 +76,7 @@ func TestNew_CraftedRegexpTemplateIsALoadError(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, template.ErrRegexpTooLarge)
 	assert.Contains(t, err.Error(), "provider flux-system/slack: spec.template.text: ")
-	defer func() { assert.NoError(t, d.Close(context.Background())) }()
+	defer func() { assert.NoError(t, d.Shutdown(context.Background())) }()
 
 	err = d.Update(cfg)
 	assert.ErrorIs(t, err, template.ErrRegexpTooLarge)

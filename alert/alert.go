@@ -21,6 +21,16 @@ const Kind = "Alert"
 // Alert says which events to send, and through which provider: Flux's
 // notification.toolkit.fluxcd.io Alert, with the additions fluxnotify
 // documents (a per-alert channel, severity lists, a message template).
+//
+// The same type serves two API groups: Flux's notification.toolkit.fluxcd.io
+// (Group), whose schema prunes or refuses the additions, and fluxnotify.io
+// (ExtendedGroup), whose schema keeps them.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:categories=fluxnotify
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=".spec.providerRef.name"
+// +kubebuilder:printcolumn:name="Suspended",type=boolean,JSONPath=".spec.suspend"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 type Alert struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -31,6 +41,8 @@ type Alert struct {
 
 // Spec holds every field of Flux's AlertSpec (v1beta1 to v1beta3), plus Channel
 // and Template.
+//
+// +kubebuilder:object:generate=true
 type Spec struct {
 	// ProviderRef names the Provider, in the alert's namespace, that delivers
 	// the matched events.
@@ -39,7 +51,11 @@ type Spec struct {
 
 	// EventSeverity filters events by severity: a single level ("info") or a
 	// list (["error", "warn"]). See EventSeverity for the meaning of each.
+	// The schema cannot say "a string or a list of strings", so it keeps
+	// any value; loading refuses what is neither.
 	// +optional
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
 	EventSeverity EventSeverity `json:"eventSeverity,omitzero"`
 
 	// EventSources are the objects whose events the alert takes; an event
@@ -83,10 +99,22 @@ type Spec struct {
 	// Not a Flux field.
 	// +optional
 	Template *template.Spec `json:"template,omitempty"`
+
+	// Delivery asks for Slack threads, transitions and grouping (see
+	// Delivery). Not a Flux field; extended mode only.
+	// +optional
+	Delivery *Delivery `json:"delivery,omitempty"`
+
+	// Reasons filters events by reason (see Reasons). Not a Flux field;
+	// extended mode only.
+	// +optional
+	Reasons *Reasons `json:"reasons,omitempty"`
 }
 
 // CrossNamespaceObjectReference selects the objects whose events an alert
 // takes. The name follows Flux's type of the same name.
+//
+// +kubebuilder:object:generate=true
 type CrossNamespaceObjectReference struct {
 	// APIVersion of the referent; informative, not used for matching.
 	// +optional
@@ -122,6 +150,8 @@ type CrossNamespaceObjectReference struct {
 //
 // The zero value means unset: error only in extended mode, every event in
 // flux mode. Values are kept as written; Validate and Levels check them.
+//
+// +kubebuilder:object:generate=true
 type EventSeverity struct {
 	// Values are the levels as written.
 	Values []string

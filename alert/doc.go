@@ -11,7 +11,22 @@
 //	a.Spec.InclusionList, a.Spec.ExclusionList, a.Spec.EventMetadata
 //
 // fluxnotify adds Spec.Channel (send this alert's events to another channel
-// than the provider's) and Spec.Template (this alert's own message).
+// than the provider's), Spec.Template (this alert's own message),
+// Spec.Delivery (a Slack thread per object, only changes of state, groups
+// during outages: see [Delivery]) and Spec.Reasons (include or exclude
+// events by reason: see [Reasons]); the last two in extended mode only.
+//
+// # API groups
+//
+// The same Alert serves two API groups. Flux's, notification.toolkit.fluxcd.io
+// ([Group], [GroupVersion], [AddToScheme]), is the one Flux's CRDs define:
+// their schema drops Channel and Template and refuses a severity list or a
+// level other than info and error. fluxnotify's own, fluxnotify.io/v1alpha1
+// ([ExtendedGroup], [ExtendedGroupVersion], [AddExtendedToScheme]), has
+// CRDs of its own (config/crd at the root of the repository) that keep
+// every field. controller-gen generates them, and this package's deep
+// copy, from the kubebuilder markers on the types: run `go generate ./...`
+// at the root after changing a type.
 //
 // # Severity
 //

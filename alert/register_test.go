@@ -47,6 +47,12 @@ func fullAlert() *alert.Alert {
 				Blocks: []byte(`[{"type":"divider"}]`),
 				Color:  "danger", IconEmoji: ":flux:", IconURL: "https://example.com/flux.png",
 			},
+			Delivery: &alert.Delivery{
+				Thread:      &alert.Thread{Enabled: true, Key: "{{ .Object.Name }}", BroadcastErrors: true},
+				Transitions: true,
+				Group:       &alert.Grouping{Wait: metav1.Duration{Duration: time.Second}, Interval: metav1.Duration{Duration: time.Minute}, MaxObjects: 5},
+			},
+			Reasons: &alert.Reasons{Include: []string{"*Failed"}, Exclude: []string{"DependencyNotReady"}},
 		},
 	}
 }
@@ -127,6 +133,41 @@ spec:
 	assert.Equal(t, "flux-system/flux-alerts", a.NamespacedName())
 	assert.Equal(t, alert.Exactly("error", "warn"), a.Spec.EventSeverity)
 	assert.NoError(t, a.Validate())
+}
+
+// AddExtendedToScheme registers fluxnotify's own group, whose CRDs keep the
+// extended fields; an Alert decodes from it with all of them.
+func TestAddExtendedToScheme(t *testing.T) {
+	s := runtime.NewScheme()
+	require.NoError(t, alert.AddExtendedToScheme(s))
+	for obj, want := range map[runtime.Object]string{
+		&alert.Alert{}:     "fluxnotify.io/v1alpha1, Kind=Alert",
+		&alert.AlertList{}: "fluxnotify.io/v1alpha1, Kind=AlertList",
+	} {
+		gvks, _, err := s.ObjectKinds(obj)
+		require.NoError(t, err)
+		require.Len(t, gvks, 1)
+		assert.Equal(t, want, gvks[0].String())
+	}
+	assert.False(t, s.Recognizes(alert.GroupVersion.WithKind(alert.Kind)), "Flux's group is not registered")
+
+	manifest := `apiVersion: fluxnotify.io/v1alpha1
+kind: Alert
+metadata: {name: errors, namespace: flux-system}
+spec:
+  providerRef: {name: slack}
+  channel: "#devops-alerts"
+  eventSeverity: [error, warn]
+  eventSources: [{kind: "Helm*", name: "app-*"}]
+  template: {text: "{{ .Message }}"}
+`
+	obj, gvk, err := serializer.NewCodecFactory(s).UniversalDeserializer().Decode([]byte(manifest), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, alert.ExtendedGroupVersion.WithKind(alert.Kind), *gvk)
+	a := obj.(*alert.Alert)
+	assert.Equal(t, "#devops-alerts", a.Spec.Channel)
+	assert.Equal(t, alert.Exactly("error", "warn"), a.Spec.EventSeverity)
+	assert.Equal(t, "{{ .Message }}", a.Spec.Template.Text)
 }
 
 func TestAddKnownTypesOtherVersion(t *testing.T) {

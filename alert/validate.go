@@ -80,6 +80,8 @@ func (a *Alert) validate() field.ErrorList {
 	}
 	errs = append(errs, validateRegexps(spec.Child("inclusionList"), a.Spec.InclusionList)...)
 	errs = append(errs, validateRegexps(spec.Child("exclusionList"), a.Spec.ExclusionList)...)
+	errs = append(errs, validateDelivery(spec.Child("delivery"), a.Spec.Delivery)...)
+	errs = append(errs, validateReasons(spec.Child("reasons"), a.Spec.Reasons)...)
 	return errs
 }
 

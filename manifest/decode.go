@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/fluxnotify/fluxnotify/internal/suggest"
 )
 
 // A decoder fills a Go value from a YAML node in one pass, the way
@@ -386,7 +388,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 			if path == "" && d.ignore[key] || !d.strict {
 				continue
 			}
-			d.report(e.key, p, fmt.Errorf("%w%s", ErrUnknownField, suggest(key, info.names)))
+			d.report(e.key, p, fmt.Errorf("%w%s", ErrUnknownField, closestName(key, info.names)))
 			continue
 		}
 		d.decode(e.value, e.key, p, fieldByIndex(v, index))
@@ -612,10 +614,10 @@ func structInfoOf(t reflect.Type) *structInfo {
 
 // suggest proposes the known name closest to an unknown one, as
 // ` (did you mean "eventSeverity"?)`, or "".
-func suggest(unknown string, known []string) string {
+func closestName(unknown string, known []string) string {
 	best, bestDist := "", 3 // suggest only close names
 	for _, name := range known {
-		d := editDistance(strings.ToLower(unknown), strings.ToLower(name))
+		d := suggest.Distance(strings.ToLower(unknown), strings.ToLower(name))
 		if d < bestDist {
 			best, bestDist = name, d
 		}
@@ -624,28 +626,4 @@ func suggest(unknown string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20 // no name is that long
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

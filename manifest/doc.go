@@ -16,6 +16,14 @@
 // errors (ErrUnsupportedVersion). v1 Secrets load, their data decoded from
 // base64.
 //
+// Alerts and Providers of fluxnotify.io/v1alpha1 (alert.ExtendedGroup,
+// fluxnotify's own CRDs) load too, with the same fields. The fields only
+// fluxnotify reads (spec.channel of an Alert, spec.template, a severity
+// list or a level other than info and error, a glob in an event source, a
+// Provider type of the user's own) load under either group; under Flux's, each gets a warning,
+// ErrExtendedField, at its line and column: in a cluster Flux's API server
+// would drop it or refuse the object.
+//
 // Everything else is left out and listed in Config.Skipped with the
 // reason: objects of other kinds (Namespaces, Kustomizations, Receivers),
 // documents that are not Kubernetes objects (a Taskfile, a Grafana

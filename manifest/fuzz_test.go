@@ -15,6 +15,7 @@ var sentinels = []error{
 	manifest.ErrSyntax, manifest.ErrTooLarge, manifest.ErrUnknownField, manifest.ErrDuplicateKey,
 	manifest.ErrInvalidValue, manifest.ErrInvalid, manifest.ErrUnsupportedVersion, manifest.ErrRemovedVersion,
 	manifest.ErrUnknownKind, manifest.ErrNotObject, manifest.ErrDuplicateObject, manifest.ErrProviderNotFound,
+	manifest.ErrExtendedField,
 }
 
 // FuzzDecode feeds arbitrary streams to the decoder: it must never panic,
@@ -40,6 +41,9 @@ func FuzzDecode(f *testing.F) {
 		"apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\nspec: {template: &t {blocks: [*t]}, eventSources: [&s {kind: K, name: x}, {<<: *s, kind: L}]}\n",
 		"apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p, creationTimestamp: 2026-01-01}\nspec: {type: slack, timeout: 1h, suspend: yes}\n",
 		"apiVersion: notification.fluxcd.io/v1alpha1\nkind: Alert\n",
+		withGroup("fluxnotify.io/v1alpha1"),
+		withGroup("notification.toolkit.fluxcd.io/v1beta3"),
+		"apiVersion: fluxnotify.io/v2\nkind: List\nitems: [{apiVersion: fluxnotify.io/v1alpha1, kind: Receiver}]\n",
 		"{{- if .Values.x }}\napiVersion: v1\n{{- end }}\n---\nkey: [\n",
 		"--- # c\n...\n---\n? [a]\n: b\n",
 		"\xef\xbb\xbf{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"s\"}, \"data\": {\"k\": \"@@\"}}",

@@ -122,6 +122,16 @@ var (
 	// (v1beta1 since Flux 2.7, v1beta2 since Flux 2.9). The object loads:
 	// its fields are those of v1beta3.
 	ErrRemovedVersion = errors.New("API version no longer served by Flux")
+	// ErrExtendedField marks, in Config.Warnings, a field of a
+	// notification.toolkit.fluxcd.io Alert or Provider that only fluxnotify
+	// reads: spec.channel of an Alert, spec.template, a severity list or a
+	// level other than info and error, a glob in an event source, a
+	// Provider type that is not one of Flux's. The
+	// object loads with it, but in a cluster Flux's API server drops the
+	// field (channel, template) or refuses the object (severity, a glob
+	// kind, a type of your own), and Flux compares a glob name or namespace as written;
+	// apiVersion fluxnotify.io/v1alpha1 keeps them (see alert.ExtendedGroup).
+	ErrExtendedField = errors.New("fluxnotify extension in Flux's API group")
 	// ErrUnknownKind marks a kind of notification.toolkit.fluxcd.io that
 	// Flux does not have, such as "Alret".
 	ErrUnknownKind = errors.New("unknown kind")

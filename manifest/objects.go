@@ -143,7 +143,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 	}
 	h := readHeader(&decoder{budget: 10000, active: map[*yaml.Node]bool{}}, n)
 	object := h.object()
-	ours := h.group == alert.Group || h.group == legacyGroup
+	ours := h.group == alert.Group || h.group == legacyGroup || h.group == alert.ExtendedGroup
 	switch {
 	case h.apiVersion == "" && h.kind == "":
 		skip("", "not a Kubernetes object (no apiVersion or kind)")
@@ -165,7 +165,7 @@ func (s *stream) loadObject(doc int, n *yaml.Node, prefix string, depth int) {
 			ErrUnsupportedVersion, legacyGroup, h.kind, alert.Group, servedVersion)))
 	case strings.HasSuffix(h.kind, "List") && h.items != nil:
 		s.loadList(doc, n, h, prefix, depth)
-	case h.group == alert.Group:
+	case h.group == alert.Group || h.group == alert.ExtendedGroup:
 		s.loadNotification(doc, n, h, prefix)
 	case h.apiVersion == "v1" && h.kind == "Secret":
 		if h.sops {
@@ -219,7 +219,7 @@ func (s *stream) loadList(doc int, n *yaml.Node, h header, prefix string, depth 
 		return
 	}
 	if h.items.Kind != yaml.SequenceNode {
-		if h.kind == "List" || h.group == alert.Group {
+		if h.kind == "List" || h.group == alert.Group || h.group == alert.ExtendedGroup {
 			s.fail(s.at(doc, items, "", prefix+"items", fmt.Errorf("%w: want a list of objects, got %s", ErrInvalidValue, describeNode(h.items))))
 			return
 		}
@@ -231,9 +231,14 @@ func (s *stream) loadList(doc int, n *yaml.Node, h header, prefix string, depth 
 	}
 }
 
-// loadNotification loads an object of notification.toolkit.fluxcd.io.
+// loadNotification loads an object of notification.toolkit.fluxcd.io or
+// fluxnotify.io.
 func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string) {
 	object := h.object()
+	if h.group == alert.ExtendedGroup {
+		s.loadExtended(doc, n, h, prefix)
+		return
+	}
 	switch h.kind {
 	case alert.Kind, provider.Kind:
 	case "Receiver":
@@ -241,7 +246,7 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 		return
 	default:
 		s.fail(s.at(doc, keyNode(n, "kind"), object, prefix+"kind", fmt.Errorf("%w %q of %s: want %s or %s (or Receiver)%s",
-			ErrUnknownKind, h.kind, alert.Group, alert.Kind, provider.Kind, suggest(h.kind, []string{alert.Kind, provider.Kind, "Receiver"}))))
+			ErrUnknownKind, h.kind, alert.Group, alert.Kind, provider.Kind, closestName(h.kind, []string{alert.Kind, provider.Kind, "Receiver"}))))
 		return
 	}
 	apiVersion := keyNode(n, "apiVersion")
@@ -262,6 +267,32 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 			ErrUnsupportedVersion, h.version, h.kind, alert.Group, servedVersion)))
 		return
 	}
+	s.loadTyped(doc, n, h, prefix, true)
+}
+
+// loadExtended checks the kind and version of a fluxnotify.io object, then
+// loads it.
+func (s *stream) loadExtended(doc int, n *yaml.Node, h header, prefix string) {
+	object := h.object()
+	if h.kind != alert.Kind && h.kind != provider.Kind {
+		s.fail(s.at(doc, keyNode(n, "kind"), object, prefix+"kind", fmt.Errorf("%w %q of %s: want %s or %s%s",
+			ErrUnknownKind, h.kind, alert.ExtendedGroup, alert.Kind, provider.Kind, closestName(h.kind, []string{alert.Kind, provider.Kind}))))
+		return
+	}
+	if h.version != alert.ExtendedVersion {
+		s.fail(s.at(doc, keyNode(n, "apiVersion"), object, prefix+"apiVersion", fmt.Errorf(
+			"%w %q: fluxnotify serves %s as %s",
+			ErrUnsupportedVersion, h.version, h.kind, alert.ExtendedGroupVersion)))
+		return
+	}
+	s.loadTyped(doc, n, h, prefix, false)
+}
+
+// loadTyped decodes, validates and records an Alert or Provider. fluxGroup
+// says that the object is of Flux's group, where the fields only fluxnotify
+// reads get a warning.
+func (s *stream) loadTyped(doc int, n *yaml.Node, h header, prefix string, fluxGroup bool) {
+	object := h.object()
 	at := s.origin(doc, n, prefix)
 	if h.sops {
 		s.identify(h, at)
@@ -280,6 +311,9 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 		}
 		s.fieldErrors(doc, n, prefix, object, a.FieldErrors())
 		s.warnings(doc, n, prefix, object, alertWarnings(&a))
+		if fluxGroup {
+			s.extended(doc, n, prefix, object, alertExtendedFields(&a))
+		}
 		if first {
 			s.l.cfg.Alerts = append(s.l.cfg.Alerts, a)
 			s.l.alertsAt = append(s.l.alertsAt, at)
@@ -296,6 +330,9 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 		p.Namespace = namespaceDefault
 	}
 	s.fieldErrors(doc, n, prefix, object, p.FieldErrors())
+	if fluxGroup {
+		s.extended(doc, n, prefix, object, providerExtendedFields(&p))
+	}
 	if first {
 		s.l.cfg.Providers = append(s.l.cfg.Providers, p)
 	}
@@ -311,6 +348,86 @@ func (s *stream) loadNotification(doc int, n *yaml.Node, h header, prefix string
 func alertWarnings(a *alert.Alert) field.ErrorList {
 	_, warnings := a.Lint(false)
 	return warnings
+}
+
+// extendedField is a field of a Flux-group object that only fluxnotify
+// reads, with what Flux does with it.
+type extendedField struct{ path, flux string }
+
+// What Flux does with an extended field.
+const (
+	fluxPrunes   = "Flux's API server drops it (its schema has no such field)"
+	fluxRefuses  = "Flux's API server refuses the object (its schema allows only info or error)"
+	fluxKindEnum = "Flux's API server refuses the object (its schema allows Flux's kinds only)"
+	fluxLiteral  = "Flux compares it as written, not as a glob"
+	fluxTypeEnum = "Flux's API server refuses the object (its schema allows Flux's provider types only)"
+)
+
+// alertExtendedFields returns the fields of a that Flux's v1beta3 schema
+// prunes (spec.channel, spec.template, spec.delivery, spec.reasons) or refuses (a severity list, a
+// level other than exactly info or error, a glob kind), and the globs Flux
+// takes literally (a source name other than "*", a namespace). Levels that
+// are not levels at all are left to validation.
+func alertExtendedFields(a *alert.Alert) []extendedField {
+	var out []extendedField
+	if a.Spec.Channel != "" {
+		out = append(out, extendedField{"spec.channel", fluxPrunes})
+	}
+	if a.Spec.Template != nil {
+		out = append(out, extendedField{"spec.template", fluxPrunes})
+	}
+	if a.Spec.Delivery != nil {
+		out = append(out, extendedField{"spec.delivery", fluxPrunes})
+	}
+	if a.Spec.Reasons != nil {
+		out = append(out, extendedField{"spec.reasons", fluxPrunes})
+	}
+	if sev := a.Spec.EventSeverity; sev.List {
+		out = append(out, extendedField{"spec.eventSeverity", fluxRefuses})
+	} else if len(sev.Values) == 1 && sev.Values[0] != "info" && sev.Values[0] != "error" {
+		if _, err := sev.Levels(); err == nil {
+			out = append(out, extendedField{"spec.eventSeverity", fluxRefuses})
+		}
+	}
+	for i, src := range a.Spec.EventSources {
+		p := fmt.Sprintf("spec.eventSources[%d].", i)
+		if isGlob(src.Kind) {
+			out = append(out, extendedField{p + "kind", fluxKindEnum})
+		}
+		if src.Name != "*" && isGlob(src.Name) {
+			out = append(out, extendedField{p + "name", fluxLiteral})
+		}
+		if isGlob(src.Namespace) {
+			out = append(out, extendedField{p + "namespace", fluxLiteral})
+		}
+	}
+	return out
+}
+
+// providerExtendedFields returns the fields of p that Flux's v1beta3 schema
+// prunes (spec.template) or refuses (a type of the user's own).
+func providerExtendedFields(p *provider.Provider) []extendedField {
+	var out []extendedField
+	if p.Spec.Type != "" && !provider.IsFluxType(p.Spec.Type) {
+		out = append(out, extendedField{"spec.type", fluxTypeEnum})
+	}
+	if p.Spec.Template != nil {
+		out = append(out, extendedField{"spec.template", fluxPrunes})
+	}
+	return out
+}
+
+// isGlob reports whether v holds a glob metacharacter (github.com/gobwas/glob
+// syntax: * ? [ ] { }).
+func isGlob(v string) bool { return strings.ContainsAny(v, "*?[]{}") }
+
+// extended records an ErrExtendedField warning at each field.
+func (s *stream) extended(doc int, n *yaml.Node, prefix, object string, fields []extendedField) {
+	for _, f := range fields {
+		s.l.warn(s.at(doc, locate(n, f.path), object, prefix+f.path, fmt.Errorf(
+			"%w: %s; use apiVersion %s",
+			ErrExtendedField, f.flux, alert.ExtendedGroupVersion)))
+	}
 }
 
 // decode fills v (a pointer) from node n of an object, and reports every

@@ -13,9 +13,9 @@ import (
 	"github.com/fluxnotify/fluxnotify/match"
 )
 
-// The Alert of the seed document: errors of every Kustomization and
+// A typical Alert: errors of every Kustomization and
 // HelmRelease in flux-system go to the slack Provider.
-const seedAlertYAML = `
+const exampleAlertYAML = `
 apiVersion: notification.toolkit.fluxcd.io/v1beta1
 kind: Alert
 metadata:
@@ -34,7 +34,7 @@ spec:
 
 func Example() {
 	var a alert.Alert
-	if err := yaml.Unmarshal([]byte(seedAlertYAML), &a); err != nil {
+	if err := yaml.Unmarshal([]byte(exampleAlertYAML), &a); err != nil {
 		log.Fatal(err)
 	}
 	m, err := match.Compile([]alert.Alert{a})

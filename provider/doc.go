@@ -60,7 +60,9 @@
 // finds a secret in every form a server may echo it in: the parts of a URL
 // (path with or without its slash, long path segments and query values, user
 // name and password, base64 of "user:password", a generated host label),
-// each percent-encoded in either case or JSON-escaped.
+// each percent-encoded in either case or JSON-escaped. An HTTP notifier
+// posts with [PostJSON], which does all of this (headers, a bounded answer,
+// classification, redaction), over the client of [NewHTTPClient].
 //
 // # Testing
 //

@@ -26,7 +26,22 @@ type Notification struct {
 // one attempt: retries belong to the caller (see Deliver), so every notifier
 // gets the same retry behaviour. Errors should be classified with *Error so
 // Deliver knows which ones are worth retrying, and must never contain a
-// secret (webhook URL, token, header value).
+// secret (webhook URL, token, header value). Notify must return promptly
+// once ctx ends: shutdown waits for it. An HTTP notifier leaves the POST,
+// the bounded read of the answer, its classification and the redaction to
+// PostJSON, and keeps only what is its own: the payload and its headers.
+//
+// A notifier may also have these methods, which the library calls when
+// present:
+//
+//   - Render(n *Notification) ([]byte, error), the Renderer interface: the
+//     exact body Notify would send, built without network, for dry runs
+//     (fluxnotify's Router.Route shows it as the route's Payload);
+//   - CloseIdleConnections(): release the idle connections the notifier
+//     keeps, called when the notifier is no longer used (its provider
+//     changed or went away, its credentials rotated, or the Dispatcher
+//     shut down); *http.Client has it, so a notifier forwards it to its
+//     client.
 type Notifier interface {
 	Notify(ctx context.Context, n *Notification) error
 }

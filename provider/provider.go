@@ -24,6 +24,16 @@ const DefaultTimeout = 15 * time.Second
 
 // Provider says how to reach a destination: Flux's
 // notification.toolkit.fluxcd.io Provider, plus a message template.
+//
+// The same type serves two API groups: Flux's notification.toolkit.fluxcd.io
+// (alert.Group), whose schema prunes spec.template, and fluxnotify.io
+// (alert.ExtendedGroup), whose schema keeps it.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:categories=fluxnotify
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=".spec.type"
+// +kubebuilder:printcolumn:name="Suspended",type=boolean,JSONPath=".spec.suspend"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 type Provider struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -34,11 +44,14 @@ type Provider struct {
 
 // Spec holds every field of Flux's ProviderSpec (v1beta1 to v1beta3), plus
 // Template.
+//
+// +kubebuilder:object:generate=true
 type Spec struct {
 	// Type is the provider type, for example "slack": one of Flux's (see
 	// FluxTypes) or a type registered by the user; it selects the notifier
 	// in a Registry.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	Type string `json:"type"`
 
 	// Interval is accepted for compatibility with v1beta2 manifests and
@@ -48,11 +61,13 @@ type Spec struct {
 
 	// Channel is the default channel for alerts that set none.
 	// +optional
+	// +kubebuilder:validation:MaxLength=2048
 	Channel string `json:"channel,omitempty"`
 
 	// Username is the sender's name; Slack uses the reporting controller
 	// when unset.
 	// +optional
+	// +kubebuilder:validation:MaxLength=2048
 	Username string `json:"username,omitempty"`
 
 	// Address is where notifications go; what it holds depends on the type:
@@ -60,6 +75,7 @@ type Spec struct {
 	// repository URL (github, gitlab, ...), a project ID (googlepubsub), a
 	// server (nats). A Secret's "address" (or "url") key overrides it.
 	// +optional
+	// +kubebuilder:validation:MaxLength=2048
 	Address string `json:"address,omitempty"`
 
 	// Timeout bounds one delivery attempt; DefaultTimeout when unset.
@@ -69,6 +85,8 @@ type Spec struct {
 	// Proxy is the URL of an HTTP/S proxy; a Secret's "proxy" key overrides
 	// it.
 	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern="^(http|https)://.*$"
 	Proxy string `json:"proxy,omitempty"`
 
 	// ProxySecretRef names a Secret with the proxy's "address" and, if

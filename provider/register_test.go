@@ -77,6 +77,23 @@ func TestDeepCopy(t *testing.T) {
 	assert.Equal(t, &zero, zero.DeepCopy())
 }
 
+// AddExtendedToScheme registers fluxnotify's own group for both kinds.
+func TestAddExtendedToScheme(t *testing.T) {
+	s := runtime.NewScheme()
+	require.NoError(t, provider.AddExtendedToScheme(s))
+	require.NoError(t, alert.AddExtendedToScheme(s), "both kinds share one group version")
+	for obj, kind := range map[runtime.Object]string{
+		&provider.Provider{}: "Provider", &provider.ProviderList{}: "ProviderList",
+		&alert.Alert{}: "Alert", &alert.AlertList{}: "AlertList",
+	} {
+		gvks, _, err := s.ObjectKinds(obj)
+		require.NoError(t, err)
+		require.Len(t, gvks, 1)
+		assert.Equal(t, "fluxnotify.io/v1alpha1, Kind="+kind, gvks[0].String())
+	}
+	assert.Equal(t, alert.ExtendedGroupVersion, provider.ExtendedGroupVersion)
+}
+
 func TestAddToScheme(t *testing.T) {
 	s := runtime.NewScheme()
 	require.NoError(t, provider.AddToScheme(s))

@@ -228,8 +228,8 @@ func secretValue(s *corev1.Secret, key string) (string, bool) {
 }
 
 // Resolve reads the credentials of p: spec.address and spec.proxy, then the
-// Secret of spec.secretRef (keys "address" — Flux's — or "url" — the
-// seed's — for the address, "token", "username", "password", "proxy" and
+// Secret of spec.secretRef (keys "address" — Flux's — or "url" — as many
+// guides write it — for the address, "token", "username", "password", "proxy" and
 // "headers", a YAML map), the Secret of spec.proxySecretRef ("address",
 // with "username" and "password" put in the proxy URL, as Flux does) and
 // the Secret of spec.certSecretRef ("ca.crt" or "caFile"). Secret values

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fluxnotify/fluxnotify/internal/suggest"
 )
 
 // The provider types of Flux's notification.toolkit.fluxcd.io/v1beta3
@@ -135,10 +137,10 @@ func suggestType(typ string, registered []string) string {
 	best, bestDist := "", 3 // only close names: at most two edits
 	for _, cands := range [][]string{fluxTypes[:], registered} {
 		for _, c := range cands {
-			d := editDistance(low, strings.ToLower(c))
+			d := suggest.Distance(low, strings.ToLower(c))
 			// Also compare without separators: "incidentio", "generic_hmac",
 			// "MS-Teams".
-			if dd := editDistance(stripSeparators(low), stripSeparators(strings.ToLower(c))); dd < d {
+			if dd := suggest.Distance(stripSeparators(low), stripSeparators(strings.ToLower(c))); dd < d {
 				d = dd
 			}
 			if d < bestDist {
@@ -159,25 +161,4 @@ func stripSeparators(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -80,10 +80,20 @@
 // not mrkdwn: a template's iconURL and iconEmoji are sent unescaped, and an
 // iconURL that is not an http(s) URL is dropped.
 //
+// # Threads
+//
+// With a bot token, [Notifier.Post] posts a message and returns the "ts"
+// Slack gave it, or replies in a thread (PostOptions.ThreadTS, with
+// reply_broadcast when PostOptions.Broadcast is set), and [Notifier.Update]
+// changes a message (chat.update); [Notifier.CanThread] tells whether a
+// notifier can. An incoming webhook cannot: both fail with [ErrNoThreads].
+// The Dispatcher of package fluxnotify uses them for spec.delivery.thread.
+//
 // # Testing
 //
 // Package slacktest is a Slack sink in the style of net/http/httptest:
 // point a Notifier at its WebhookURL or APIURL, read back every payload,
-// and make it answer 429, 500 or ok:false. [Notifier.Render] returns the
+// and make it answer 429, 500 or ok:false; it answers chat.postMessage with
+// a ts and records thread_ts, reply_broadcast and chat.update calls. [Notifier.Render] returns the
 // exact body without any network, for dry runs and golden files.
 package slack

@@ -18,7 +18,7 @@ import (
 	"github.com/fluxnotify/fluxnotify/template"
 )
 
-// failedKustomization is the seed's failing Kustomization.
+// failedKustomization is a Kustomization whose health check failed.
 func failedKustomization() *event.Event {
 	return event.New(
 		corev1.ObjectReference{
@@ -36,7 +36,7 @@ func failedKustomization() *event.Event {
 	)
 }
 
-// Send the seed's failing Kustomization to an incoming webhook, here a
+// Send a failing Kustomization to an incoming webhook, here a
 // slacktest sink, in Flux's format.
 func ExampleNew() {
 	srv := slacktest.NewServer()

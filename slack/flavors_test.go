@@ -32,7 +32,7 @@ func flavorNotification(typ string) *provider.Notification {
 func TestRender_FluxCompatibleTypes(t *testing.T) {
 	for _, typ := range []string{TypeDiscord, TypeRocket} {
 		t.Run(typ, func(t *testing.T) {
-			golden(t, "seed-"+typ, render(t, flavorProvider(typ), flavorNotification(typ)))
+			golden(t, "example-"+typ, render(t, flavorProvider(typ), flavorNotification(typ)))
 		})
 	}
 }

@@ -48,8 +48,8 @@ func TestRender_Golden(t *testing.T) {
 		n    *provider.Notification
 		opts []Option
 	}{
-		{"seed-flux", seedProvider, seedNotification(nil), nil},
-		{"seed-blocks", func() *provider.Provider { return blocksProvider }, seedNotification(nil), nil},
+		{"example-flux", seedProvider, seedNotification(nil), nil},
+		{"example-blocks", func() *provider.Provider { return blocksProvider }, seedNotification(nil), nil},
 		{"hostile-flux", seedProvider, hostile, nil},
 		{"hostile-blocks", seedProvider, hostile, []Option{WithFormat(FormatBlocks)}},
 	}

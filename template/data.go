@@ -93,7 +93,7 @@ type Links struct {
 }
 
 // Sample returns the data of a typical event, the one Parse executes every
-// template on: the seed's Kustomization flux-system/my-app-kustomization
+// template on: the Kustomization flux-system/my-app-kustomization
 // failing its health check at revision main@sha1:2f3c4d5e..., routed by the
 // alert flux-system/flux-alerts to the Slack provider flux-system/slack,
 // with a cluster name and every link set. Each call returns a new value;

@@ -50,6 +50,8 @@ type Spec struct {
 	// is always valid JSON. null (an empty "blocks:" in YAML) and "" mean
 	// no blocks.
 	// +optional
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:pruning:PreserveUnknownFields
 	Blocks json.RawMessage `json:"blocks,omitempty"`
 
 	// Color is the attachment color ("good", "warning", "danger" or

@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "customnotifier:", err)
 		return 1
 	}
-	defer func() { _ = d.Close(context.Background()) }()
+	defer func() { _ = d.Shutdown(context.Background()) }()
 	if err != nil {
 		fmt.Fprintln(stderr, "customnotifier: configuration:", err)
 	}

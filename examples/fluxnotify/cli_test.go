@@ -53,14 +53,14 @@ func TestDidYouMean(t *testing.T) {
 // and only those.
 func TestHelp_flags(t *testing.T) {
 	all := []string{"f", "substitute", "substitute-from", "v", "mode", "no-cross-namespace-refs", "event", "labels",
-		"expect", "o", "cluster", "repository-url", "dashboard-url", "retries", "secret", "addr", "dedup-window", "shutdown-timeout"}
+		"expect", "o", "cluster", "repository-url", "dashboard-url", "retries", "secret", "addr", "dedup-window", "state", "shutdown-timeout"}
 	common := []string{"f", "substitute", "substitute-from", "v", "mode", "no-cross-namespace-refs"}
 	message := []string{"cluster", "repository-url", "dashboard-url"}
 	want := map[string][]string{
 		"route":  append(slices.Clone(common), "event", "labels", "expect", "o"),
 		"render": append(append(slices.Clone(common), message...), "event", "labels", "o"),
 		"send":   append(append(slices.Clone(common), message...), "event", "labels", "o", "retries", "secret"),
-		"serve":  append(append(slices.Clone(common), message...), "addr", "dedup-window", "shutdown-timeout"),
+		"serve":  append(append(slices.Clone(common), message...), "addr", "dedup-window", "state", "shutdown-timeout"),
 	}
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z-]+)`)
 	for cmd, flags := range want {

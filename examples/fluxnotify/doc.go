@@ -17,8 +17,11 @@
 // they fit the CI pipeline of a GitOps repository (route --expect exits 1
 // when an event does not reach the alerts it should). send delivers one
 // event for real. serve is the endpoint Flux controllers post their events
-// to (their --events-addr flag); it reloads the manifests on SIGHUP and
-// finishes deliveries in flight on SIGINT or SIGTERM.
+// to (their --events-addr flag), with Prometheus metrics on GET /metrics;
+// it reloads the manifests on SIGHUP, keeping the version in use of each
+// Alert and Provider whose new version does not load or is not valid, and
+// on SIGINT or SIGTERM finishes the deliveries within --shutdown-timeout,
+// then abandons the rest, exiting once every accepted event is logged.
 //
 // Exit status: 0 on success, 1 when a delivery failed or an --expect did
 // not hold, 2 on bad input (flags, manifests, event, or no Alert at all).

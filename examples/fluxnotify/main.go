@@ -16,6 +16,7 @@ import (
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/gitops"
+	"github.com/fluxnotify/fluxnotify/internal/suggest"
 	"github.com/fluxnotify/fluxnotify/match"
 )
 
@@ -129,7 +130,7 @@ func version() string {
 func didYouMean(got string, names []string, prefix string) string {
 	best, bestDist := "", 3
 	for _, n := range names {
-		d := editDistance(strings.ToLower(got), strings.ToLower(n))
+		d := suggest.Distance(strings.ToLower(got), strings.ToLower(n))
 		if strings.HasPrefix(n, got) && len(got) >= 3 {
 			d = min(d, 1)
 		}
@@ -141,33 +142,6 @@ func didYouMean(got string, names []string, prefix string) string {
 		return ""
 	}
 	return " (did you mean " + prefix + best + "?)"
-}
-
-// editDistance is the Damerau-Levenshtein distance (optimal string
-// alignment) of a and b: a swap of two letters counts 1.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // usageError is bad input: the message is printed and the exit status is 2.
@@ -396,7 +370,7 @@ func newDispatcher(cfg *fluxnotify.Config, opts ...fluxnotify.Option) (*fluxnoti
 	d, err := fluxnotify.New(cfg, opts...)
 	if err != nil {
 		if d != nil {
-			_ = d.Close(context.Background())
+			_ = d.Close()
 		}
 		return nil, badInput("the configuration has problems:\n  %s", indentErrors(err))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,12 +20,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
+	"github.com/fluxnotify/fluxnotify/state/redisstate/redistest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	redistest.Stop() // the redis-server of the --state tests, if started
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 const (
@@ -34,10 +44,10 @@ const (
 	helmEvent    = "testdata/events/helmrelease-upgrade-failed.json"
 )
 
-// seedWarnings is what a run over the seed's manifests prints on standard
+// exampleWarnings is what a run over slack-example.yaml prints on standard
 // error without -v: its Provider and Alert are of API version v1beta1,
 // which current Flux no longer serves.
-const seedWarnings = "fluxnotify: 2 warning(s) about the manifests (run with -v to list them)\n"
+const exampleWarnings = "fluxnotify: 2 warning(s) about the manifests (run with -v to list them)\n"
 
 // runCLI runs the program in-process and returns its exit status and
 // output.
@@ -72,13 +82,13 @@ func TestRoute(t *testing.T) {
 		{"reconciliation-succeeded.txt", []string{"-f", manifests, "--event", successEvent, "-o", "text"}},
 		{"helmrelease-without-labels.json", []string{"-f", manifests, "--event", helmEvent}},
 		{"helmrelease-with-labels.json", []string{"-f", manifests, "--event", helmEvent, "--labels", "team=payments,tier=backend"}},
-		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/seed.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
+		{"helmrelease-flux-mode.json", []string{"-f", manifests + "/slack-example.yaml", "--event", helmEvent, "--labels", "team=payments", "--mode", "flux"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, append([]string{"route"}, tt.args...)...)
 			require.Equal(t, exitOK, code, stderr)
-			assert.Equal(t, seedWarnings, stderr, "the seed's v1beta1 objects load with a warning each")
+			assert.Equal(t, exampleWarnings, stderr, "the v1beta1 objects of slack-example.yaml load with a warning each")
 			golden(t, "route-"+tt.name, stdout)
 		})
 	}
@@ -217,10 +227,10 @@ func TestHelp(t *testing.T) {
 }
 
 // writeManifests writes the test manifests to a temporary folder, with the
-// seed's webhook URL replaced by url and the alert channel by channel.
+// example's webhook URL replaced by url and the alert channel by channel.
 func writeManifests(t *testing.T, dir, url, channel string) {
 	t.Helper()
-	for _, name := range []string{"seed.yaml", "teams.yaml"} {
+	for _, name := range []string{"slack-example.yaml", "teams.yaml"} {
 		data, err := os.ReadFile(filepath.Join(manifests, name))
 		require.NoError(t, err)
 		s := strings.ReplaceAll(string(data), "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", url)
@@ -374,6 +384,22 @@ func TestServe(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 
+	// GET /metrics: Prometheus metrics of what the endpoint received.
+	resp, err = http.Get("http://" + s.addr + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, want := range []string{
+		`fluxnotify_events_received_total{outcome="duplicate"} 1`,
+		`fluxnotify_events_received_total{outcome="invalid"} 3`,
+		`fluxnotify_queue_events 1`, // the first event waits for Slack
+		"go_goroutines",
+	} {
+		assert.Contains(t, string(body), want)
+	}
+
 	// SIGHUP reloads the manifests: info events now go to #deployments.
 	writeManifests(t, dir, sink.WebhookURL(), "#deployments")
 	s.signals <- syscall.SIGHUP
@@ -430,11 +456,11 @@ func TestRoute_eventOnStdin(t *testing.T) {
 // while extended mode refuses it as bad input.
 func TestRoute_fluxModeAcceptsAnySeverity(t *testing.T) {
 	const odd = "testdata/bad/event-unknown-severity.json"
-	code, _, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
+	code, _, stderr := runCLI(t, "route", "-f", manifests+"/slack-example.yaml", "-f", manifests+"/teams.yaml", "--event", odd)
 	assert.Equal(t, exitBadArgs, code)
 	assert.Contains(t, stderr, `severity: unknown value "Critical"`)
 
-	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/seed.yaml", "--event", odd, "--mode", "flux")
+	code, stdout, stderr := runCLI(t, "route", "-f", manifests+"/slack-example.yaml", "--event", odd, "--mode", "flux")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, `"reason": "severity \"Critical\", want error (compared exactly, as Flux does)"`)
 }

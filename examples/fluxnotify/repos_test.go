@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -205,8 +204,8 @@ func TestRoute_expectByName(t *testing.T) {
 func TestRoute_expectDelivery(t *testing.T) {
 	dir := t.TempDir()
 	writeManifests(t, dir, "https://hooks.slack.com/services/T/B/X", "#gitops-updates")
-	suspended := strings.Replace(readFile(t, filepath.Join(dir, "seed.yaml")), "  type: slack\n", "  type: slack\n  suspend: true\n", 1)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "seed.yaml"), []byte(suspended), 0o644))
+	suspended := strings.Replace(readFile(t, filepath.Join(dir, "slack-example.yaml")), "  type: slack\n", "  type: slack\n  suspend: true\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "slack-example.yaml"), []byte(suspended), 0o644))
 
 	code, stdout, stderr := runCLI(t, "route", "-f", dir, "--event", failedEvent, "--expect", "flux-system/flux-alerts,flux-system/gitops-updates")
 	assert.Equal(t, exitFailed, code, stderr)
@@ -358,7 +357,7 @@ func TestSecretGetter(t *testing.T) {
 	assert.True(t, strings.HasPrefix(sops[0], fluxSystemDir+"/secret.sops.yaml (kustomize build of "+fluxSystemDir+"):1: Secret flux-system/slack-webhook: SOPS-encrypted"), sops[0])
 	d, err := fluxnotify.New(cfg, fluxnotify.WithSecrets(secretGetter(cfg, secretsFlag{})), fluxnotify.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
-	defer d.Close(context.Background())
+	defer d.Close()
 	e, err := event.Decode(strings.NewReader(readFile(t, failedEvent)))
 	require.NoError(t, err)
 	results, _ := d.Dispatch(t.Context(), e)

@@ -45,7 +45,7 @@ all exits 2.`,
   fluxnotify route -f testdata/manifests --event testdata/events/health-check-failed.json --expect flux-system/flux-alerts,gitops-updates
   fluxnotify route -f testdata/manifests --event testdata/events/helmrelease-upgrade-failed.json --labels team=payments,tier=backend -o text
   fluxnotify route -f testdata/repos/home-ops/kubernetes/apps/flux-system/notifications --substitute CLUSTER_NAME=prod --event testdata/events/health-check-failed.json -o text
-  cat testdata/manifests/seed.yaml | fluxnotify route -f - --event testdata/events/health-check-failed.json --mode flux
+  cat testdata/manifests/slack-example.yaml | fluxnotify route -f - --event testdata/events/health-check-failed.json --mode flux
 `,
 }
 
@@ -409,7 +409,7 @@ func (c *cli) dryRun(ctx context.Context, f *dryRunFlags, extra []fluxnotify.Opt
 	if err != nil {
 		return nil, nil, err
 	}
-	defer d.Close(context.Background())
+	defer d.Close()
 	routing, err := d.Route(ctx, e)
 	return routing, cfg, err
 }

@@ -105,7 +105,7 @@ func (c *cli) send(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail("send", err)
 	}
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fluxnotify/fluxnotify/alert"
 )
 
 // The deployment manifest parses, and its ClusterRole grants what the
@@ -54,6 +57,8 @@ func TestDeployManifest(t *testing.T) {
 		return false
 	}
 	for _, need := range [][3]string{
+		{"fluxnotify.io", "alerts", "watch"},
+		{"fluxnotify.io", "providers", "list"},
 		{"notification.toolkit.fluxcd.io", "alerts", "watch"},
 		{"notification.toolkit.fluxcd.io", "providers", "list"},
 		{"", "secrets", "get"},
@@ -63,4 +68,26 @@ func TestDeployManifest(t *testing.T) {
 	} {
 		assert.True(t, allows(need[0], need[1], need[2]), "the ClusterRole must allow %s on %s.%s", need[2], need[1], need[0])
 	}
+}
+
+// The kustomization installs the operator with the CRDs of fluxnotify.io,
+// the group it watches in extended mode.
+func TestDeployKustomization(t *testing.T) {
+	var kust struct {
+		APIVersion, Kind string
+		Resources        []string
+	}
+	data, err := os.ReadFile("deploy/kustomization.yaml")
+	require.NoError(t, err)
+	require.NoError(t, yaml.UnmarshalStrict(data, &kust))
+	assert.Equal(t, "Kustomization", kust.Kind)
+	assert.Equal(t, []string{"../../../config/crd", "operator.yaml"}, kust.Resources)
+	for _, r := range kust.Resources {
+		_, err := os.Stat(filepath.Join("deploy", r))
+		require.NoError(t, err, "deploy/kustomization.yaml: %s", r)
+	}
+	// The CRDs it installs serve what the operator watches.
+	alerts, providers := ourSchema(t)
+	assert.Equal(t, "alerts."+alert.ExtendedGroup, alerts.crd.Name)
+	assert.Equal(t, "providers."+alert.ExtendedGroup, providers.crd.Name)
 }

@@ -1,10 +1,14 @@
 // Command operator is a controller-runtime manager that notifies like
 // Flux's notification-controller, with fluxnotify inside:
 //
-//   - it watches Alert and Provider objects (notification.toolkit.fluxcd.io,
-//     as Flux serves them) and the Secrets Providers reference, and keeps a
-//     fluxnotify Dispatcher's configuration in step (package
-//     notifycontroller);
+//   - it watches Alert and Provider objects and the Secrets Providers
+//     reference, and keeps a fluxnotify Dispatcher's configuration in step
+//     (package notifycontroller). With --mode=extended (the default) it
+//     watches fluxnotify.io/v1alpha1 (the CRDs in config/crd, which keep
+//     channel, template, severity lists and globs), so it never doubles
+//     what Flux's notification-controller sends for its own Alerts; with
+//     --mode=flux it watches Flux's notification.toolkit.fluxcd.io/v1beta3,
+//     to stand in for notification-controller;
 //   - it serves the Flux-compatible event endpoint on --events-addr, so Flux
 //     controllers started with --events-addr=http://<this service>:9090/
 //     send it their events;
@@ -18,6 +22,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -29,26 +34,36 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/examples/customnotifier/webhook"
+	"github.com/fluxnotify/fluxnotify/examples/metrics"
 	"github.com/fluxnotify/fluxnotify/examples/operator/appconfig"
 	"github.com/fluxnotify/fluxnotify/examples/operator/notifycontroller"
 	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/slack"
+	"github.com/fluxnotify/fluxnotify/state"
+	_ "github.com/fluxnotify/fluxnotify/state/redisstate" // redis:// for --state
 )
 
 // Scheme returns the scheme of the operator: Kubernetes' built-in types,
-// and fluxnotify's Alert and Provider under
-// notification.toolkit.fluxcd.io/v1beta3.
-func Scheme() (*runtime.Scheme, error) {
+// and fluxnotify's Alert and Provider under the group the mode watches:
+// fluxnotify.io/v1alpha1 in extended mode, Flux's
+// notification.toolkit.fluxcd.io/v1beta3 in flux mode.
+func Scheme(mode match.Mode) (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, alert.AddToScheme, provider.AddToScheme} {
+	addAlert, addProvider := alert.AddExtendedToScheme, provider.AddExtendedToScheme
+	if mode == match.Flux {
+		addAlert, addProvider = alert.AddToScheme, provider.AddToScheme
+	}
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, addAlert, addProvider} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -85,6 +100,7 @@ func run() error {
 		cluster     = flag.String("cluster", "", "cluster name shown in messages")
 		leaderElect = flag.Bool("leader-elect", false, "elect a leader, so that one replica reconciles ConfigMaps")
 		noCrossNS   = flag.Bool("no-cross-namespace-refs", false, "restrict every Alert to events from its own namespace, as Flux's flag of that name")
+		stateSpec   = flag.String("state", "memory", `where deduplication keys and Slack threads live: "memory", "file:PATH", or "redis://HOST:PORT/DB" so that replicas share them`)
 	)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -96,7 +112,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("-mode: %w", err)
 	}
-	scheme, err := Scheme()
+	scheme, err := Scheme(mode)
 	if err != nil {
 		return err
 	}
@@ -110,6 +126,9 @@ func run() error {
 		HealthProbeBindAddress: *probeAddr,
 		LeaderElection:         *leaderElect,
 		LeaderElectionID:       "fluxnotify-operator.fluxnotify.example",
+		// notifycontroller reads Alerts and Providers as unstructured
+		// objects: serve them from the cache too.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 	}
 	if *namespace != "" {
 		opts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{*namespace: {}}}
@@ -128,13 +147,36 @@ func run() error {
 		fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: mgr.GetClient()}),
 		// Deliveries are logged through the manager's logger.
 		fluxnotify.WithLogger(slog.New(logr.ToSlogHandler(ctrl.Log.WithName("fluxnotify")))),
+		// The appconfig controller reports the same failure on every
+		// reconcile: send it once per window, as the event endpoint does.
+		fluxnotify.WithCallerDedup(),
+		// The API server does not parse templates or regular expressions:
+		// an edit that breaks a working Alert or Provider keeps the working
+		// version (and is logged) instead of silencing its notifications.
+		fluxnotify.WithKeepLastGood(),
 	}
+	// Events and deliveries are counted on the manager's /metrics.
+	m := metrics.New()
+	dopts = append(dopts, m.Options()...)
 	if *noCrossNS {
 		dopts = append(dopts, fluxnotify.WithNoCrossNamespaceRefs())
 	}
+	// Replicas of the operator behind one Service share deduplication and
+	// Slack threads through Redis (--state=redis://redis:6379/0).
+	octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	store, err := state.Open(octx, *stateSpec)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("-state: %w", err)
+	}
+	defer store.Close()
+	dopts = append(dopts, fluxnotify.WithStore(store))
 	d, err := fluxnotify.New(nil, dopts...)
 	if d == nil {
 		return err
+	}
+	if err := m.Register(ctrlmetrics.Registry, d); err != nil {
+		return fmt.Errorf("registering the metrics: %w", err)
 	}
 	if err := (&notifycontroller.ConfigReconciler{
 		Client:       mgr.GetClient(),

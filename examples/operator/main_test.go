@@ -10,26 +10,35 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fluxnotify/fluxnotify/alert"
+	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// The operator watches the group of its mode: fluxnotify.io in extended
+// mode, so that it never doubles Flux's notifications, and Flux's own in
+// flux mode.
 func TestScheme(t *testing.T) {
-	s, err := Scheme()
-	require.NoError(t, err)
-	for obj, want := range map[runtime.Object]string{
-		&alert.Alert{}:           "notification.toolkit.fluxcd.io/v1beta3, Kind=Alert",
-		&alert.AlertList{}:       "notification.toolkit.fluxcd.io/v1beta3, Kind=AlertList",
-		&provider.Provider{}:     "notification.toolkit.fluxcd.io/v1beta3, Kind=Provider",
-		&provider.ProviderList{}: "notification.toolkit.fluxcd.io/v1beta3, Kind=ProviderList",
-		&corev1.Secret{}:         "/v1, Kind=Secret",
-		&corev1.ConfigMap{}:      "/v1, Kind=ConfigMap",
+	for mode, group := range map[match.Mode]string{
+		match.Extended: "fluxnotify.io/v1alpha1",
+		match.Flux:     "notification.toolkit.fluxcd.io/v1beta3",
 	} {
-		gvks, _, err := s.ObjectKinds(obj)
+		s, err := Scheme(mode)
 		require.NoError(t, err)
-		require.Len(t, gvks, 1)
-		assert.Equal(t, want, gvks[0].String())
+		for obj, want := range map[runtime.Object]string{
+			&alert.Alert{}:           group + ", Kind=Alert",
+			&alert.AlertList{}:       group + ", Kind=AlertList",
+			&provider.Provider{}:     group + ", Kind=Provider",
+			&provider.ProviderList{}: group + ", Kind=ProviderList",
+			&corev1.Secret{}:         "/v1, Kind=Secret",
+			&corev1.ConfigMap{}:      "/v1, Kind=ConfigMap",
+		} {
+			gvks, _, err := s.ObjectKinds(obj)
+			require.NoError(t, err)
+			require.Len(t, gvks, 1, "%s: one group per Go type", mode)
+			assert.Equal(t, want, gvks[0].String(), "%s", mode)
+		}
 	}
 }
 

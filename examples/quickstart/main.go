@@ -19,18 +19,20 @@ import (
 	"github.com/fluxnotify/fluxnotify/slack/slacktest"
 )
 
-// seedManifests is a copy of the seed's manifests
-// (shared/testdata/seed-manifests.yaml): a Namespace, a Kustomization, the
-// Slack Provider, the Alert and the Secret holding the webhook URL.
+// manifests are the usual manifests of Slack alerts for Flux (a copy of
+// testdata/manifests/slack-example.yaml at the repository's root): a
+// Namespace, a Kustomization, the Slack Provider, an Alert that sends the
+// errors of every Kustomization and HelmRelease, and the Secret holding the
+// webhook URL.
 //
-//go:embed seed-manifests.yaml
-var seedManifests []byte
+//go:embed slack-example.yaml
+var manifests []byte
 
 func main() {
 	os.Exit(run(context.Background(), os.Stdout, os.Getenv))
 }
 
-// The seed's Kustomization, as kustomize-controller reports it.
+// The manifests' Kustomization, as kustomize-controller reports it.
 var kustomization = corev1.ObjectReference{
 	APIVersion: "kustomize.toolkit.fluxcd.io/v1",
 	Kind:       "Kustomization",
@@ -38,7 +40,7 @@ var kustomization = corev1.ObjectReference{
 	Name:       "my-app-kustomization",
 }
 
-// events are what kustomize-controller emits for the seed's Kustomization:
+// events are what kustomize-controller emits for that Kustomization:
 // its health check of my-app-deployment fails, then a later reconciliation
 // succeeds.
 func events() []*event.Event {
@@ -72,11 +74,11 @@ func run(ctx context.Context, stdout io.Writer, getenv func(string) string) int 
 }
 
 func quickstart(ctx context.Context, p *printer, webhookURL string) error {
-	cfg, err := fluxnotify.Load(bytes.NewReader(seedManifests), "seed-manifests.yaml")
+	cfg, err := fluxnotify.Load(bytes.NewReader(manifests), "slack-example.yaml")
 	if err != nil {
-		return fmt.Errorf("loading the seed's manifests: %w", err)
+		return fmt.Errorf("loading slack-example.yaml: %w", err)
 	}
-	p.printf("Loaded seed-manifests.yaml: %d Alert, %d Provider, %d Secret (the Namespace and the Kustomization are not notification objects).\n",
+	p.printf("Loaded slack-example.yaml: %d Alert, %d Provider, %d Secret (the Namespace and the Kustomization are not notification objects).\n",
 		len(cfg.Alerts), len(cfg.Providers), len(cfg.Secrets))
 	for _, a := range cfg.Alerts {
 		var sources []string
@@ -87,10 +89,10 @@ func quickstart(ctx context.Context, p *printer, webhookURL string) error {
 			a.NamespacedName(), a.Spec.EventSeverity, strings.Join(sources, " "), a.Spec.ProviderRef.Name)
 	}
 	if len(cfg.Secrets) != 1 {
-		return fmt.Errorf("the seed should have one Secret, found %d", len(cfg.Secrets))
+		return fmt.Errorf("slack-example.yaml should have one Secret, found %d", len(cfg.Secrets))
 	}
 
-	// Point the seed's Secret (key "url") at a Slack sink on 127.0.0.1, or
+	// Point the manifests' Secret (key "url") at a Slack sink on 127.0.0.1, or
 	// at the real webhook.
 	var sink *slacktest.Server
 	secret := &cfg.Secrets[0]
@@ -111,7 +113,7 @@ func quickstart(ctx context.Context, p *printer, webhookURL string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 
 	for i, e := range events() {
 		o := e.InvolvedObject
@@ -124,7 +126,7 @@ func quickstart(ctx context.Context, p *printer, webhookURL string) error {
 			p.printf("   Not sent through alert %s: %s.\n", u.Alert, u.Reason)
 		}
 		if len(routing.Routes) == 0 {
-			p.printf("   As the seed says, a success is not sent unless an Alert asks for eventSeverity: info.\n")
+			p.printf("   A success is not sent unless an Alert asks for eventSeverity: info (the alert takes errors only).\n")
 			continue
 		}
 		for _, r := range routing.Routes {

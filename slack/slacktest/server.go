@@ -23,6 +23,8 @@ const (
 	APIPath = "/api/"
 	// PostMessagePath is the path of chat.postMessage.
 	PostMessagePath = APIPath + "chat.postMessage"
+	// UpdatePath is the path of chat.update.
+	UpdatePath = APIPath + "chat.update"
 )
 
 // maxBody bounds what the server reads of a request.
@@ -44,10 +46,22 @@ type Request struct {
 	Message slack.WebhookMessage
 	// DecodeError says why Body could not be decoded, or is nil.
 	DecodeError error
+	// TS is the timestamp of the message the request created or changed:
+	// the "ts" the server answered to a chat.postMessage call that
+	// succeeded, the "ts" a chat.update call named; "" otherwise. A reply
+	// in a thread has Message.ThreadTimestamp set to the root's TS, and
+	// Message.ReplyBroadcast when it is also shown in the channel.
+	TS string
 }
 
 // API reports whether r was a chat.postMessage call.
 func (r Request) API() bool { return r.Path == PostMessagePath }
+
+// IsUpdate reports whether r was a chat.update call.
+func (r Request) IsUpdate() bool { return r.Path == UpdatePath }
+
+// IsReply reports whether r was a chat.postMessage call in a thread.
+func (r Request) IsReply() bool { return r.API() && r.Message.ThreadTimestamp != "" }
 
 // Answer is what the server replies.
 type Answer struct {
@@ -115,6 +129,7 @@ type Server struct {
 	fn       func(Request) Answer
 	token    string
 	ts       int64
+	posted   map[string]bool // the ts of every message posted
 }
 
 // NewServer starts a sink on 127.0.0.1. Close it when done.
@@ -139,6 +154,39 @@ func (s *Server) APIURL() string { return s.URL + APIPath }
 
 // PostMessageURL is the URL of the server's chat.postMessage.
 func (s *Server) PostMessageURL() string { return s.URL + PostMessagePath }
+
+// UpdateURL is the URL of the server's chat.update.
+func (s *Server) UpdateURL() string { return s.URL + UpdatePath }
+
+// Posted returns the chat.postMessage calls that succeeded and were not
+// replies: the messages at the top of a channel, roots of threads or not.
+func (s *Server) Posted() []Request {
+	return s.filter(func(r Request) bool { return r.API() && r.TS != "" && r.Message.ThreadTimestamp == "" })
+}
+
+// Replies returns the chat.postMessage calls in the thread of the message
+// with timestamp ts, in order.
+func (s *Server) Replies(ts string) []Request {
+	return s.filter(func(r Request) bool { return r.API() && r.Message.ThreadTimestamp == ts })
+}
+
+// Updates returns the chat.update calls of the message with timestamp ts,
+// in order; the last one is what the message shows.
+func (s *Server) Updates(ts string) []Request {
+	return s.filter(func(r Request) bool { return r.IsUpdate() && r.TS == ts })
+}
+
+func (s *Server) filter(keep func(Request) bool) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.requests {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // Client returns an HTTP client for the server.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
@@ -245,9 +293,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			req.Message, req.DecodeError = slack.WebhookMessage{}, err
 		}
 	}
+	if req.IsUpdate() && req.DecodeError == nil {
+		var u struct {
+			TS string `json:"ts"`
+		}
+		_ = json.Unmarshal(body, &u)
+		req.TS = u.TS
+	}
 
 	s.mu.Lock()
+	index := len(s.requests)
 	s.requests = append(s.requests, req)
+	known := s.posted[req.TS]
 	var a Answer
 	queued := len(s.queue) > 0
 	if queued {
@@ -263,9 +320,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		a = fn(req)
 	}
 	if a.IsZero() {
-		a = slackAnswer(req, token, want, ts)
-	} else if req.API() && a.Status == http.StatusOK && a.Body == "ok" {
+		a = slackAnswer(req, token, want, ts, known)
+	} else if (req.API() || req.IsUpdate()) && a.Status == http.StatusOK && a.Body == "ok" {
 		a = postMessageOK(req, ts)
+	}
+	if posted := answeredTS(a); req.API() && posted != "" {
+		// Recorded before the answer is written: a client that has the
+		// answer finds the message in Requests.
+		s.mu.Lock()
+		s.requests[index].TS = posted
+		if s.posted == nil {
+			s.posted = map[string]bool{}
+		}
+		s.posted[posted] = true
+		s.mu.Unlock()
 	}
 	for k, v := range a.Header {
 		w.Header()[k] = v
@@ -281,8 +349,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, a.Body)
 }
 
-// slackAnswer answers as Slack would.
-func slackAnswer(r Request, token, want string, ts int64) Answer {
+// slackAnswer answers as Slack would; known reports whether the ts of a
+// chat.update call names a message the server posted.
+func slackAnswer(r Request, token, want string, ts int64, known bool) Answer {
 	switch {
 	case r.Method != http.MethodPost:
 		return Error(http.StatusMethodNotAllowed, "invalid_method")
@@ -308,19 +377,58 @@ func slackAnswer(r Request, token, want string, ts int64) Answer {
 			return NotOK("no_text")
 		}
 		return postMessageOK(r, ts)
+	case r.Path == UpdatePath:
+		switch {
+		case !r.Bearer:
+			return NotOK("not_authed")
+		case want != "" && token != want:
+			return NotOK("invalid_auth")
+		case r.DecodeError != nil || len(r.Body) == 0:
+			return NotOK("invalid_json")
+		case r.Message.Channel == "":
+			return NotOK("channel_not_found")
+		case r.TS == "" || !known:
+			return NotOK("message_not_found")
+		case empty(r.Message):
+			return NotOK("no_text")
+		}
+		return postMessageOK(r, ts)
 	}
 	return NotFound()
 }
+
+// answeredTS returns the ts of a successful Web API answer, or "".
+func answeredTS(a Answer) string {
+	if a.Status != 0 && a.Status != http.StatusOK {
+		return ""
+	}
+	var ok struct {
+		OK bool   `json:"ok"`
+		TS string `json:"ts"`
+	}
+	if json.Unmarshal([]byte(a.Body), &ok) != nil || !ok.OK {
+		return ""
+	}
+	return ok.TS
+}
+
+func tsString(ts int64) string { return fmt.Sprintf("1700000000.%06d", ts) }
 
 func empty(m slack.WebhookMessage) bool {
 	return m.Text == "" && len(m.Attachments) == 0 && (m.Blocks == nil || len(m.Blocks.BlockSet) == 0)
 }
 
+// postMessageOK is Slack's success: the ts of the new message for
+// chat.postMessage, that of the message changed for chat.update.
 func postMessageOK(r Request, ts int64) Answer {
+	t := tsString(ts)
+	if r.IsUpdate() {
+		t = r.TS
+	}
 	b, _ := json.Marshal(map[string]any{
-		"ok":      true,
 		"channel": r.Message.Channel,
-		"ts":      fmt.Sprintf("1700000000.%06d", ts),
+		"ok":      true,
+		"ts":      t,
 	})
 	return Answer{Status: http.StatusOK, Header: jsonHeader(), Body: string(b)}
 }

@@ -182,3 +182,62 @@ func TestServer_KeepAliveAndConcurrency(t *testing.T) {
 	msgs := srv.Messages()
 	assert.Equal(t, "y", msgs[len(msgs)-1].Text)
 }
+
+// TestServer_threads: chat.postMessage answers a ts, replies carry
+// thread_ts (and reply_broadcast), chat.update changes a posted message and
+// refuses one it never posted.
+func TestServer_threads(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	const tok = "xoxb-1"
+
+	_, body, _ := post(t, c, srv.PostMessageURL(), tok, `{"channel":"#x","text":"root"}`)
+	assert.JSONEq(t, `{"ok":true,"channel":"#x","ts":"1700000000.000001"}`, body)
+	const root = "1700000000.000001"
+
+	tests := []struct {
+		name     string
+		url      string
+		body     string
+		wantBody string
+	}{
+		{"reply", srv.PostMessageURL(), `{"channel":"#x","text":"again","thread_ts":"` + root + `"}`,
+			`{"ok":true,"channel":"#x","ts":"1700000000.000002"}`},
+		{"broadcast reply", srv.PostMessageURL(), `{"channel":"#x","text":"failed","thread_ts":"` + root + `","reply_broadcast":true}`,
+			`{"ok":true,"channel":"#x","ts":"1700000000.000003"}`},
+		{"update", srv.UpdateURL(), `{"channel":"#x","ts":"` + root + `","text":"failing since 10:00, 2 failures"}`,
+			`{"ok":true,"channel":"#x","ts":"` + root + `"}`},
+		{"update unknown", srv.UpdateURL(), `{"channel":"#x","ts":"1.2","text":"x"}`, `{"ok":false,"error":"message_not_found"}`},
+		{"update without ts", srv.UpdateURL(), `{"channel":"#x","text":"x"}`, `{"ok":false,"error":"message_not_found"}`},
+		{"update without token", srv.UpdateURL(), `{"channel":"#x","ts":"` + root + `","text":"x"}`, `{"ok":false,"error":"not_authed"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token := tok
+			if tt.name == "update without token" {
+				token = ""
+			}
+			status, body, _ := post(t, c, tt.url, token, tt.body)
+			assert.Equal(t, http.StatusOK, status)
+			assert.JSONEq(t, tt.wantBody, body)
+		})
+	}
+
+	posted := srv.Posted()
+	require.Len(t, posted, 1)
+	assert.Equal(t, root, posted[0].TS)
+	replies := srv.Replies(root)
+	require.Len(t, replies, 2)
+	assert.False(t, replies[0].Message.ReplyBroadcast)
+	assert.True(t, replies[1].Message.ReplyBroadcast)
+	assert.True(t, replies[1].IsReply())
+	updates := srv.Updates(root)
+	require.Len(t, updates, 2, "the successful update and the one without a token")
+	assert.Equal(t, "failing since 10:00, 2 failures", updates[0].Message.Text)
+
+	// A queued OK() answers chat.update with its ts too.
+	srv.Respond(1, slacktest.OK())
+	_, body, _ = post(t, c, srv.UpdateURL(), tok, `{"channel":"#x","ts":"9.9","text":"x"}`)
+	assert.JSONEq(t, `{"ok":true,"channel":"#x","ts":"9.9"}`, body)
+}

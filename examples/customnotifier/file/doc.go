@@ -16,7 +16,7 @@
 // with the merged metadata sorted by key. Line breaks in a message are
 // written as "\n", so a line is always one notification.
 //
-//	apiVersion: notification.toolkit.fluxcd.io/v1beta3
+//	apiVersion: fluxnotify.io/v1alpha1
 //	kind: Provider
 //	metadata:
 //	  name: audit-log

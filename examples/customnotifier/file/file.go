@@ -24,6 +24,10 @@ const Stdout = "-"
 // Notifier appends one line per notification to a file or to standard
 // output. It implements provider.Notifier and provider.Renderer and is safe
 // for concurrent use: each line is written whole, with a single write.
+//
+// It holds no secret: its address is a path (or "-"), which its errors
+// name so that a missing folder or a permission can be fixed; the
+// credentials' token and headers are not used.
 type Notifier struct {
 	provider string
 	path     string
@@ -80,11 +84,18 @@ func Register(r *provider.Registry, opts ...Option) error {
 
 // Render returns the line Notify would write, without its line break.
 func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
+	return nt.render(context.Background(), n)
+}
+
+// render is Render under ctx: the template's work stops when ctx ends
+// (see template.Template.RenderContext), so a delivery's deadline bounds
+// it as it bounds the write.
+func (nt *Notifier) render(ctx context.Context, n *provider.Notification) ([]byte, error) {
 	if n == nil || n.Data == nil {
 		return nil, errors.New("file: notification without data")
 	}
 	if n.Template != nil {
-		m, err := n.Template.Render(n.Data, nil)
+		m, err := n.Template.RenderContext(ctx, n.Data, nil)
 		if err != nil {
 			return nil, fmt.Errorf("rendering the template: %w", err)
 		}
@@ -140,7 +151,7 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if nt.path == "" {
 		return nt.fail(errors.New(`no address: set spec.address to a file path or "-"`))
 	}
-	line, err := nt.Render(n)
+	line, err := nt.render(ctx, n)
 	if err != nil {
 		return nt.fail(err)
 	}

@@ -143,3 +143,27 @@ func TestErrors(t *testing.T) {
 	require.NoError(t, file.Register(r))
 	assert.Equal(t, []string{"file"}, r.Types())
 }
+
+// TestNotify_renderStopsAtTheDeadline: Notify renders under its context
+// (template.Template.RenderContext), so a template that would loop for
+// seconds, allowed by generous limits, stops soon after the delivery's
+// deadline, and nothing is written. The elapsed-time check only detects a
+// hang.
+func TestNotify_renderStopsAtTheDeadline(t *testing.T) {
+	spec := &template.Spec{Text: "{{ if gt (len .Message) 1000 }}{{ range until 1000 }}{{ range until 1000 }}{{ $x := sha256sum $.Message }}{{ end }}{{ end }}{{ end }}"}
+	tmpl, err := template.Parse(spec, template.WithLimits(template.Limits{Work: 1 << 50, Iterations: 1 << 30}))
+	require.NoError(t, err)
+	n := notification(t, strings.Repeat("x", 256<<10), nil)
+	n.Template = tmpl
+	path := filepath.Join(t.TempDir(), "out.log")
+	nt, err := file.New(n.Provider, provider.Credentials{Address: path})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = nt.Notify(ctx, n)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 10*time.Second, "hang detector, not a speed test")
+	assert.NoFileExists(t, path)
+}

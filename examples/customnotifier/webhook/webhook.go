@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -9,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,19 +31,19 @@ const (
 	SignatureHeader = "X-Signature"
 )
 
-// maxResponse is how much of an answer is read to classify it.
-const maxResponse = 4 << 10
-
 // Notifier posts events to one webhook. It implements provider.Notifier (one
 // attempt per Notify) and provider.Renderer. It is safe for concurrent use
-// and never shows its address, token or header values.
+// and never shows its address, token or header values: it holds them as
+// provider.Secret values, which no way of printing, logging or encoding
+// shows, and reveals them only to send.
 type Notifier struct {
 	provider string // namespace/name, for errors
-	address  string
-	key      []byte // HMAC key; nil for Type
+	where    string // the address, redacted, for String
+	address  provider.Secret
+	key      provider.Secret // HMAC key; empty for Type
 	sign     bool
-	headers  map[string]string
-	secrets  []string
+	headers  map[string]provider.Secret
+	secrets  []provider.Secret // everything to redact from errors
 	client   *http.Client
 }
 
@@ -83,23 +80,29 @@ func New(p *provider.Provider, c provider.Credentials, opts ...Option) (*Notifie
 	}
 	n := &Notifier{
 		provider: p.NamespacedName(),
-		address:  c.Address,
+		where:    "(no address)",
+		address:  provider.NewSecret(c.Address),
 		sign:     cfg.sign,
-		headers:  c.Headers,
-		secrets:  c.Secrets(),
 		client:   cfg.client,
 	}
-	if cfg.sign && c.Token != "" {
-		n.key = []byte(c.Token)
+	for _, s := range c.Secrets() { // the address, its path and query, the token, ...
+		n.secrets = append(n.secrets, provider.NewSecret(s))
+	}
+	if len(c.Headers) > 0 {
+		n.headers = make(map[string]provider.Secret, len(c.Headers))
+		for k, v := range c.Headers {
+			n.headers[k] = provider.NewSecret(v)
+		}
+	}
+	if cfg.sign {
+		n.key = provider.NewSecret(c.Token)
 	}
 	if c.Address != "" {
 		u, err := url.Parse(c.Address)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("provider %s: address: want an http(s) URL, got %s", n.provider, provider.RedactURL(c.Address))
 		}
-		if rest := u.RequestURI(); len(rest) > 1 {
-			n.secrets = append(n.secrets, rest) // the path of a webhook is often its secret
-		}
+		n.where = provider.RedactURL(c.Address)
 	}
 	if n.client == nil {
 		hc, err := provider.NewHTTPClient(c, p.GetTimeout())
@@ -143,37 +146,29 @@ func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
 // 429 and 5xx are retryable; other statuses, a missing address or (for
 // generic-hmac) a missing token are not.
 func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error {
-	if nt.address == "" {
+	if nt.address.IsZero() {
 		return nt.fail(&provider.Error{Err: errors.New("no address: set spec.address or the Secret's \"address\" key")})
 	}
-	if nt.sign && len(nt.key) == 0 {
+	if nt.sign && nt.key.IsZero() {
 		return nt.fail(&provider.Error{Err: errors.New("generic-hmac needs the Secret's \"token\" key to sign with")})
 	}
 	body, err := nt.Render(n)
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.address, bytes.NewReader(body))
-	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(ComponentHeader, n.Data.Event.ReportingController)
+	header := http.Header{ComponentHeader: {n.Data.Event.ReportingController}}
 	for k, v := range nt.headers {
-		req.Header.Set(k, v)
+		header.Set(k, v.Reveal())
 	}
 	if nt.sign {
-		req.Header.Set(SignatureHeader, Sign(body, nt.key))
+		header.Set(SignatureHeader, Sign(body, []byte(nt.key.Reveal())))
 	}
-	resp, err := nt.client.Do(req)
-	if err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	secrets := make([]string, len(nt.secrets))
+	for i, s := range nt.secrets {
+		secrets[i] = s.Reveal()
 	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse)) // reuse the connection
-	if err := provider.ClassifyResponse(resp, answer); err != nil {
-		return nt.fail(provider.SanitizeError(err, nt.secrets...))
+	if _, err := provider.PostJSON(ctx, nt.client, nt.address.Reveal(), body, header, secrets...); err != nil {
+		return nt.fail(err)
 	}
 	return nil
 }
@@ -187,30 +182,18 @@ func (nt *Notifier) fail(err error) error {
 // Dispatcher calls it when the provider changes or goes away.
 func (nt *Notifier) CloseIdleConnections() { nt.client.CloseIdleConnections() }
 
-// String describes the notifier without any secret, for logs:
+// String describes the notifier for logs, without any secret:
 // "generic-hmac webhook https://example.com/<redacted> (provider ns/name)".
-// The notifier keeps its address, key and headers in unexported fields,
-// which fmt would print as they are without it.
+// It is a description, not a safeguard: the secrets are provider.Secret
+// values, so that every other way of printing a Notifier (%#v, %+v, %d,
+// log/slog, inside another struct) shows none either.
 func (nt *Notifier) String() string {
-	typ, where := Type, "(no address)"
+	typ := Type
 	if nt.sign {
 		typ = TypeHMAC
 	}
-	if nt.address != "" {
-		where = provider.RedactURL(nt.address)
-	}
-	return typ + " webhook " + where + " (provider " + nt.provider + ")"
+	return typ + " webhook " + nt.where + " (provider " + nt.provider + ")"
 }
-
-// GoString is String, so %#v shows no secret either.
-func (nt *Notifier) GoString() string { return nt.String() }
-
-// Format prints String for every verb (%v, %+v, %d, ...), so no formatting
-// of a Notifier shows a secret.
-func (nt *Notifier) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, nt.String()) }
-
-// LogValue makes log/slog log String.
-func (nt *Notifier) LogValue() slog.Value { return slog.StringValue(nt.String()) }
 
 // Sign returns the X-Signature value of body with key: "sha256=" followed by
 // the hex HMAC-SHA256 of body.

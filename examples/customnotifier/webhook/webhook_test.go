@@ -234,9 +234,11 @@ func BenchmarkNotify(b *testing.B) {
 	}
 }
 
-// TestNotifierShowsNoSecret prints a notifier every way fmt and log/slog
-// can: its address (whose path is the secret), token and header values
-// live in unexported fields, which fmt would otherwise print as they are.
+// TestNotifierShowsNoSecret prints a notifier every way fmt, log/slog and
+// encoding/json can: its address (whose path is the secret), token and
+// header values are provider.Secret values, which show as "<redacted>"
+// even where fmt prints the notifier's fields one by one (%+v of a
+// struct holding a Notifier, not a pointer to one).
 func TestNotifierShowsNoSecret(t *testing.T) {
 	p := &provider.Provider{ObjectMeta: metav1.ObjectMeta{Name: "audit", Namespace: "flux-system"}}
 	creds := provider.Credentials{
@@ -248,13 +250,18 @@ func TestNotifierShowsNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(n.CloseIdleConnections)
 
-	var logged bytes.Buffer
+	var logged, loggedJSON bytes.Buffer
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("built", "notifier", n)
-	shown := map[string]string{"slog": logged.String()}
+	slog.New(slog.NewJSONHandler(&loggedJSON, nil)).Info("built", "notifier", n, "value", *n)
+	shown := map[string]string{"slog": logged.String(), "slog JSON": loggedJSON.String()}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x"} {
 		shown[verb] = fmt.Sprintf(verb, n)
+		shown[verb+" of a struct holding it"] = fmt.Sprintf(verb, struct{ N webhook.Notifier }{*n})
 	}
-	shown["%v of a struct holding it"] = fmt.Sprintf("%v", struct{ N *webhook.Notifier }{n})
+	shown["%v of a struct holding a pointer to it"] = fmt.Sprintf("%v", struct{ N *webhook.Notifier }{n})
+	js, err := json.Marshal(struct{ N webhook.Notifier }{*n})
+	require.NoError(t, err)
+	shown["JSON"] = string(js)
 	for how, s := range shown {
 		assert.NotContains(t, s, "s3cr3t", how)
 		assert.NotContains(t, s, "733363723374", "%s: the secrets in hex", how) // "s3cr3t"

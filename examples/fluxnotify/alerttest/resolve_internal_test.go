@@ -43,6 +43,6 @@ func TestSuggest(t *testing.T) {
 		{"cluster", ""},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, suggest(tt.in, known), tt.in)
+		assert.Equal(t, tt.want, closestName(tt.in, known), tt.in)
 	}
 }

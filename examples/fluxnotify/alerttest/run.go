@@ -103,7 +103,7 @@ func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, er
 	all := append([]fluxnotify.Option{fluxnotify.WithMode(s.Mode), fluxnotify.WithDedupWindow(0)}, opts...)
 	d, err := fluxnotify.New(cfg, all...)
 	if d != nil {
-		defer d.Close(context.Background())
+		defer d.Close()
 	}
 	if err != nil {
 		return nil, s.problem("manifests", listError{"the configuration has problems:", err})
@@ -207,12 +207,12 @@ func suggestAlert(ref string, alerts []string) string {
 		for i, a := range alerts {
 			_, names[i], _ = strings.Cut(a, "/")
 		}
-		if s := suggest(ref, names); s != "" {
+		if s := closestName(ref, names); s != "" {
 			return alerts[slices.Index(names, s)]
 		}
 		return ""
 	}
-	return suggest(ref, alerts)
+	return closestName(ref, alerts)
 }
 
 // runTest routes test i's event with d, or with a Dispatcher of its own
@@ -227,7 +227,7 @@ func (s *Suite) runTest(ctx context.Context, d *fluxnotify.Dispatcher, cfg *flux
 		if ld == nil {
 			return tr, s.problem("manifests", err)
 		}
-		defer ld.Close(context.Background())
+		defer ld.Close()
 		d = ld
 	}
 	routing, err := d.Route(ctx, t.Event)

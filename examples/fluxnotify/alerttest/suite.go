@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/internal/suggest"
 	"github.com/fluxnotify/fluxnotify/match"
 )
 
@@ -275,7 +276,7 @@ func (d *decoder) fields(n *yaml.Node, field string, known []string) (values, ke
 			d.failf(k, field, "a key must be a string, got %s", describe(k))
 		case !slices.Contains(known, k.Value):
 			msg := fmt.Sprintf("%q", k.Value)
-			if s := suggest(k.Value, known); s != "" {
+			if s := closestName(k.Value, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (known keys: " + strings.Join(known, ", ") + ")"
@@ -686,10 +687,10 @@ func yamlErrorLine(err error) int {
 
 // suggest returns the word of known closest to s, when close enough to be
 // a typo.
-func suggest(s string, known []string) string {
+func closestName(s string, known []string) string {
 	best, bestD := "", 0
 	for _, k := range known {
-		dist := editDistance(strings.ToLower(s), strings.ToLower(k))
+		dist := suggest.Distance(strings.ToLower(s), strings.ToLower(k))
 		if best == "" || dist < bestD {
 			best, bestD = k, dist
 		}
@@ -698,25 +699,4 @@ func suggest(s string, known []string) string {
 		return best
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -56,10 +56,10 @@ func setup(t *testing.T, sink *slacktest.Server) *fluxnotify.Dispatcher {
 	reg := provider.NewRegistry()
 	require.NoError(t, slack.Register(reg))
 	d, err := fluxnotify.New(cfg, fluxnotify.WithRegistry(reg),
-		fluxnotify.WithRetryPolicy(provider.RetryPolicy{Retries: -1}),
+		fluxnotify.WithRetryPolicy(provider.RetryPolicy{Retries: -1}), fluxnotify.WithCallerDedup(),
 		fluxnotify.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, d.Close(context.Background())) })
+	t.Cleanup(func() { require.NoError(t, d.Shutdown(context.Background())) })
 	return d
 }
 

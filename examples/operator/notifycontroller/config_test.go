@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -70,10 +71,12 @@ func TestLoadErrors(t *testing.T) {
 	failing := func(kind string) client.Client {
 		return fakeWithInterceptor(t, s, interceptor.Funcs{
 			List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
-				if _, ok := list.(*alert.AlertList); ok && kind == "alerts" {
+				// The reconciler lists unstructured objects.
+				u, _ := list.(*unstructured.UnstructuredList)
+				if u != nil && u.GetKind() == "AlertList" && kind == "alerts" {
 					return boom
 				}
-				if _, ok := list.(*provider.ProviderList); ok && kind == "providers" {
+				if u != nil && u.GetKind() == "ProviderList" && kind == "providers" {
 					return boom
 				}
 				return c.List(ctx, list, opts...)
@@ -111,7 +114,7 @@ func TestReconcileFollowsChanges(t *testing.T) {
 	d, err := fluxnotify.New(nil, fluxnotify.WithLabeler(notifycontroller.Labeler{Reader: c}),
 		fluxnotify.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	require.NoError(t, err)
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 	r := &notifycontroller.ConfigReconciler{Client: c, SecretReader: c, Dispatcher: d}
 	ctx := ctrl.LoggerInto(context.Background(), testr.New(t))
 	e := event.New(corev1.ObjectReference{APIVersion: "kustomize.toolkit.fluxcd.io/v1", Kind: "Kustomization", Name: "apps", Namespace: "flux-system"},

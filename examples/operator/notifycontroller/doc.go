@@ -15,9 +15,15 @@
 //	}).SetupWithManager(mgr)
 //	_ = mgr.Add(notifycontroller.EventServer(":9090", d))
 //
-// The scheme must know Alert and Provider: alert.AddToScheme and
-// provider.AddToScheme register them under
-// notification.toolkit.fluxcd.io/v1beta3, the version Flux serves.
+// The reconciler watches the Alerts and Providers of one API group and
+// version: ConfigReconciler.GroupVersion, or the one the manager's scheme
+// registers them under.
+// alert.AddExtendedToScheme and provider.AddExtendedToScheme register
+// fluxnotify.io/v1alpha1, whose CRDs (config/crd) keep the fields only
+// fluxnotify reads (channel, template, severity lists, globs): the group to
+// watch next to Flux, which never sees these objects. alert.AddToScheme and
+// provider.AddToScheme register Flux's notification.toolkit.fluxcd.io/v1beta3,
+// to stand in for Flux's notification-controller (flux mode).
 //
 // Secrets are read on demand and only when a Provider references them:
 // the manager's cache watches Secrets' metadata, never their data.

@@ -45,7 +45,7 @@ func ExampleConfigReconciler() {
 	reg := provider.NewRegistry()
 	_ = slack.Register(reg)
 	d, _ := fluxnotify.New(nil, fluxnotify.WithRegistry(reg))
-	defer d.Close(context.Background())
+	defer d.Shutdown(context.Background())
 	r := &notifycontroller.ConfigReconciler{Client: c, SecretReader: c, Dispatcher: d}
 	cfg, err := r.Load(context.Background())
 	if err != nil {

@@ -76,7 +76,7 @@ func TestFluxRecorderToSlack(t *testing.T) {
 	// The endpoint answers 202 and delivers in the background: Close waits.
 	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, d.Close(closeCtx))
+	require.NoError(t, d.Shutdown(closeCtx))
 
 	msgs := sink.Messages()
 	require.Len(t, msgs, 2, "the infra event must not pass matchLabels")

@@ -30,13 +30,14 @@ func EventServer(addr string, d *fluxnotify.Dispatcher) *manager.Server {
 	}
 }
 
-// Closer returns a manager.Runnable that closes d when the manager stops,
-// giving deliveries in flight up to grace to end.
+// Closer returns a manager.Runnable that shuts d down when the manager
+// stops (Dispatcher.Shutdown), giving the deliveries in flight and queued
+// up to grace to end; what is left is cancelled or abandoned, and logged.
 func Closer(d *fluxnotify.Dispatcher, grace time.Duration) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
 		<-ctx.Done()
 		closeCtx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
-		return d.Close(closeCtx)
+		return d.Shutdown(closeCtx)
 	})
 }
