@@ -250,7 +250,12 @@ func comparisons(r results) []row {
 	// Goals 3-6: delivery, the endpoint, the recorder, pending events.
 	rows = append(rows, speedRow(r, "fluxnotify: Dispatch ÷ net/http (throughput)", "fluxnotify BenchmarkDispatch/fluxnotify", "fluxnotify BenchmarkDispatch/net-http", 0.75)...)
 	rows = append(rows, speedRow(r, "fluxnotify: event endpoint ÷ bare handler (throughput)", "fluxnotify BenchmarkServe/fluxnotify", "fluxnotify BenchmarkServe/bare", 0.80)...)
+	keys := make([]string, 0, len(r))
 	for key := range r {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
 		if strings.Contains(key, "BenchmarkRecorder/duplicate") {
 			uniq := strings.Replace(key, "/duplicate", "/unique", 1)
 			rows = append(rows, speedRow(r, "operator: Flux recorder, duplicates ÷ unique events (throughput)", key, uniq, 0.80)...)
