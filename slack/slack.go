@@ -81,6 +81,7 @@ type Notifier struct {
 	providerFormat string
 	defaultFormat  string
 	userAgent      string
+	header         http.Header // Content-Type, Accept and User-Agent
 	where          string // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
@@ -226,6 +227,10 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		n.where = n.mode.String()
 	}
 	n.endpoint = provider.NewSecret(endpoint)
+	n.header = http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Accept": {"application/json"}}
+	if n.userAgent != "" {
+		n.header.Set("User-Agent", n.userAgent)
+	}
 	if n.mode != modeNone {
 		u, err := url.Parse(endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -334,13 +339,15 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(provider.SanitizeError(err, nt.secretValues()...))
 	}
-	for k, v := range nt.headers {
-		req.Header.Set(k, v.Reveal())
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json")
-	if nt.userAgent != "" {
-		req.Header.Set("User-Agent", nt.userAgent)
+	if len(nt.headers) == 0 {
+		req.Header = nt.header.Clone() // built once, by New
+	} else {
+		for k, v := range nt.headers {
+			req.Header.Set(k, v.Reveal())
+		}
+		for k, v := range nt.header {
+			req.Header.Set(k, v[0]) // over a custom header of the same name
+		}
 	}
 	if !nt.token.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+nt.token.Reveal())
