@@ -82,7 +82,7 @@ type Notifier struct {
 	defaultFormat  string
 	userAgent      string
 	header         http.Header // Content-Type, Accept and User-Agent
-	where          string // the destination, without secrets
+	where          string      // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
 	timeout        time.Duration // bounds an attempt whose ctx has no deadline
