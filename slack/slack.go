@@ -82,6 +82,7 @@ type Notifier struct {
 	defaultFormat  string
 	userAgent      string
 	header         http.Header // Content-Type, Accept and User-Agent
+	url            *url.URL    // the endpoint, parsed (a secret: never printed)
 	where          string      // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
@@ -236,6 +237,11 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("address (spec.address or the secret's %q/%q key): want an http(s) URL, got %s", "address", "url", provider.RedactURL(endpoint))
 		}
+		// As http.NewRequest does with the host of the URL it parses.
+		if strings.HasSuffix(u.Host, ":") && strings.LastIndexByte(u.Host, ':') > strings.LastIndexByte(u.Host, ']') {
+			u.Host = strings.TrimSuffix(u.Host, ":")
+		}
+		n.url = u
 	}
 	// The provider's timeout bounds an attempt whose context has no
 	// deadline, whichever client sends it.
@@ -335,10 +341,14 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint.Reveal(), bytes.NewReader(body))
+	// New parsed the endpoint: the request takes a copy of it rather than
+	// parsing it again (an empty URL parses at no cost).
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
 		return nt.fail(provider.SanitizeError(err, nt.secretValues()...))
 	}
+	u := *nt.url
+	req.URL, req.Host = &u, u.Host
 	if len(nt.headers) == 0 {
 		req.Header = nt.header.Clone() // built once, by New
 	} else {
@@ -358,15 +368,24 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	// A body that cannot be read whole is classified on what arrived: the
 	// status says whether Slack took the message.
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	answer := answers.Get().(*bytes.Buffer)
+	answer.Reset()
+	_, _ = answer.ReadFrom(io.LimitReader(resp.Body, maxResponse))
 	// Drain a little more so the connection can be reused, then close.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxResponse))
 	_ = resp.Body.Close()
-	if err := classify(resp, data, nt.mode == modeAPI); err != nil {
+	err = classify(resp, answer.Bytes(), nt.mode == modeAPI) // keeps nothing of the bytes
+	if answer.Cap() <= 4<<10 {
+		answers.Put(answer)
+	}
+	if err != nil {
 		return nt.fail(err)
 	}
 	return nil
 }
+
+// answers are the buffers Notify reads Slack's answers into.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // validHeaderName reports whether k is an HTTP header name (RFC 9110
 // token).
