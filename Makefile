@@ -1,5 +1,5 @@
 # The one test command of README.md; .ci/run runs exactly this.
-.PHONY: test quickstart bench fuzz
+.PHONY: test quickstart bench bench-all fuzz
 
 test:
 	go test -race ./...
@@ -11,7 +11,12 @@ test:
 quickstart:
 	go run ./examples/quickstart
 
-# Benchmarks recorded in BENCHMARKS.md.
+# Every comparison of issue 13 in one run (five rounds; medians, and ratios
+# within the rounds), printed and written to BENCHMARKS.md's generated section.
 bench:
+	go run ./internal/benchcmp -count 5 -update BENCHMARKS.md
+
+# Every benchmark of the repository, once each.
+bench-all:
 	go test -run '^$$' -bench . -benchmem ./...
 	cd state/redisstate && go test -run '^$$' -bench . -benchmem ./...

@@ -3,16 +3,21 @@ package fluxnotify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/slack"
 )
@@ -107,8 +112,10 @@ func BenchmarkDispatch(b *testing.B) {
 }
 
 // BenchmarkServe measures the event endpoint: decoding, validation and
-// acceptance of one Flux event (the delivery runs in the background through
-// a no-op notifier; deduplication is off so every event is new).
+// acceptance of one Flux event, and its delivery in the background through
+// a no-op notifier (deduplication is off so every event is new). bare is a
+// handler that decodes the same JSON into an event and answers 202, for
+// comparison.
 func BenchmarkServe(b *testing.B) {
 	reg := provider.NewRegistry()
 	if err := reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
@@ -122,26 +129,113 @@ func BenchmarkServe(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := d.Handler()
-	body := []byte(validEvent)
-	r := bytes.NewReader(nil)
-	req := httptest.NewRequest(http.MethodPost, "/", nil)
-	w := &discardResponse{header: http.Header{}}
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Reset(body)
-		req.Body = io.NopCloser(r)
-		req.ContentLength = int64(len(body))
-		w.status = 0
-		h.ServeHTTP(w, req)
-		if w.status != http.StatusAccepted {
-			b.Fatalf("status %d", w.status)
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e event.Event
+		if err := json.NewDecoder(r.Body).Decode(&e); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	for _, bm := range []struct {
+		name string
+		h    http.Handler
+	}{{"fluxnotify", d.Handler()}, {"bare", bare}} {
+		b.Run(bm.name, func(b *testing.B) {
+			body := []byte(validEvent)
+			r := bytes.NewReader(nil)
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			w := &discardResponse{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Reset(body)
+				req.Body = io.NopCloser(r)
+				req.ContentLength = int64(len(body))
+				w.status = 0
+				bm.h.ServeHTTP(w, req)
+				if w.status != http.StatusAccepted {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			// The deliveries the endpoint queued are part of its cost.
+			for n, _ := d.Pending(); n > 0; n, _ = d.Pending() {
+				runtime.Gosched()
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.StopTimer()
 	if err := d.Shutdown(context.Background()); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkPending measures the memory an event holds while it waits in the
+// queue of Enqueue (and of the event endpoint), beyond the event itself:
+// the only worker is busy, the events are made first, then each iteration
+// queues one, and B/pending is the heap the queue added per event. event-B
+// is the size of the event (eventSize), which the queue bounds
+// (WithMaxPendingBytes). The events must exist before the heap is
+// measured, so the loop runs b.N times rather than b.Loop.
+func BenchmarkPending(b *testing.B) {
+	for _, size := range []struct {
+		name    string
+		message string
+	}{{"small", "health check failed"}, {"large", strings.Repeat("x", 64<<10)}} {
+		b.Run(size.name, func(b *testing.B) {
+			release := make(chan struct{})
+			reg := provider.NewRegistry()
+			if err := reg.Register("test", func(*provider.Provider, provider.Credentials) (provider.Notifier, error) {
+				return provider.NotifierFunc(func(ctx context.Context, _ *provider.Notification) error {
+					<-release
+					return nil
+				}), nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			cfg := testConfig()
+			cfg.Alerts = cfg.Alerts[:1]
+			d, err := New(cfg, WithRegistry(reg), WithConcurrency(1), WithMaxPending(1<<30), WithMaxPendingBytes(1<<50),
+				WithLogger(slog.New(slog.DiscardHandler)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			newEv := func(i int) *event.Event {
+				e := newEvent("Kustomization", "app-a", "error", size.message)
+				e.Metadata = map[string]string{"kustomize.toolkit.fluxcd.io/revision": fmt.Sprintf("main@sha1:%040d", i)}
+				return e
+			}
+			// The first event keeps the only worker busy.
+			if err := d.Enqueue(ctx, newEv(-1)); err != nil {
+				b.Fatal(err)
+			}
+			events := make([]*event.Event, b.N)
+			eventBytes := int64(0)
+			for i := range events {
+				events[i] = newEv(i)
+				eventBytes += eventSize(events[i])
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := d.Enqueue(ctx, events[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/pending")
+			b.ReportMetric(float64(eventBytes)/float64(b.N), "event-B")
+			close(release)
+			if err := d.Shutdown(ctx); err != nil {
+				b.Fatal(err)
+			}
+			runtime.KeepAlive(events)
+		})
 	}
 }
 

@@ -478,10 +478,14 @@ func (d *Dispatcher) Dispatch(ctx context.Context, e *event.Event) ([]Result, er
 		return nil, err
 	}
 	defer d.wg.Done()
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(d.base, cancel)
-	defer stop()
+	var dctx context.Context = jobContext{Context: d.base, values: ctx}
+	if ctx.Done() != nil {
+		c, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(d.base, cancel)
+		defer stop()
+		dctx = c
+	} // else ctx is never done: the Dispatcher's context alone ends the deliveries, as queued ones
 	results := d.deliver(dctx, ctx, e, t)
 	return results, failures(results)
 }
@@ -632,6 +636,12 @@ type jobContext struct {
 }
 
 func (c jobContext) Value(key any) any { return c.values.Value(key) }
+
+// AfterFunc runs f once the Dispatcher's context is done. The context
+// package uses it for the contexts derived from c (each delivery's
+// timeout), which then follow the Dispatcher's context without a goroutine
+// each.
+func (c jobContext) AfterFunc(f func()) (stop func() bool) { return context.AfterFunc(c.Context, f) }
 
 // Pending returns how many events Enqueue (and the event endpoint) has
 // accepted that are not yet done, and their size in bytes: the queue

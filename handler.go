@@ -32,15 +32,16 @@ const HealthPath = "/healthz"
 //     as Flux routes it (to info and unset alerts);
 //   - 405 Method Not Allowed: not a POST;
 //   - 413 Request Entity Too Large: the body exceeds 3 MiB;
-//   - 429 Too Many Requests: the same event was accepted within the
-//     deduplication window (WithDedupWindow), as Flux answers. An accepted
-//     event is remembered at once (a copy that arrives while it is being
-//     delivered gets 429), and forgotten again when it matched no alert or
-//     none of its deliveries succeeded, so that it is new when it comes
-//     back;
-//   - 503 Service Unavailable: the Dispatcher is closed, or its queue is
-//     full (WithMaxPending, WithMaxPendingBytes); Flux's event recorder
-//     retries.
+//   - 429 Too Many Requests, with an empty body: the same event was
+//     accepted within the deduplication window (WithDedupWindow), as Flux
+//     answers; Flux's event recorder never reads the answer, and an empty
+//     one leaves its connection reusable. An accepted event is remembered
+//     at once (a copy that arrives while it is being delivered gets 429),
+//     and forgotten again when it matched no alert or none of its
+//     deliveries succeeded, so that it is new when it comes back;
+//   - 503 Service Unavailable, with Retry-After: 1 and an empty body: the
+//     Dispatcher is closed, or its queue is full (WithMaxPending,
+//     WithMaxPendingBytes); Flux's event recorder retries.
 //
 // GET HealthPath answers 200 OK. The handler is safe for concurrent use and
 // holds no state of its own: Update the Dispatcher to change what it routes.
@@ -90,9 +91,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 	case errors.Is(err, ErrDuplicate):
 		h.d.log.LogAttrs(r.Context(), slog.LevelDebug, "discarding duplicate event", slog.String("object", eventObject(e)))
-		http.Error(w, err.Error(), http.StatusTooManyRequests)
+		// No body: Flux's event recorder never reads the answer, and
+		// only an empty one leaves the connection reusable.
+		w.WriteHeader(http.StatusTooManyRequests)
 	default: // closed or full
 		w.Header().Set("Retry-After", "1")
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		w.WriteHeader(http.StatusServiceUnavailable) // no body, as for 429
 	}
 }

@@ -67,7 +67,9 @@ func TestHandler_PendingBytesBounded(t *testing.T) {
 				codes[w.Code]++
 				if w.Code == http.StatusServiceUnavailable {
 					assert.Equal(t, "1", w.Header().Get("Retry-After"))
-					assert.Contains(t, w.Body.String(), ErrQueueFull.Error())
+					// No body (issue 13): the reason, ErrQueueFull, goes to
+					// the event observer (OutcomeRejected, checked below).
+					assert.Empty(t, w.Body.String())
 				}
 			}
 			runtime.GC()

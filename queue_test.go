@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -268,3 +269,28 @@ func TestHandler_dedup(t *testing.T) {
 // The Dispatcher stops at once with Close, like http.Server: it is an
 // io.Closer, so it fits wherever one is expected.
 var _ io.Closer = (*Dispatcher)(nil)
+
+// TestJobContextFollowsTheDispatcherWithoutGoroutines: a delivery's timeout
+// derived from a queued event's context (or from Dispatch's, when the
+// caller's context is never done) follows the Dispatcher's context through
+// jobContext.AfterFunc, with the caller's values, and without a goroutine
+// per delivery.
+func TestJobContextFollowsTheDispatcherWithoutGoroutines(t *testing.T) {
+	type key struct{}
+	base, cancel := context.WithCancel(context.Background())
+	jc := jobContext{Context: base, values: context.WithValue(context.Background(), key{}, "v")}
+	before := runtime.NumGoroutine()
+	var children []context.Context
+	for range 100 {
+		c, stop := context.WithTimeout(jc, time.Hour)
+		defer stop()
+		children = append(children, c)
+	}
+	assert.Less(t, runtime.NumGoroutine()-before, 10, "goroutines for 100 derived contexts")
+	assert.Equal(t, "v", children[0].Value(key{}))
+	cancel()
+	for _, c := range children {
+		<-c.Done()
+		assert.ErrorIs(t, c.Err(), context.Canceled)
+	}
+}

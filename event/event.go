@@ -85,6 +85,9 @@ func unmarshal(data []byte) (*Event, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("decoding event: %w: empty body", ErrInvalid)
 	}
+	if e, ok := fastUnmarshal(data); ok {
+		return e, nil
+	}
 	var e Event
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("decoding event: %w: %w", ErrInvalid, describeJSONError(err))

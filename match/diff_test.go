@@ -26,7 +26,7 @@ var (
 	genSourceNames  = []string{"*", "*", "my-app", "app-1", "web", "app-*", "{my-app,web}", "[a-m]*", "?eb"}
 	genAlertNS      = []string{"flux-system", "apps", "team-a"}
 	genSeverities   = []string{"trace", "info", "warn", "error", "warning"}
-	genInclusions   = []string{"failed", "^health", "timeout", ".*check.*", "(?i)FAILED", "fail(ed)?", "(?i)kelvin"}
+	genInclusions   = []string{"failed", "^health", "timeout", ".*check.*", "(?i)FAILED", "fail(ed)?", "(?i)kelvin", "(?i)(error|failed).*TIMEOUT"}
 	genExclusions   = []string{"dry-run", "timeout", "succeeded", ".*dry-run.*", "time.ut", ".*", "(?s).*timeout", "^$"}
 	genEventKinds   = []string{"Kustomization", "HelmRelease", "GitRepository", "kustomization", "HelmChart"}
 	genEventNS      = []string{"flux-system", "apps", "team-a", "team-b", ""}
@@ -198,4 +198,35 @@ func FuzzMatch(f *testing.F) {
 		compare(t, m, ref, lab, ev(kind, namespace, name, severity, message))
 		compare(t, m, ref, lab, ev(pick(r, genEventKinds), pick(r, genEventNS), pattern, pick(r, genEventSev), message))
 	})
+}
+
+// TestGlobPrefixIndexAgreesWithReference compares the matcher with the
+// reference on globs whose literal prefixes nest and overlap, in every
+// field, so that the prefix index meets names shorter than, equal to and
+// longer than each prefix.
+func TestGlobPrefixIndexAgreesWithReference(t *testing.T) {
+	globs := []string{"*", "a*", "ap*", "app-*", "app-1*", "app-1?", `app-\*`, "app-[0-9]*", "*-api", "{app,web}-*", "é*", "app", "app-1", "Kustom*", "Kustomization", "team-*", "team-a"}
+	values := []string{"", "a", "ap", "app", "app-", "app-1", "app-12", "app-*", "web-api", "é-x", "\xff", "Kustomization", "team-a", "team-b"}
+	r := rand.New(rand.NewPCG(7, 7))
+	for trial := range 200 {
+		var alerts []alert.Alert
+		for i := range 1 + r.IntN(12) {
+			a := newAlert(fmt.Sprintf("g%d", i), alert.Threshold("info"),
+				srcNS(pick(r, globs), pick(r, globs), pick(r, globs)),
+				srcNS(pick(r, globs), pick(r, globs), pick(r, globs)))
+			a.Namespace = pick(r, []string{"team-a", "app-1"})
+			alerts = append(alerts, a)
+		}
+		opts := []match.Option{}
+		if trial%4 == 0 {
+			opts = append(opts, match.WithNoCrossNamespaceRefs())
+		}
+		m, err := match.Compile(alerts, opts...)
+		require.NoError(t, err)
+		ref, err := match.NewReference(alerts, opts...)
+		require.NoError(t, err)
+		for range 30 {
+			compare(t, m, ref, nil, ev(pick(r, values), pick(r, values), pick(r, values), "error", "failed"))
+		}
+	}
 }

@@ -3,7 +3,8 @@
 //
 // [Compile] turns a set of [alert.Alert] values into a [Matcher]: globs,
 // regular expressions and severities are parsed once, and every event source
-// goes into an index keyed by namespace, kind and name. [Matcher.Match] then
+// goes into an index keyed by namespace, kind and name, where globs are found
+// by their literal prefix ("app-" for "app-*"). [Matcher.Match] then
 // returns the alerts an event matches, in input order, at a cost that does
 // not grow with the number of alerts; [Matcher.AppendMatches] does the same
 // into a caller's slice without allocating. A Matcher is immutable and safe

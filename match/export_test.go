@@ -27,3 +27,11 @@ func ExplainCountingRuns(m *Matcher, e *event.Event) ([]Miss, int) {
 	}
 	return out, ec.texts.runs
 }
+
+// MatchCountingGlobRuns is Match, also returning how many globs ran.
+func MatchCountingGlobRuns(m *Matcher, e *event.Event) ([]*alert.Alert, int) {
+	ec := newEvalCtx(context.Background(), &m.opts, e)
+	sc := m.index.newScratch()
+	out := m.appendMatchesWith(sc, &ec, nil)
+	return out, sc.globs.runs
+}

@@ -59,6 +59,30 @@ func TestEachExpressionRunsOncePerEvent(t *testing.T) {
 	assert.Equal(t, 200, runs)
 }
 
+// TestEachGlobRunsOncePerEvent: the same glob in many alerts, under exact
+// and glob namespaces and kinds, runs once per event and field.
+func TestEachGlobRunsOncePerEvent(t *testing.T) {
+	var alerts []alert.Alert
+	for i := range 300 {
+		var s alert.CrossNamespaceObjectReference
+		switch i % 3 {
+		case 0:
+			s = src("Kustomization", "app-*")
+		case 1:
+			s = srcNS("Kustom*", "app-*", "app-*")
+		default:
+			s = srcNS("*", "*", "app-*")
+		}
+		alerts = append(alerts, newAlert(fmt.Sprintf("a%03d", i), alert.Threshold("info"), s))
+	}
+	m, err := match.Compile(alerts)
+	require.NoError(t, err)
+	got, runs := match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1", "error", "failed"))
+	assert.Len(t, got, 200)
+	// app-* on the namespace and on the name, Kustom* on the kind.
+	assert.Equal(t, 3, runs)
+}
+
 // TestExpressionTooLarge reproduces the crafted expression of issue 11
 // ("(?:a?){1000}" repeated) in an alert: a load error naming the alert and
 // the field, the other alerts unaffected.

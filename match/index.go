@@ -1,59 +1,209 @@
 package match
 
 import (
-	"cmp"
 	"slices"
+	"strings"
 	"sync"
 
+	"github.com/gobwas/glob"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/event"
 )
 
-// The index sorts every event source of every active alert into the most
-// precise bucket its patterns allow:
+// The index is a tree of three levels, one per field of an event source:
+// namespace, then kind, then name. Each level sorts the patterns of its
+// field three ways:
 //
-//	exact namespace, kind and name  -> exact[{namespace, kind, name}]
-//	exact namespace and kind        -> byNSKind[{namespace, kind}]  (name "*" or a glob)
-//	exact namespace, kind a glob    -> byNS[namespace]
-//	namespace a glob, exact kind    -> byKind[kind]
-//	namespace and kind both globs   -> rest
+//	exact values  -> a map from the value to the next level
+//	"*"           -> one next level, taken by every value
+//	globs         -> by literal prefix (the text before the first meta
+//	                 character: "app-" for "app-*-api"), each distinct glob
+//	                 once, with its next level
 //
-// An event looks up one key in each map and walks the (short) lists it finds,
-// so the cost depends on how many sources could concern the event, not on the
-// number of alerts. Every hit carries the alert's severity as a bit mask, so
-// severity filters before anything else is compared.
+// An event walks the tree: at each level it looks its value up in the map,
+// takes the "*" branch, and tries only the globs whose literal prefix starts
+// its value (comparing each prefix when a level has few, else one map
+// look-up per distinct prefix length). The leaves hold the
+// sources, one list per event severity, each source in the lists of the
+// severities its alert takes. So the cost depends on how many sources could
+// concern the event, never on how many alerts there are; each distinct glob
+// runs at most once per event and field (see scratch.globs), as each
+// distinct inclusion or exclusion expression does (see textMemo).
 
-// hit is one event source of one alert that an event reached.
-type hit struct {
-	rule    int32 // index in Matcher.rules (input order)
-	src     int32 // index in the rule's sources
-	sevMask uint8 // bit s set: the alert takes event severity s (bit 0: unknown)
+// hit is one event source of one alert: the rule's index in Matcher.rules
+// (input order) in the high 32 bits, then the source's index in the rule,
+// then two flags, so that sorting hits sorts them by alert, then source. The
+// flags let resolve skip the rule for most hits: hitLabels, the source has
+// matchLabels; hitFilters, the alert has an inclusionList or exclusionList.
+type hit uint64
+
+const (
+	hitFilters hit = 1 << iota
+	hitLabels
+	hitFlagBits = iota
+)
+
+func newHit(rule, src int, r *rule) hit {
+	h := hit(uint64(rule)<<32 | uint64(uint32(src))<<hitFlagBits)
+	if r.sources[src].needLabels {
+		h |= hitLabels
+	}
+	if len(r.fastInclude) > 0 || len(r.fastExclude) > 0 {
+		h |= hitFilters
+	}
+	return h
 }
 
-type key2 struct{ namespace, kind string }
+func (h hit) rule() int { return int(h >> 32) }
 
-type key3 struct{ namespace, kind, name string }
+func (h hit) src() int { return int(uint32(h) >> hitFlagBits) }
 
-// nameEntry is a source in a bucket where namespace and kind are known.
-type nameEntry struct {
-	hit
-	name pattern
+// field numbers a level of the tree, for the glob memo.
+const (
+	fieldNamespace = iota
+	fieldKind
+	fieldName
+	nFields
+)
+
+// leaf holds the sources that end at one name pattern, by event severity:
+// bySev[s] lists, in input order, the sources whose alert takes an event of
+// severity s (0: unknown).
+type leaf struct {
+	bySev [event.SeverityError + 1][]hit
 }
 
-// sideEntry is a source with a glob namespace or kind.
-type sideEntry struct {
-	hit
-	namespace, kind, name pattern
+type (
+	nameLevel = level[leaf]
+	kindLevel = level[nameLevel]
+	nsLevel   = level[kindLevel]
+)
+
+// level indexes the patterns of one field; C is the next level.
+type level[C any] struct {
+	exact map[string]*C
+	any   *C
+	// groups holds the globs by literal prefix. With few prefixes, a value
+	// is compared with each; with more, byPrefix finds the group of each
+	// of the value's prefixes whose length is in prefixLens (ascending).
+	groups     []globGroup[C]
+	byPrefix   map[string]int // prefix -> index in groups
+	prefixLens []int
+}
+
+// smallGroups is how many prefixes a level compares one by one before it
+// looks them up by length instead.
+const smallGroups = 8
+
+type globGroup[C any] struct {
+	prefix   string
+	children []globChild[C]
+}
+
+type globChild[C any] struct {
+	g     *glob.Pattern
+	id    int32 // pattern.id
+	child *C
+}
+
+// levelBuilder finds the child of a level for a pattern while the index is
+// built; globs are found by id, so that a level holds each distinct glob
+// once.
+type levelBuilder struct {
+	globChildren map[globChildKey]any
+}
+
+type globChildKey struct {
+	level any // *level[C]
+	id    int32
+}
+
+// child returns the next level for p, creating it when needed.
+func child[C any](b *levelBuilder, l *level[C], p *pattern) *C {
+	switch {
+	case p.any:
+		if l.any == nil {
+			l.any = new(C)
+		}
+		return l.any
+	case p.g == nil:
+		c := l.exact[p.text]
+		if c == nil {
+			if l.exact == nil {
+				l.exact = make(map[string]*C)
+			}
+			c = new(C)
+			l.exact[p.text] = c
+		}
+		return c
+	}
+	k := globChildKey{level: l, id: p.id}
+	if c, ok := b.globChildren[k]; ok {
+		return c.(*C)
+	}
+	c := new(C)
+	b.globChildren[k] = c
+	if l.byPrefix == nil {
+		l.byPrefix = make(map[string]int)
+	}
+	gi, ok := l.byPrefix[p.prefix]
+	if !ok {
+		gi = len(l.groups)
+		l.byPrefix[p.prefix] = gi
+		l.groups = append(l.groups, globGroup[C]{prefix: p.prefix})
+		if i, found := slices.BinarySearch(l.prefixLens, len(p.prefix)); !found {
+			l.prefixLens = slices.Insert(l.prefixLens, i, len(p.prefix))
+		}
+	}
+	l.groups[gi].children = append(l.groups[gi].children, globChild[C]{g: p.g, id: p.id, child: c})
+	return c
+}
+
+// appendChildren appends the next levels that value v reaches.
+func (l *level[C]) appendChildren(dst []*C, v string, field int, sc *scratch) []*C {
+	if c := l.exact[v]; c != nil {
+		dst = append(dst, c)
+	}
+	if l.any != nil {
+		dst = append(dst, l.any)
+	}
+	if len(l.groups) <= smallGroups {
+		for i := range l.groups {
+			if g := &l.groups[i]; strings.HasPrefix(v, g.prefix) {
+				dst = g.appendMatching(dst, v, field, sc)
+			}
+		}
+		return dst
+	}
+	for _, n := range l.prefixLens {
+		if n > len(v) {
+			break
+		}
+		if gi, ok := l.byPrefix[v[:n]]; ok {
+			dst = l.groups[gi].appendMatching(dst, v, field, sc)
+		}
+	}
+	return dst
+}
+
+// appendMatching appends the next levels of the globs of g that match v.
+func (g *globGroup[C]) appendMatching(dst []*C, v string, field int, sc *scratch) []*C {
+	for i := range g.children {
+		gc := &g.children[i]
+		if sc.globMatch(gc.id, field, gc.g, v) {
+			dst = append(dst, gc.child)
+		}
+	}
+	return dst
 }
 
 type index struct {
-	exact    map[key3][]hit
-	byNSKind map[key2][]nameEntry
-	byNS     map[string][]sideEntry
-	byKind   map[string][]sideEntry
-	rest     []sideEntry
+	root   nsLevel
+	nGlobs int32 // distinct glob patterns, for scratch.globs
+	nTexts int32 // distinct expressions, for scratch.texts
+	pool   sync.Pool
 }
 
 // severityMask returns the event severities an alert takes, as bits: bit 0
@@ -80,15 +230,9 @@ func severityMask(mode Mode, sev severity) uint8 {
 	return m
 }
 
-func sevBit(sev event.Severity) uint8 { return 1 << sev }
-
-func buildIndex(rules []rule, o *options) index {
-	ix := index{
-		exact:    make(map[key3][]hit),
-		byNSKind: make(map[key2][]nameEntry),
-		byNS:     make(map[string][]sideEntry),
-		byKind:   make(map[string][]sideEntry),
-	}
+func buildIndex(ix *index, rules []rule, c *compiler, o *options) {
+	ix.nGlobs, ix.nTexts = c.nGlobs, c.nTexts
+	b := &levelBuilder{globChildren: make(map[globChildKey]any)}
 	for ri := range rules {
 		r := &rules[ri]
 		if r.alert.Spec.Suspend {
@@ -109,98 +253,152 @@ func buildIndex(rules []rule, o *options) index {
 				}
 				s.namespace = exactPattern(r.alert.Namespace)
 			}
-			h := hit{rule: int32(ri), src: int32(si), sevMask: mask}
-			nsExact, kindExact := s.namespace.isExact(), s.kind.isExact()
-			switch {
-			case nsExact && kindExact && s.name.isExact():
-				k := key3{s.namespace.text, s.kind.text, s.name.text}
-				ix.exact[k] = append(ix.exact[k], h)
-			case nsExact && kindExact:
-				k := key2{s.namespace.text, s.kind.text}
-				ix.byNSKind[k] = append(ix.byNSKind[k], nameEntry{hit: h, name: s.name})
-			case nsExact:
-				ix.byNS[s.namespace.text] = append(ix.byNS[s.namespace.text], sideEntry{hit: h, namespace: s.namespace, kind: s.kind, name: s.name})
-			case kindExact:
-				ix.byKind[s.kind.text] = append(ix.byKind[s.kind.text], sideEntry{hit: h, namespace: s.namespace, kind: s.kind, name: s.name})
-			default:
-				ix.rest = append(ix.rest, sideEntry{hit: h, namespace: s.namespace, kind: s.kind, name: s.name})
+			kinds := child(b, &ix.root, &s.namespace)
+			names := child(b, kinds, &s.kind)
+			lf := child(b, names, &s.name)
+			h := newHit(ri, si, r)
+			for sev := range lf.bySev {
+				if mask&(1<<sev) != 0 {
+					lf.bySev[sev] = append(lf.bySev[sev], h)
+				}
 			}
 		}
 	}
-	return ix
 }
 
-// lookup appends to hits the sources that obj reaches with severity bit.
-func (ix *index) lookup(hits []hit, obj *corev1.ObjectReference, bit uint8) []hit {
-	for _, h := range ix.exact[key3{obj.Namespace, obj.Kind, obj.Name}] {
-		if h.sevMask&bit != 0 {
-			hits = append(hits, h)
-		}
-	}
-	named := ix.byNSKind[key2{obj.Namespace, obj.Kind}]
-	for i := range named {
-		ne := &named[i]
-		if ne.sevMask&bit != 0 && ne.name.match(obj.Name) {
-			hits = append(hits, ne.hit)
-		}
-	}
-	hits = lookupSide(hits, ix.byNS[obj.Namespace], obj, bit)
-	hits = lookupSide(hits, ix.byKind[obj.Kind], obj, bit)
-	return lookupSide(hits, ix.rest, obj, bit)
+// scratch is the working space of one AppendMatches call, pooled per
+// Matcher so that matching does not allocate.
+type scratch struct {
+	kinds  []*kindLevel
+	names  []*nameLevel
+	leaves []*leaf
+	hits   []hit
+	globs  memo // glob results, by pattern id and field
+	texts  memo // expression results, for ids past textMemo.small
 }
 
-func lookupSide(hits []hit, list []sideEntry, obj *corev1.ObjectReference, bit uint8) []hit {
-	for i := range list {
-		se := &list[i]
-		if se.sevMask&bit != 0 && se.kind.match(obj.Kind) && se.namespace.match(obj.Namespace) && se.name.match(obj.Name) {
-			hits = append(hits, se.hit)
-		}
-	}
-	return hits
+// memo records boolean results by id for one event, and forgets them in
+// time proportional to the number recorded.
+type memo struct {
+	v       []uint8 // 0 not known, 1 false, 2 true
+	touched []int32
+	runs    int // results recorded, for tests
 }
 
-func compareHits(a, b hit) int {
-	if c := cmp.Compare(a.rule, b.rule); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.src, b.src)
+func (m *memo) get(id int32) (ok, done bool) {
+	v := m.v[id]
+	return v == 2, v != 0
 }
 
-// hitPool holds the scratch slices of appendMatches, so that matching does
-// not allocate however many sources an event reaches.
-var hitPool = sync.Pool{New: func() any { s := make([]hit, 0, 64); return &s }}
+func (m *memo) set(id int32, ok bool) bool {
+	m.v[id] = 1
+	if ok {
+		m.v[id] = 2
+	}
+	m.touched = append(m.touched, id)
+	m.runs++
+	return ok
+}
+
+func (m *memo) reset() {
+	for _, id := range m.touched {
+		m.v[id] = 0
+	}
+	m.touched = m.touched[:0]
+}
+
+// globMatch reports whether glob g, whose pattern id is id, matches v, the
+// event's value of field, running g at most once per event and field.
+func (sc *scratch) globMatch(id int32, field int, g *glob.Pattern, v string) bool {
+	k := id*nFields + int32(field)
+	if ok, done := sc.globs.get(k); done {
+		return ok
+	}
+	return sc.globs.set(k, g.Match(v))
+}
+
+func (ix *index) getScratch() *scratch {
+	if sc, ok := ix.pool.Get().(*scratch); ok {
+		return sc
+	}
+	return ix.newScratch()
+}
+
+func (ix *index) newScratch() *scratch {
+	sc := &scratch{hits: make([]hit, 0, 64)}
+	sc.globs.v = make([]uint8, ix.nGlobs*nFields)
+	if ix.nTexts > int32(len(textMemo{}.small)) {
+		sc.texts.v = make([]uint8, ix.nTexts)
+	}
+	return sc
+}
+
+// lookup appends to sc.hits the sources that obj reaches with severity sev,
+// sorted by alert, then source.
+func (ix *index) lookup(sc *scratch, obj *corev1.ObjectReference, sev event.Severity) {
+	kinds := ix.root.appendChildren(sc.kinds[:0], obj.Namespace, fieldNamespace, sc)
+	names := sc.names[:0]
+	for _, k := range kinds {
+		names = k.appendChildren(names, obj.Kind, fieldKind, sc)
+	}
+	leaves := sc.leaves[:0]
+	for _, n := range names {
+		leaves = n.appendChildren(leaves, obj.Name, fieldName, sc)
+	}
+	hits := sc.hits[:0]
+	for _, lf := range leaves {
+		hits = append(hits, lf.bySev[sev]...)
+	}
+	// Each leaf's list is sorted; so are the hits of a single leaf.
+	if len(leaves) > 1 && !slices.IsSorted(hits) {
+		slices.Sort(hits)
+	}
+	clear(kinds)
+	clear(names)
+	clear(leaves)
+	sc.kinds, sc.names, sc.leaves, sc.hits = kinds[:0], names[:0], leaves[:0], hits
+}
 
 // appendMatches is the indexed match. Hits are sorted by alert, so results
 // come in input order, each alert once, and the labels are looked up at most
 // once, on the first source that needs them.
 func (m *Matcher) appendMatches(ec *evalCtx, dst []*alert.Alert) []*alert.Alert {
-	scratch := hitPool.Get().(*[]hit)
-	hits := m.index.lookup((*scratch)[:0], &ec.e.InvolvedObject, sevBit(ec.sev))
-	dst = m.resolve(ec, dst, hits)
-	*scratch = hits[:0]
-	hitPool.Put(scratch)
+	if len(m.rules) == 0 {
+		return dst
+	}
+	sc := m.index.getScratch()
+	dst = m.appendMatchesWith(sc, ec, dst)
+	m.index.pool.Put(sc)
 	return dst
 }
 
-// resolve appends the alerts of hits that pass matchLabels and the message
-// filters.
+// appendMatchesWith is appendMatches with the scratch space sc, which it
+// leaves ready for the next event.
+func (m *Matcher) appendMatchesWith(sc *scratch, ec *evalCtx, dst []*alert.Alert) []*alert.Alert {
+	if sc.texts.v != nil {
+		ec.texts.ext = &sc.texts
+	}
+	m.index.lookup(sc, &ec.e.InvolvedObject, ec.sev)
+	dst = m.resolve(ec, dst, sc.hits)
+	sc.hits = sc.hits[:0]
+	sc.globs.reset()
+	sc.texts.reset()
+	ec.texts.ext = nil
+	return dst
+}
+
+// resolve appends the alerts of hits (sorted) that pass matchLabels and the
+// message filters. It reads a rule only for the hits whose flags ask for it.
 func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.Alert {
-	if len(hits) == 0 {
-		return dst
-	}
-	if len(hits) > 1 {
-		slices.SortFunc(hits, compareHits)
-	}
 	for i := 0; i < len(hits); {
-		ri := hits[i].rule
-		r := &m.rules[ri]
+		h := hits[i]
+		ri := h.rule()
 		sourceOK := false
-		for ; i < len(hits) && hits[i].rule == ri; i++ {
+		for ; i < len(hits) && hits[i].rule() == ri; i++ {
 			if sourceOK {
 				continue
 			}
-			s := &r.sources[hits[i].src]
-			if !s.needLabels {
+			if hits[i]&hitLabels == 0 {
 				sourceOK = true
 				continue
 			}
@@ -208,10 +406,10 @@ func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.
 			if err != nil {
 				continue
 			}
-			sourceOK, _ = s.labelsMatch(have, false)
+			sourceOK, _ = m.rules[ri].sources[hits[i].src()].labelsMatch(have, false)
 		}
-		if sourceOK && r.messageOK(ec) {
-			dst = append(dst, r.alert)
+		if sourceOK && (h&hitFilters == 0 || m.rules[ri].messageOK(ec)) {
+			dst = append(dst, m.alerts[ri])
 		}
 	}
 	return dst

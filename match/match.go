@@ -126,9 +126,11 @@ type Matcher struct {
 // their maps and slices afterwards.
 func Compile(alerts []alert.Alert, opts ...Option) (*Matcher, error) {
 	m := &Matcher{opts: newOptions(opts)}
-	rules, valid, err := compileRules(alerts, &m.opts)
+	rules, valid, c, err := compileRules(alerts, &m.opts)
 	m.rules, m.alerts = rules, valid
-	m.index = buildIndex(rules, &m.opts)
+	if c != nil {
+		buildIndex(&m.index, rules, c, &m.opts)
+	}
 	return m, err
 }
 

@@ -23,7 +23,7 @@ type Reference struct {
 // options, and reports invalid alerts the same way.
 func NewReference(alerts []alert.Alert, opts ...Option) (*Reference, error) {
 	r := &Reference{opts: newOptions(opts)}
-	rules, valid, err := compileRules(alerts, &r.opts)
+	rules, valid, _, err := compileRules(alerts, &r.opts)
 	r.rules, r.alerts = rules, valid
 	return r, err
 }

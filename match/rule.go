@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gobwas/glob"
+	globsyntax "github.com/gobwas/glob/syntax"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -32,6 +33,11 @@ type pattern struct {
 	text string
 	any  bool          // "*": every value
 	g    *glob.Pattern // nil for an exact value
+	// For a glob: id numbers it among the distinct globs of a Matcher,
+	// and prefix is its literal prefix, the text every value it matches
+	// starts with (see literalPrefix).
+	id     int32
+	prefix string
 }
 
 func (p *pattern) match(s string) bool {
@@ -81,7 +87,29 @@ func compilePattern(text string, globs, star bool) (pattern, error) {
 	if err != nil {
 		return pattern{}, err
 	}
-	return pattern{text: text, g: g}, nil
+	return pattern{text: text, g: g, prefix: literalPrefix(text)}, nil
+}
+
+// literalPrefix returns the text of glob before its first meta character:
+// every value the glob matches starts with it. It stops early at a byte
+// that is not valid UTF-8, which the glob reads as U+FFFD.
+func literalPrefix(glob string) string {
+	for i := 0; i < len(glob); {
+		c := glob[i]
+		if c < utf8.RuneSelf {
+			if globsyntax.IsSpecial(c) {
+				return glob[:i]
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(glob[i:])
+		if r == utf8.RuneError {
+			return glob[:i]
+		}
+		i += size
+	}
+	return glob
 }
 
 type label struct{ key, value string }
@@ -165,20 +193,93 @@ type textMatcher struct {
 	// re is kept for messages that are not ASCII, where Unicode folding
 	// applies (the Kelvin sign is a "k").
 	fold bool
+	// prefix: the message must start with literal (an expression "^literal").
+	prefix bool
 	// id is the expression's number among the distinct expressions of a
 	// Matcher, for evalCtx.matchText.
 	id int32
+	// need lists literals that every match of re contains (see
+	// requiredLiterals): a message without one of them cannot match, and
+	// re does not run.
+	need []requiredLiteral
+}
+
+// requiredLiteral is a literal that every match of an expression contains;
+// fold: lower is lower-case ASCII, to be found ignoring case.
+type requiredLiteral struct {
+	lower string
+	fold  bool
 }
 
 func (t *textMatcher) match(s string) bool {
 	switch {
+	case t.re == nil && t.prefix:
+		return strings.HasPrefix(s, t.literal)
 	case t.re == nil:
 		return strings.Contains(s, t.literal)
 	case t.fold && isASCII(s):
 		return containsFoldASCII(s, t.literal)
+	case !t.mayMatch(s):
+		return false
 	default:
 		return t.re.MatchString(s)
 	}
+}
+
+// mayMatch reports whether s contains every required literal of t. A
+// literal to be found ignoring case is only looked for in an ASCII message,
+// where ASCII folding is Unicode folding.
+func (t *textMatcher) mayMatch(s string) bool {
+	ascii := -1 // not known yet
+	for _, n := range t.need {
+		switch {
+		case !n.fold:
+			if !strings.Contains(s, n.lower) {
+				return false
+			}
+		default:
+			if ascii < 0 {
+				ascii = 0
+				if isASCII(s) {
+					ascii = 1
+				}
+			}
+			if ascii == 1 && !containsFoldASCII(s, n.lower) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// requiredLiterals returns the literals of the top-level concatenation of
+// tree (captures unwrapped): every match of the expression contains each of
+// them. Literals holding U+FFFD are left out, as regexp reads each invalid
+// byte of a message as U+FFFD; so are case-insensitive literals that are not
+// ASCII.
+func requiredLiterals(tree *syntax.Regexp) []requiredLiteral {
+	for tree.Op == syntax.OpCapture {
+		tree = tree.Sub[0]
+	}
+	parts := []*syntax.Regexp{tree}
+	if tree.Op == syntax.OpConcat {
+		parts = tree.Sub
+	}
+	var need []requiredLiteral
+	for _, p := range parts {
+		for p.Op == syntax.OpCapture {
+			p = p.Sub[0]
+		}
+		if p.Op != syntax.OpLiteral || slices.Contains(p.Rune, utf8.RuneError) {
+			continue
+		}
+		if p.Flags&syntax.FoldCase == 0 {
+			need = append(need, requiredLiteral{lower: string(p.Rune)})
+		} else if lower, ok := lowerASCII(p.Rune); ok {
+			need = append(need, requiredLiteral{lower: lower, fold: true})
+		}
+	}
+	return need
 }
 
 func isASCII(s string) bool {
@@ -248,6 +349,11 @@ func newTextMatcher(expr string, re *regexp.Regexp) textMatcher {
 	for len(parts) > 0 && isAnyStar(parts[len(parts)-1]) {
 		parts = parts[:len(parts)-1]
 	}
+	if len(parts) == 2 && parts[0].Op == syntax.OpBeginText && parts[1].Op == syntax.OpLiteral &&
+		parts[1].Flags&syntax.FoldCase == 0 && !slices.Contains(parts[1].Rune, utf8.RuneError) {
+		// "^literal": the message starts with literal.
+		return textMatcher{literal: string(parts[1].Rune), prefix: true}
+	}
 	switch {
 	case len(parts) == 0:
 		return textMatcher{literal: ""}
@@ -264,7 +370,7 @@ func newTextMatcher(expr string, re *regexp.Regexp) textMatcher {
 			return textMatcher{re: re, literal: lower, fold: true}
 		}
 	}
-	return textMatcher{re: re}
+	return textMatcher{re: re, need: requiredLiterals(tree)}
 }
 
 // errNoLabeler is the lookup error when matchLabels is used and no Labeler
@@ -512,9 +618,9 @@ func (r *rule) closestMiss(obj *corev1.ObjectReference) string {
 
 // compileRules validates and compiles alerts. Invalid alerts are left out and
 // reported, one *AlertError each, in the joined error.
-func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, error) {
+func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, *compiler, error) {
 	if o.mode != Extended && o.mode != Flux {
-		return nil, nil, fmt.Errorf("match: unknown mode %s", o.mode)
+		return nil, nil, nil, fmt.Errorf("match: unknown mode %s", o.mode)
 	}
 	own := make([]alert.Alert, len(alerts))
 	copy(own, alerts)
@@ -538,7 +644,7 @@ func compileRules(alerts []alert.Alert, o *options) ([]rule, []*alert.Alert, err
 		rules = append(rules, r)
 		valid = append(valid, a)
 	}
-	return rules, valid, errors.Join(errs...)
+	return rules, valid, c, errors.Join(errs...)
 }
 
 // compiler compiles alerts for one mode. Configurations repeat the same
@@ -550,6 +656,8 @@ type compiler struct {
 	patterns map[patternKey]patternResult
 	texts    map[string]textResult
 	nTexts   int32 // distinct expressions compiled, for textMatcher.id
+	globIDs  map[string]int32
+	nGlobs   int32 // distinct globs compiled, for pattern.id
 }
 
 type patternKey struct {
@@ -569,7 +677,7 @@ type textResult struct {
 }
 
 func newCompiler(mode Mode) *compiler {
-	return &compiler{mode: mode, patterns: make(map[patternKey]patternResult), texts: make(map[string]textResult)}
+	return &compiler{mode: mode, patterns: make(map[patternKey]patternResult), texts: make(map[string]textResult), globIDs: make(map[string]int32)}
 }
 
 func (c *compiler) pattern(text string, globs, star bool) (pattern, error) {
@@ -577,6 +685,15 @@ func (c *compiler) pattern(text string, globs, star bool) (pattern, error) {
 	res, ok := c.patterns[k]
 	if !ok {
 		res.p, res.err = compilePattern(text, globs, star)
+		if res.p.g != nil {
+			id, ok := c.globIDs[text]
+			if !ok {
+				id = c.nGlobs
+				c.globIDs[text] = id
+				c.nGlobs++
+			}
+			res.p.id = id
+		}
 		c.patterns[k] = res
 	}
 	return res.p, res.err

@@ -54,7 +54,10 @@ func checkProgramSize(expr string) error {
 type textMemo struct {
 	small [128]uint8 // ids 0 to 127: 0 not run yet, 1 no match, 2 match
 	big   map[int32]bool
-	runs  int // expressions run, for tests
+	// ext, when set, holds the results of ids from 128 on instead of big:
+	// the Matcher's pooled memo, which does not allocate.
+	ext  *memo
+	runs int // expressions run, for tests
 }
 
 // matchText reports whether the event's message contains a match of t,
@@ -82,6 +85,9 @@ func (m *textMemo) get(id int32) (ok, done bool) {
 		v := m.small[id]
 		return v == 2, v != 0
 	}
+	if m.ext != nil {
+		return m.ext.get(id)
+	}
 	ok, done = m.big[id]
 	return ok, done
 }
@@ -95,6 +101,9 @@ func (m *textMemo) set(id int32, ok bool) bool {
 			m.small[id] = 2
 		}
 		return ok
+	}
+	if m.ext != nil {
+		return m.ext.set(id, ok)
 	}
 	if m.big == nil {
 		m.big = make(map[int32]bool)

@@ -14,11 +14,15 @@ func TestTextMatcherAgreesWithRegexp(t *testing.T) {
 		"", ".*", "(?s).*", "dry-run", ".*dry-run.*", ".*?dry-run", "(?s).*dry-run.*", "^dry-run", "dry-run$",
 		"(?i)timeout", "(?i)TimeOut", "(?i).*kelvin.*", "(?i)straße", "timeout|dry-run", "time.ut", `\.`, "(?:)", "a*",
 		"\uFFFD", ".*\uFFFD.*", "(?i)\uFFFD",
+		"(?i)(error|failed).*timeout", "fail(ed|ure)", "(dry)-(run)", "^health.*failed$", "(?i)k.*elvin", "x\uFFFDy.*z",
+		"(?i)stra(ß)e.*x", "(?s)time.ut.*", "(?i:ERROR) .*[0-9]+", "^dry-run.*", "^(dry-run)", "(?m)^dry-run", "^\uFFFD", "^é",
 	}
 	messages := []string{
 		"", "dry-run failed", "apply failed: TIMEOUT", "Timeout", "\u212aelvin", "kelvin", "STRASSE", "straße",
 		"multi\nline dry-run", "time-out", ".", "tim", "ok",
 		"\xff", "bad \xfe\xff byte", "\uFFFD",
+		"health check failed: Timeout", "ERROR 42", "error 4", "x\xffy then z", "\u212a then elvin", "k then elvin",
+		"health check failed", "failure", "STRASSE x", "straße x", "x\ndry-run", "é", "\xffé",
 	}
 	for _, expr := range exprs {
 		re := regexp.MustCompile(expr)
@@ -35,6 +39,8 @@ func TestTextMatcherFastPaths(t *testing.T) {
 		literal string
 		fold    bool
 		regexp  bool
+		prefix  bool
+		need    []requiredLiteral
 	}{
 		{expr: ".*dry-run.*", literal: "dry-run"},
 		{expr: "dry-run", literal: "dry-run"},
@@ -42,13 +48,22 @@ func TestTextMatcherFastPaths(t *testing.T) {
 		{expr: "(?:)", literal: ""},
 		{expr: "(?i)TimeOut", literal: "timeout", fold: true, regexp: true},
 		{expr: "(?i)straße", regexp: true},
-		{expr: "^dry-run", regexp: true},
-		{expr: "time.ut", regexp: true},
+		{expr: "^dry-run", literal: "dry-run", prefix: true},
+		{expr: "^dry-run.*", literal: "dry-run", prefix: true},
+		{expr: "^(dry-run)", regexp: true, need: []requiredLiteral{{lower: "dry-run"}}},
+		{expr: "(?m)^dry-run", regexp: true, need: []requiredLiteral{{lower: "dry-run"}}},
+		{expr: "time.ut", regexp: true, need: []requiredLiteral{{lower: "time"}, {lower: "ut"}}},
 		{expr: "\uFFFD", regexp: true}, // regexp reads each invalid byte as U+FFFD
+		{expr: "(?i)(error|failed).*timeout", regexp: true, need: []requiredLiteral{{lower: "timeout", fold: true}}},
+		{expr: "fail(ed|ure)", regexp: true, need: []requiredLiteral{{lower: "fail"}}},
+		{expr: "^health.*(failed)$", regexp: true, need: []requiredLiteral{{lower: "health"}, {lower: "failed"}}},
+		{expr: "x\uFFFDy.*z", regexp: true, need: []requiredLiteral{{lower: "z"}}},
 	} {
 		tm := newTextMatcher(tc.expr, regexp.MustCompile(tc.expr))
 		assert.Equal(t, tc.regexp, tm.re != nil, tc.expr)
 		assert.Equal(t, tc.fold, tm.fold, tc.expr)
+		assert.Equal(t, tc.need, tm.need, tc.expr)
+		assert.Equal(t, tc.prefix, tm.prefix, tc.expr)
 		if !tc.regexp || tc.fold {
 			assert.Equal(t, tc.literal, tm.literal, tc.expr)
 		}

@@ -112,7 +112,7 @@ func (nt *Notifier) build(ctx context.Context, n *provider.Notification) (*paylo
 		return nil, fmt.Errorf("%s: spec.template.format: unknown format %q (want %q or %q)", templateOwner(n), format, FormatFlux, FormatBlocks)
 	}
 
-	p := defaultParts(d)
+	p := defaultParts(d, msg)
 	if nt.flavor == TypeRocket { // Flux's Rocket.Chat colors
 		p.color = "#0076D7"
 		if d.Severity == "error" {
@@ -239,15 +239,21 @@ func templateOwner(n *provider.Notification) string {
 
 func validFormat(f string) bool { return f == FormatFlux || f == FormatBlocks }
 
-// defaultParts are the parts of the default message of d, escaped.
-func defaultParts(d *template.Data) parts {
+// defaultParts are the parts of the default message of d, escaped. The
+// text and fields that msg, a rendered template (or nil), replaces are
+// left out: apply sets them.
+func defaultParts(d *template.Data, msg *template.Message) parts {
 	o := d.Object
 	kind, name, ns := template.EscapeSlack(o.Kind), template.EscapeSlack(o.Name), template.EscapeSlack(o.Namespace)
 	p := parts{
 		author: strings.ToLower(kind) + "/" + name + "." + ns,
-		text:   template.EscapeSlack(d.Message),
 		color:  "good",
-		fields: metadataFields(d.Metadata),
+	}
+	if msg == nil || msg.Text == "" {
+		p.text = template.EscapeSlack(d.Message)
+	}
+	if msg == nil || len(msg.Fields) == 0 {
+		p.fields = metadataFields(d.Metadata)
 	}
 	switch d.Severity {
 	case "error":

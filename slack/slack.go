@@ -81,7 +81,9 @@ type Notifier struct {
 	providerFormat string
 	defaultFormat  string
 	userAgent      string
-	where          string // the destination, without secrets
+	header         http.Header // Content-Type, Accept and User-Agent
+	url            *url.URL    // the endpoint, parsed (a secret: never printed)
+	where          string      // the destination, without secrets
 	client         *http.Client
 	ownClient      bool
 	timeout        time.Duration // bounds an attempt whose ctx has no deadline
@@ -226,11 +228,20 @@ func newNotifier(p *provider.Provider, c provider.Credentials, opts ...Option) (
 		n.where = n.mode.String()
 	}
 	n.endpoint = provider.NewSecret(endpoint)
+	n.header = http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Accept": {"application/json"}}
+	if n.userAgent != "" {
+		n.header.Set("User-Agent", n.userAgent)
+	}
 	if n.mode != modeNone {
 		u, err := url.Parse(endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("address (spec.address or the secret's %q/%q key): want an http(s) URL, got %s", "address", "url", provider.RedactURL(endpoint))
 		}
+		// As http.NewRequest does with the host of the URL it parses.
+		if strings.HasSuffix(u.Host, ":") && strings.LastIndexByte(u.Host, ':') > strings.LastIndexByte(u.Host, ']') {
+			u.Host = strings.TrimSuffix(u.Host, ":")
+		}
+		n.url = u
 	}
 	// The provider's timeout bounds an attempt whose context has no
 	// deadline, whichever client sends it.
@@ -330,17 +341,23 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	if err != nil {
 		return nt.fail(&provider.Error{Err: err})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.endpoint.Reveal(), bytes.NewReader(body))
+	// New parsed the endpoint: the request takes a copy of it rather than
+	// parsing it again (an empty URL parses at no cost).
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
 		return nt.fail(provider.SanitizeError(err, nt.secretValues()...))
 	}
-	for k, v := range nt.headers {
-		req.Header.Set(k, v.Reveal())
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json")
-	if nt.userAgent != "" {
-		req.Header.Set("User-Agent", nt.userAgent)
+	u := *nt.url
+	req.URL, req.Host = &u, u.Host
+	if len(nt.headers) == 0 {
+		req.Header = nt.header.Clone() // built once, by New
+	} else {
+		for k, v := range nt.headers {
+			req.Header.Set(k, v.Reveal())
+		}
+		for k, v := range nt.header {
+			req.Header.Set(k, v[0]) // over a custom header of the same name
+		}
 	}
 	if !nt.token.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+nt.token.Reveal())
@@ -351,15 +368,24 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	// A body that cannot be read whole is classified on what arrived: the
 	// status says whether Slack took the message.
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	answer := answers.Get().(*bytes.Buffer)
+	answer.Reset()
+	_, _ = answer.ReadFrom(io.LimitReader(resp.Body, maxResponse))
 	// Drain a little more so the connection can be reused, then close.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4*maxResponse))
 	_ = resp.Body.Close()
-	if err := classify(resp, data, nt.mode == modeAPI); err != nil {
+	err = classify(resp, answer.Bytes(), nt.mode == modeAPI) // keeps nothing of the bytes
+	if answer.Cap() <= 4<<10 {
+		answers.Put(answer)
+	}
+	if err != nil {
 		return nt.fail(err)
 	}
 	return nil
 }
+
+// answers are the buffers Notify reads Slack's answers into.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // validHeaderName reports whether k is an HTTP header name (RFC 9110
 // token).
@@ -482,7 +508,9 @@ func classify(resp *http.Response, body []byte, api bool) error {
 		OK    *bool  `json:"ok"`
 		Error string `json:"error"`
 	}
-	isJSON := json.Unmarshal(body, &answer) == nil && answer.OK != nil
+	// Incoming webhooks answer a plain "ok", which is not JSON: no need to
+	// try decoding it.
+	isJSON := !bytes.Equal(bytes.TrimSpace(body), []byte("ok")) && json.Unmarshal(body, &answer) == nil && answer.OK != nil
 	if err := provider.ClassifyResponse(resp, body); err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) && isJSON && answer.Error != "" {

@@ -17,8 +17,11 @@ var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // &gt;, so an event message "<!channel>" or "<https://evil|click>" is shown
 // as text, not as a ping or a link.
 func EscapeSlack(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '&', '<', '>':
+			return slackEscaper.Replace(s)
+		}
 	}
-	return slackEscaper.Replace(s)
+	return s
 }

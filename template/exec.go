@@ -47,12 +47,13 @@ type renderState struct {
 	// UnmarshalQueryParameter, ObjectReference's Unmarshal), which must not
 	// change the caller's event. (Its Metadata map is shared: no function
 	// can write to a map[string]string.)
-	event      event.Event
-	related    corev1.ObjectReference
-	w          outWriter
-	iterations int
-	limits     Limits
-	budget     budget
+	event       event.Event
+	related     corev1.ObjectReference
+	eventCopied bool
+	w           outWriter
+	iterations  int
+	limits      Limits
+	budget      budget
 }
 
 // outWriter appends the output of one field to buf, escaping the values of

@@ -625,6 +625,15 @@ var linkURLEscaper = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " "
 
 func linkURL(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
+	if plainHTTPURL(raw) {
+		// What url.Parse would accept, with a host: no need to parse.
+		return linkURLEscaper.Replace(raw), true
+	}
+	return parsedLinkURL(raw)
+}
+
+// parsedLinkURL is linkURL for any URL: it parses it.
+func parsedLinkURL(raw string) (string, bool) {
 	if raw == "" || !utf8.ValidString(raw) {
 		return "", false
 	}
@@ -647,6 +656,43 @@ func linkURL(raw string) (string, bool) {
 	// & is left alone: Slack reads "&amp;" in a URL back as "&" and so
 	// accepts both; percent-encoding the rest keeps the link whole.
 	return linkURLEscaper.Replace(raw), true
+}
+
+// plainHTTPURL reports whether raw is "http://" or "https://", a host of
+// letters, digits, dots and dashes, then only characters that url.Parse
+// never refuses in a path, query or fragment (no "%", space, control, or
+// non-ASCII): a URL that url.Parse accepts, with that host. The links
+// templates build (commit and dashboard URLs) are such URLs; any other
+// goes through url.Parse.
+func plainHTTPURL(raw string) bool {
+	rest, ok := strings.CutPrefix(raw, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "http://"); !ok {
+			return false
+		}
+	}
+	host := true // in the host, until the first '/', '?' or '#'
+	n := 0
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '-':
+			if host {
+				n++
+			}
+		case c == '/' || c == '?' || c == '#':
+			if host && n == 0 {
+				return false
+			}
+			host = false
+		case host:
+			return false
+		case strings.IndexByte("_~=&+:@!$,;*'()", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return n > 0
 }
 
 // slackMention returns a Slack mention that Render does not escape:

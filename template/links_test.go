@@ -1,6 +1,7 @@
 package template_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +90,27 @@ func TestNewLinks(t *testing.T) {
 	assert.Equal(t, template.Links{}, template.NewLinks("", "", obj, ""))
 	assert.Equal(t, template.Links{Repository: "https://github.com/org/repo"},
 		template.NewLinks("git@github.com:org/repo", "", obj, "6.5.0"))
+}
+
+// FuzzLinkURL: the URLs linkURL takes without parsing are taken the same
+// way by url.Parse.
+func FuzzLinkURL(f *testing.F) {
+	for _, s := range []string{
+		"https://github.com/example/fleet-infra/commit/2f3c4d5e", "http://a", "https://", "https:///x", "https://a.b-c/p?q=1&r=(x)#f",
+		"https://a@b/", "https://a:80/", "https://a/%zz", "https://a/ b", "HTTPS://a/", "https://a/\x7f", "https://a/é", "http://./",
+		"https://a/[x]", "https://a/p|q>r", " https://a/ ", "https://a/?q=%41",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		raw = strings.TrimSpace(raw)
+		if !template.PlainHTTPURL(raw) {
+			return
+		}
+		got, ok := template.LinkURL(raw)
+		want, wantOK := template.ParsedLinkURL(raw)
+		if got != want || ok != wantOK || !ok {
+			t.Fatalf("%q: plain (%q, %v), parsed (%q, %v)", raw, got, ok, want, wantOK)
+		}
+	})
 }

@@ -52,6 +52,8 @@ type field struct {
 	lit  string
 	tmpl *ttemplate.Template
 	text map[*byte]int // literal text of tmpl, for outWriter
+	// direct is tmpl compiled for the direct executor (fast.go), or nil.
+	direct []fstep
 }
 
 type fieldPair struct {
@@ -157,7 +159,7 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 			return nil, fmt.Errorf("template: function name %q: names starting with _ are reserved", name)
 		}
 	}
-	p := parser{root: baseTemplate(), funcs: funcs()}
+	p := parser{root: baseTemplate(), funcs: funcs(), user: o.funcs}
 	var err error
 	if p.root, err = p.root.Clone(); err != nil {
 		return nil, fmt.Errorf("template: %w", err)
@@ -235,6 +237,7 @@ func Parse(s *Spec, opts ...Option) (*Template, error) {
 type parser struct {
 	root  *ttemplate.Template
 	funcs map[string]any // root's functions, by name
+	user  map[string]any // the user's functions (WithFuncs)
 }
 
 func (p *parser) field(path, text string) (field, error) {
@@ -258,6 +261,7 @@ func (p *parser) field(path, text string) (field, error) {
 		return f, &FieldError{Field: path, Err: fmt.Errorf("template: %w", err)}
 	}
 	f.tmpl, f.text = t, rw.text
+	f.direct = (&directCompiler{funcs: p.funcs, user: p.user}).compileDirect(t.Tree)
 	return f, nil
 }
 
@@ -320,14 +324,8 @@ func (t *Template) RenderContext(ctx context.Context, d *Data, esc Escaper) (*Me
 	st := &renderState{data: *d, limits: t.limits}
 	st.budget = budget{left: t.limits.Work, limit: t.limits.Work, done: ctx.Done(), ctx: ctx}
 	st.data.rs = st
-	if d.Event != nil {
-		st.event = *d.Event
-		if st.event.RelatedObject != nil {
-			st.related = *st.event.RelatedObject
-			st.event.RelatedObject = &st.related
-		}
-		st.data.Event = &st.event
-	}
+	// The event is copied before text/template first runs (copyEvent):
+	// the direct executor never reaches it.
 	r := renderer{st: st, buf: getBuffer()}
 	defer putBuffer(r.buf)
 
@@ -374,6 +372,20 @@ func (t *Template) RenderContext(ctx context.Context, d *Data, esc Escaper) (*Me
 	return m, nil
 }
 
+// copyEvent points data.Event at a copy of the caller's event, once.
+func (st *renderState) copyEvent() {
+	if st.eventCopied || st.data.Event == nil {
+		return
+	}
+	st.eventCopied = true
+	st.event = *st.data.Event
+	if st.event.RelatedObject != nil {
+		st.related = *st.event.RelatedObject
+		st.event.RelatedObject = &st.related
+	}
+	st.data.Event = &st.event
+}
+
 // renderer executes the fields of one Render call.
 type renderer struct {
 	st    *renderState
@@ -392,6 +404,17 @@ func (r *renderer) exec(f *field) error {
 		r.total += r.buf.Len()
 		return nil
 	}
+	if f.direct != nil && !directOff {
+		left := r.st.budget.left
+		if runDirect(r.st, f.direct) {
+			r.total += r.buf.Len()
+			return nil
+		}
+		// Undo, and let text/template run the field and report.
+		r.buf.Reset()
+		r.st.budget.left = left
+	}
+	r.st.copyEvent()
 	if err := f.tmpl.Execute(w, &r.st.data); err != nil && !errors.Is(err, errCut) {
 		return &FieldError{Field: f.path, Err: cleanError(err)}
 	}

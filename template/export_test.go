@@ -1,0 +1,8 @@
+package template
+
+// For FuzzLinkURL.
+var (
+	PlainHTTPURL  = plainHTTPURL
+	LinkURL       = linkURL
+	ParsedLinkURL = parsedLinkURL
+)
