@@ -17,6 +17,7 @@ import (
 //	    thread: {enabled: true, broadcastErrors: true}
 //	    transitions: true
 //	    group: {wait: 30s, interval: 5m}
+//
 // +kubebuilder:object:generate=true
 type Delivery struct {
 	// Thread, when enabled, keeps one Slack thread per involved object.

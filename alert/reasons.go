@@ -14,6 +14,7 @@ import (
 //	spec:
 //	  reasons:
 //	    exclude: [DependencyNotReady, "*Progressing*"]
+//
 // +kubebuilder:object:generate=true
 type Reasons struct {
 	// Include, when set, takes only the events whose reason matches one of
