@@ -123,6 +123,36 @@ type entry struct {
 	merged     bool
 }
 
+// keyedEntry is an entry of a mapping whose key is a name.
+type keyedEntry struct {
+	entry
+	name string // the key
+	path string // the field path of the value
+}
+
+// keyedEntries lists the entries of mapping m (see entries) whose keys are
+// names, reporting the keys that are not (a list, a map, null) and the
+// names written twice in m. Both a struct and a map decode from it.
+func (d *decoder) keyedEntries(m *yaml.Node, path string) []keyedEntry {
+	entries := d.entries(m, path)
+	out := make([]keyedEntry, 0, len(entries))
+	seen := make(map[string]*yaml.Node, len(entries))
+	for _, e := range entries {
+		key, ok := keyName(e.key)
+		if !ok {
+			d.invalid(e.key, path, fmt.Errorf("%w: a key must be a string, a number or a boolean", ErrInvalidValue))
+			continue
+		}
+		p := childPath(path, key)
+		if first, dup := seen[key]; dup && !e.merged {
+			d.report(e.key, p, fmt.Errorf("%w (first at line %d, column %d)", ErrDuplicateKey, first.Line, first.Column))
+		}
+		seen[key] = e.key
+		out = append(out, keyedEntry{entry: e, name: key, path: p})
+	}
+	return out
+}
+
 // entries lists the entries of mapping m as YAML 1.1's merge key
 // specifies: the keys written in m win over merged ones, whatever their
 // order, and of several merged mappings ([*a, *b]) the earlier wins. Keys
@@ -287,21 +317,10 @@ func (d *decoder) decodeValue(n, at *yaml.Node, path string, v reflect.Value) {
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
 		}
-		seen := map[string]*yaml.Node{}
-		for _, e := range d.entries(n, path) {
-			key, ok := keyName(e.key)
-			if !ok {
-				d.invalid(e.key, path, fmt.Errorf("%w: a key must be a string, a number or a boolean", ErrInvalidValue))
-				continue
-			}
-			p := childPath(path, key)
-			if first, dup := seen[key]; dup && !e.merged {
-				d.report(e.key, p, fmt.Errorf("%w (first at line %d, column %d)", ErrDuplicateKey, first.Line, first.Column))
-			}
-			seen[key] = e.key
+		for _, e := range d.keyedEntries(n, path) {
 			elem := reflect.New(t.Elem()).Elem()
-			d.decode(e.value, e.key, p, elem)
-			v.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), elem)
+			d.decode(e.value, e.key, e.path, elem)
+			v.SetMapIndex(reflect.ValueOf(e.name).Convert(t.Key()), elem)
 		}
 	case reflect.Slice:
 		if t == byteSlice || t.Elem().Kind() == reflect.Uint8 {
@@ -371,27 +390,16 @@ func (d *decoder) decodeValue(n, at *yaml.Node, path string, v reflect.Value) {
 
 func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	info := structInfoOf(v.Type())
-	seen := map[string]*yaml.Node{}
-	for _, e := range d.entries(n, path) {
-		key, ok := keyName(e.key)
+	for _, e := range d.keyedEntries(n, path) {
+		index, ok := info.fields[e.name]
 		if !ok {
-			d.invalid(e.key, path, fmt.Errorf("%w: a key must be a string, a number or a boolean", ErrInvalidValue))
-			continue
-		}
-		p := childPath(path, key)
-		if first, dup := seen[key]; dup && !e.merged {
-			d.report(e.key, p, fmt.Errorf("%w (first at line %d, column %d)", ErrDuplicateKey, first.Line, first.Column))
-		}
-		seen[key] = e.key
-		index, ok := info.fields[key]
-		if !ok {
-			if path == "" && d.ignore[key] || !d.strict {
+			if path == "" && d.ignore[e.name] || !d.strict {
 				continue
 			}
-			d.report(e.key, p, fmt.Errorf("%w%s", ErrUnknownField, closestName(key, info.names)))
+			d.report(e.key, e.path, fmt.Errorf("%w%s", ErrUnknownField, closestName(e.name, info.names)))
 			continue
 		}
-		d.decode(e.value, e.key, p, fieldByIndex(v, index))
+		d.decode(e.value, e.key, e.path, fieldByIndex(v, index))
 	}
 }
 
