@@ -16,7 +16,8 @@
 //	                                                                ▼
 //	        Dispatcher: concurrency, timeouts, retries ─► notifier (slack, …) ─► log, observers
 //
-// [LoadFiles] and [Load] read Alert, Provider and Secret manifests (YAML or
+// [LoadFiles] and [Load] (those of package manifest, whose Loader reads
+// several sources at once) read Alert, Provider and Secret manifests (YAML or
 // JSON, files or folders), strictly: every problem is reported with its
 // file, document, object and field, and never hides the valid objects.
 //
@@ -55,8 +56,8 @@
 // that send an outage as one message per alert ([Dispatcher.Flush]). An
 // alert's spec.reasons filters events by reason after matching.
 //
-// The packages below do one step each: event (the Flux wire format), alert
-// and provider (the objects, Secrets, the Notifier interface and the
+// The packages below do one step each: manifest (loading), event (the Flux
+// wire format), alert and provider (the objects, Secrets, the Notifier interface and the
 // registry of provider types), match (which alerts an event matches, in
 // extended or flux mode), template (messages users can change) and slack
 // (delivery to Slack, and to Discord and Rocket.Chat as Flux does). Every

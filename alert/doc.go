@@ -20,8 +20,8 @@
 //
 // The same Alert serves two API groups. Flux's, notification.toolkit.fluxcd.io
 // ([Group], [GroupVersion], [AddToScheme]), is the one Flux's CRDs define:
-// their schema drops Channel and Template and refuses a severity list or a
-// level other than info and error. fluxnotify's own, fluxnotify.io/v1alpha1
+// their schema drops Channel, Template, Delivery and Reasons and refuses a
+// severity list or a level other than info and error. fluxnotify's own, fluxnotify.io/v1alpha1
 // ([ExtendedGroup], [ExtendedGroupVersion], [AddExtendedToScheme]), has
 // CRDs of its own (config/crd at the root of the repository) that keep
 // every field. controller-gen generates them, and this package's deep

@@ -1,8 +1,9 @@
 // Package manifest loads Flux notification objects (Alerts, Providers and
 // the Secrets they reference) from Kubernetes manifests: files, folders,
-// and YAML or JSON streams such as the output of kustomize build. Package
-// fluxnotify's LoadFiles and Load are thin entry points over it, and
-// fluxnotify.Config is this package's Config.
+// and YAML or JSON streams such as the output of kustomize build, with
+// [LoadFiles], [Load] and, for several sources at once, a [Loader]. Package
+// fluxnotify's LoadFiles and Load call these, and fluxnotify.Config is an
+// alias of this package's Config.
 //
 // # What is read
 //
@@ -18,9 +19,10 @@
 //
 // Alerts and Providers of fluxnotify.io/v1alpha1 (alert.ExtendedGroup,
 // fluxnotify's own CRDs) load too, with the same fields. The fields only
-// fluxnotify reads (spec.channel of an Alert, spec.template, a severity
-// list or a level other than info and error, a glob in an event source, a
-// Provider type of the user's own) load under either group; under Flux's, each gets a warning,
+// fluxnotify reads (spec.channel, spec.delivery and spec.reasons of an
+// Alert, spec.template, a severity list or a level other than info and
+// error, a glob in an event source, a Provider type of the user's own) load
+// under either group; under Flux's, each gets a warning,
 // ErrExtendedField, at its line and column: in a cluster Flux's API server
 // would drop it or refuse the object.
 //

@@ -20,8 +20,8 @@
 // registers them under.
 // alert.AddExtendedToScheme and provider.AddExtendedToScheme register
 // fluxnotify.io/v1alpha1, whose CRDs (config/crd) keep the fields only
-// fluxnotify reads (channel, template, severity lists, globs): the group to
-// watch next to Flux, which never sees these objects. alert.AddToScheme and
+// fluxnotify reads (channel, template, delivery, reasons, severity lists,
+// globs): the group to watch next to Flux, which never sees these objects. alert.AddToScheme and
 // provider.AddToScheme register Flux's notification.toolkit.fluxcd.io/v1beta3,
 // to stand in for Flux's notification-controller (flux mode).
 //
