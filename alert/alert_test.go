@@ -103,9 +103,9 @@ func TestNames(t *testing.T) {
 	assert.Equal(t, "apps", a.SourceNamespace(alert.CrossNamespaceObjectReference{Kind: "K", Name: "*", Namespace: "apps"}))
 }
 
-// TestSeedAlertYAML decodes the seed's Alert with Flux's field names.
-func TestSeedAlertYAML(t *testing.T) {
-	const seed = `apiVersion: notification.toolkit.fluxcd.io/v1beta1
+// TestFluxAlertYAML decodes a typical v1beta1 Alert with Flux's field names.
+func TestFluxAlertYAML(t *testing.T) {
+	const manifest = `apiVersion: notification.toolkit.fluxcd.io/v1beta1
 kind: Alert
 metadata:
   name: flux-alerts
@@ -121,7 +121,7 @@ spec:
     name: slack
 `
 	var a alert.Alert
-	require.NoError(t, yaml.UnmarshalStrict([]byte(seed), &a))
+	require.NoError(t, yaml.UnmarshalStrict([]byte(manifest), &a))
 	assert.Equal(t, alert.Kind, a.Kind)
 	assert.Equal(t, "slack", a.Spec.ProviderRef.Name)
 	assert.Equal(t, alert.Threshold("error"), a.Spec.EventSeverity)

@@ -344,7 +344,7 @@ func TestAppendMatchesDoesNotAllocateInFluxMode(t *testing.T) {
 		t.Skip("the race detector allocates")
 	}
 	alerts := []alert.Alert{
-		seedAlert(),
+		exampleAlert(),
 		newAlert("info", alert.Threshold("info"), src("Kustomization", "*")),
 		newAlert("unset", alert.EventSeverity{}, srcNS("Kustomization", "flux-system", "my-app")),
 	}

@@ -78,8 +78,8 @@ func with(a alert.Alert, f func(*alert.Alert)) alert.Alert {
 	return a
 }
 
-// seedAlert is the Alert of the seed document.
-func seedAlert() alert.Alert {
+// exampleAlert is a typical Alert: errors of every Kustomization and HelmRelease in flux-system.
+func exampleAlert() alert.Alert {
 	return newAlert("flux-alerts", alert.Threshold("error"),
 		src("Kustomization", "*"),
 		src("HelmRelease", "*"),

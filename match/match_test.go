@@ -72,11 +72,11 @@ func TestSeverity(t *testing.T) {
 	list := []alert.Alert{newAlert("list", alert.Exactly("error", "warn"), src("Kustomization", "*"))}
 
 	runRuleCases(t, []ruleCase{
-		{name: "seed alert takes a failing Kustomization", alerts: []alert.Alert{seedAlert()},
+		{name: "example alert takes a failing Kustomization", alerts: []alert.Alert{exampleAlert()},
 			event: kustomization("error"), want: []string{"flux-alerts"}},
-		{name: "seed alert drops info", alerts: []alert.Alert{seedAlert()},
+		{name: "example alert drops info (flux mode)", alerts: []alert.Alert{exampleAlert()},
 			event: kustomization("info"), why: map[string]string{"flux-alerts": "severity info, want error"}, modes: []match.Mode{match.Flux}},
-		{name: "seed alert drops info", alerts: []alert.Alert{seedAlert()},
+		{name: "example alert drops info (extended mode)", alerts: []alert.Alert{exampleAlert()},
 			event: kustomization("info"), why: map[string]string{"flux-alerts": "severity info is below error"}, modes: []match.Mode{match.Extended}},
 
 		{name: "unset takes error", alerts: unset, event: kustomization("error"), want: []string{"unset"}},
@@ -132,13 +132,13 @@ func TestSources(t *testing.T) {
 		return ev(kind, namespace, name, "error", "health check failed")
 	}
 	runRuleCases(t, []ruleCase{
-		{name: "seed alert takes a failing HelmRelease", alerts: []alert.Alert{seedAlert()},
+		{name: "example alert takes a failing HelmRelease", alerts: []alert.Alert{exampleAlert()},
 			event: failing("HelmRelease", "flux-system", "podinfo"), want: []string{"flux-alerts"}},
-		{name: "seed alert drops other kinds", alerts: []alert.Alert{seedAlert()},
+		{name: "example alert drops other kinds", alerts: []alert.Alert{exampleAlert()},
 			event: failing("GitRepository", "flux-system", "flux-system"), why: map[string]string{"flux-alerts": "kind GitRepository, want Kustomization"}},
 		{name: "kind is case-sensitive", modes: []match.Mode{match.Extended}, alerts: []alert.Alert{newAlert("lower", alert.Threshold("error"), src("kustomization", "*"))},
 			event: failing("Kustomization", "flux-system", "my-app"), why: map[string]string{"lower": "kind Kustomization, want kustomization"}},
-		{name: "empty namespace is the alert's", alerts: []alert.Alert{seedAlert()},
+		{name: "empty namespace is the alert's", alerts: []alert.Alert{exampleAlert()},
 			event: failing("Kustomization", "apps", "my-app"), why: map[string]string{"flux-alerts": "namespace apps, want flux-system"}},
 		{name: "exact name", alerts: []alert.Alert{newAlert("exact", alert.Threshold("error"), src("Kustomization", "my-app"))},
 			event: failing("Kustomization", "flux-system", "other"), why: map[string]string{"exact": "name other, want my-app"}},
@@ -151,14 +151,14 @@ func TestSources(t *testing.T) {
 			event:  failing("Kustomization", "apps", "my-app"),
 			why:    map[string]string{"cross": "namespace apps is outside the alert's namespace flux-system (cross-namespace references are disabled)"}},
 		{name: "own namespace allowed under lockdown", opts: []match.Option{match.WithNoCrossNamespaceRefs()},
-			alerts: []alert.Alert{seedAlert()}, event: failing("Kustomization", "flux-system", "my-app"), want: []string{"flux-alerts"}},
+			alerts: []alert.Alert{exampleAlert()}, event: failing("Kustomization", "flux-system", "my-app"), want: []string{"flux-alerts"}},
 		{name: "several sources return the alert once",
 			alerts: []alert.Alert{newAlert("twice", alert.Threshold("error"), src("Kustomization", "*"), src("Kustomization", "my-app"), src("Kustomization", "*"))},
 			event:  failing("Kustomization", "flux-system", "my-app"), want: []string{"twice"}},
 		{name: "closest source explains",
 			alerts: []alert.Alert{newAlert("closest", alert.Threshold("error"), src("GitRepository", "*"), srcNS("HelmRelease", "apps", "podinfo"), src("HelmRelease", "other"))},
 			event:  failing("HelmRelease", "apps", "frontend"), why: map[string]string{"closest": "name frontend, want podinfo"}},
-		{name: "suspended", alerts: []alert.Alert{with(seedAlert(), func(a *alert.Alert) { a.Spec.Suspend = true })},
+		{name: "suspended", alerts: []alert.Alert{with(exampleAlert(), func(a *alert.Alert) { a.Spec.Suspend = true })},
 			event: failing("Kustomization", "flux-system", "my-app"), why: map[string]string{"flux-alerts": "alert is suspended"}},
 		{name: "results in input order", modes: []match.Mode{match.Extended},
 			alerts: []alert.Alert{
@@ -220,7 +220,7 @@ func TestGlobs(t *testing.T) {
 }
 
 func TestMessageFilters(t *testing.T) {
-	filtered := with(seedAlert(), func(a *alert.Alert) {
+	filtered := with(exampleAlert(), func(a *alert.Alert) {
 		a.Spec.InclusionList = []string{`^health check`, `failed`}
 		a.Spec.ExclusionList = []string{`.*dry-run.*`, `timeout`}
 	})
@@ -258,7 +258,7 @@ func TestLabels(t *testing.T) {
 			alerts: []alert.Alert{newAlert("l", alert.Threshold("error"), srcLabels("Kustomization", "my-app", map[string]string{"team": "dev"}))},
 			event:  failing, why: map[string]string{"l": "labels: team=platform, want team=dev"}},
 		{name: "no labeler",
-			alerts: []alert.Alert{withLabels("l", map[string]string{"team": "platform"}), seedAlert()}, event: failing,
+			alerts: []alert.Alert{withLabels("l", map[string]string{"team": "platform"}), exampleAlert()}, event: failing,
 			want: []string{"flux-alerts"},
 			why:  map[string]string{"l": "labels: matchLabels needs the object's labels, and no label lookup configured (see match.WithLabeler)"}},
 		{name: "lookup fails", labeler: &staticLabels{err: errors.New("kustomizations.kustomize.toolkit.fluxcd.io \"my-app\" not found")},
@@ -323,7 +323,7 @@ func TestLabelerGetsContext(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	good := seedAlert()
+	good := exampleAlert()
 	for _, tc := range []struct {
 		name   string
 		mode   match.Mode
@@ -366,7 +366,7 @@ func TestCompileErrors(t *testing.T) {
 			"spec.eventSources[0].kind", "supported values"},
 		{"flux: long summary", match.Flux, with(newAlert("bad", alert.Threshold("error"), src("Kustomization", "*")),
 			func(a *alert.Alert) { a.Spec.Summary = fmt.Sprint(make([]int, 200)) }), "spec.summary", "255 characters"},
-		{"duplicate", match.Extended, with(seedAlert(), func(a *alert.Alert) { a.Spec.EventSeverity = alert.Threshold("info") }),
+		{"duplicate", match.Extended, with(exampleAlert(), func(a *alert.Alert) { a.Spec.EventSeverity = alert.Threshold("info") }),
 			"metadata.name", "Duplicate"},
 	} {
 		for _, build := range []struct {
@@ -403,7 +403,7 @@ func TestCompileErrors(t *testing.T) {
 func TestCompileReportsEveryInvalidAlert(t *testing.T) {
 	alerts := []alert.Alert{
 		newAlert("bad-1", alert.Threshold("loud"), src("Kustomization", "*")),
-		seedAlert(),
+		exampleAlert(),
 		newAlert("bad-2", alert.Threshold("error"), src("Kustomization", "[")),
 	}
 	m, err := match.Compile(alerts)
@@ -426,7 +426,7 @@ func TestGlobCharactersAreValidInFluxMode(t *testing.T) {
 }
 
 func TestUnknownMode(t *testing.T) {
-	m, err := match.Compile([]alert.Alert{seedAlert()}, match.WithMode(match.Mode(9)))
+	m, err := match.Compile([]alert.Alert{exampleAlert()}, match.WithMode(match.Mode(9)))
 	require.ErrorContains(t, err, "unknown mode Mode(9)")
 	require.NotNil(t, m)
 	assert.Empty(t, m.Match(context.Background(), ev("Kustomization", "flux-system", "x", "error", "failed")))
@@ -461,7 +461,7 @@ func TestParseMode(t *testing.T) {
 
 func TestAppendMatchesKeepsDst(t *testing.T) {
 	other := newAlert("other", alert.Threshold("error"), src("HelmRelease", "*"))
-	for impl, m := range implementations(t, []alert.Alert{seedAlert()}) {
+	for impl, m := range implementations(t, []alert.Alert{exampleAlert()}) {
 		t.Run(impl, func(t *testing.T) {
 			dst := make([]*alert.Alert, 1, 4)
 			dst[0] = &other
@@ -472,7 +472,7 @@ func TestAppendMatchesKeepsDst(t *testing.T) {
 }
 
 func TestAlertsAreCopied(t *testing.T) {
-	alerts := []alert.Alert{seedAlert()}
+	alerts := []alert.Alert{exampleAlert()}
 	m, err := match.Compile(alerts)
 	require.NoError(t, err)
 	alerts[0].Name = "renamed"
@@ -481,12 +481,12 @@ func TestAlertsAreCopied(t *testing.T) {
 }
 
 func TestMissString(t *testing.T) {
-	a := seedAlert()
+	a := exampleAlert()
 	assert.Equal(t, "flux-system/flux-alerts: alert is suspended", match.Miss{Alert: &a, Reason: "alert is suspended"}.String())
 }
 
 func TestConcurrentMatch(t *testing.T) {
-	m, err := match.Compile([]alert.Alert{seedAlert(), newAlert("g", alert.Threshold("info"), src("Kustomization", "my-*"))})
+	m, err := match.Compile([]alert.Alert{exampleAlert(), newAlert("g", alert.Threshold("info"), src("Kustomization", "my-*"))})
 	require.NoError(t, err)
 	e := ev("Kustomization", "flux-system", "my-app", "error", "failed")
 	done := make(chan []string)
@@ -533,7 +533,7 @@ func TestAppendMatchesDoesNotAllocate(t *testing.T) {
 		return platform, nil
 	})
 	alerts := []alert.Alert{
-		seedAlert(),
+		exampleAlert(),
 		newAlert("glob", alert.Exactly("error", "warn"), src("Kustom*", "my-*")),
 		newAlert("labels", alert.Threshold("error"), srcLabels("Kustomization", "*", map[string]string{"team": "platform"})),
 		with(newAlert("filtered", alert.Threshold("info"), srcNS("Kustomization", "*", "*")), func(a *alert.Alert) {
@@ -551,7 +551,7 @@ func TestAppendMatchesDoesNotAllocate(t *testing.T) {
 }
 
 func TestNilEventAndZeroMatcher(t *testing.T) {
-	for impl, m := range implementations(t, []alert.Alert{seedAlert()}) {
+	for impl, m := range implementations(t, []alert.Alert{exampleAlert()}) {
 		t.Run(impl, func(t *testing.T) {
 			assert.Empty(t, m.Match(context.Background(), nil))
 			misses := m.Explain(context.Background(), nil)

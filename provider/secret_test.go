@@ -51,7 +51,7 @@ func TestResolve(t *testing.T) {
 		is      error
 	}{
 		{
-			name:    "the seed: stringData url",
+			name:    "stringData url, as many guides write it",
 			p:       slackProvider(nil),
 			secrets: []corev1.Secret{secret("slack-url", nil, map[string]string{"url": hookURL})},
 			want:    provider.Credentials{Address: hookURL},

@@ -8,17 +8,17 @@ import (
 	"github.com/fluxnotify/fluxnotify/provider"
 )
 
-// BenchmarkRender measures building the payload of the seed's failing
+// BenchmarkRender measures building the payload of a failing
 // Kustomization and encoding it as JSON, per format, next to a bare
 // text/template execution of the custom template's text in the same run.
 //
 //	go test -run '^$' -bench BenchmarkRender -benchmem ./slack/
 func BenchmarkRender(b *testing.B) {
-	flux, err := New(seedProvider(), provider.Credentials{})
+	flux, err := New(exampleProvider(), provider.Credentials{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	blocks, err := New(seedProvider(), provider.Credentials{}, WithFormat(FormatBlocks))
+	blocks, err := New(exampleProvider(), provider.Credentials{}, WithFormat(FormatBlocks))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,10 +27,10 @@ func BenchmarkRender(b *testing.B) {
 		nt   *Notifier
 		n    *provider.Notification
 	}{
-		{"flux", flux, seedNotification(nil)},
-		{"blocks", blocks, seedNotification(nil)},
-		{"custom-template", flux, seedNotification(parse(b, customSpec))},
-		{"custom-blocks", flux, seedNotification(parse(b, customBlocksSpec))},
+		{"flux", flux, exampleNotification(nil)},
+		{"blocks", blocks, exampleNotification(nil)},
+		{"custom-template", flux, exampleNotification(parse(b, customSpec))},
+		{"custom-blocks", flux, exampleNotification(parse(b, customBlocksSpec))},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -49,7 +49,7 @@ func BenchmarkRender(b *testing.B) {
 			`{{ if eq .Severity "error" }}:red_circle:{{ else }}:large_green_circle:{{ end }} *{{ .Reason }}*: {{ .Message }}` +
 			`{{ if eq .Severity "error" }}#d93025{{ else }}good{{ end }}` +
 			`<{{ .Links.Commit }}|{{ .Revision }}><{{ .Links.Dashboard }}|open>`))
-	d := seedNotification(nil).Data
+	d := exampleNotification(nil).Data
 	b.Run("text-template-baseline", func(b *testing.B) {
 		b.ReportAllocs()
 		var buf bytes.Buffer

@@ -14,13 +14,13 @@ import (
 )
 
 func flavorProvider(typ string) *provider.Provider {
-	p := seedProvider()
+	p := exampleProvider()
 	p.Name, p.Spec.Type, p.Spec.Channel = typ, typ, "#flux"
 	return p
 }
 
 func flavorNotification(typ string) *provider.Notification {
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Provider = flavorProvider(typ)
 	n.Data.Channel = "#flux"
 	return n

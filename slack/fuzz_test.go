@@ -16,7 +16,7 @@ import (
 // every '<' in it is markup fluxnotify made on purpose (a date, a link to
 // a configured URL), never event text.
 func FuzzRender(f *testing.F) {
-	f.Add(uint8(0), seedMessage, "Kustomization", "my-app-kustomization", "flux-system", "HealthCheckFailed", "revision", seedRevision, "kustomize-controller", "error", int64(1795653300))
+	f.Add(uint8(0), exampleMessage, "Kustomization", "my-app-kustomization", "flux-system", "HealthCheckFailed", "revision", exampleRevision, "kustomize-controller", "error", int64(1795653300))
 	f.Add(uint8(1), hostileMessage(), "<!here>", "a&b", "ns>", "<r>", "<k>", "<https://evil|click>", "ctl<", "info", int64(0))
 	f.Add(uint8(2), "&am", "", "", "", "", "", "", "", "", int64(-1))
 	f.Add(uint8(3), "\xff\xfe<", "K\x00", "n\u2028", "ns", "\"", "$x", "${y}", "`", "warn", int64(1<<40))
@@ -25,7 +25,7 @@ func FuzzRender(f *testing.F) {
 	tmpls := []*template.Template{nil, nil, parse(f, customSpec), parse(f, customBlocksSpec)}
 	notifiers := make([]*Notifier, len(tmpls))
 	for i, opts := range [][]Option{{WithFormat(FormatFlux)}, {WithFormat(FormatBlocks)}, nil, nil} {
-		nt, err := New(seedProvider(), provider.Credentials{}, opts...)
+		nt, err := New(exampleProvider(), provider.Credentials{}, opts...)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -34,7 +34,7 @@ func FuzzRender(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, which uint8, message, kind, name, namespace, reason, key, value, controller, severity string, unix int64) {
 		i := int(which) % len(tmpls)
-		n := seedNotification(tmpls[i])
+		n := exampleNotification(tmpls[i])
 		d := n.Data
 		d.Message, d.Reason, d.Controller, d.Severity = message, reason, controller, severity
 		d.Object.Kind, d.Object.Name, d.Object.Namespace = kind, name, namespace
@@ -83,7 +83,7 @@ func checkMarkup(t *testing.T, v any) {
 				break
 			}
 			rest = rest[i+1:]
-			if !strings.HasPrefix(rest, "!date^") && !strings.HasPrefix(rest, seedLinks.Commit+"|") && !strings.HasPrefix(rest, seedLinks.Dashboard+"|") {
+			if !strings.HasPrefix(rest, "!date^") && !strings.HasPrefix(rest, exampleLinks.Commit+"|") && !strings.HasPrefix(rest, exampleLinks.Dashboard+"|") {
 				t.Fatalf("event text became markup: %q", v)
 			}
 		}

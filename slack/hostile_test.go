@@ -48,11 +48,11 @@ func TestNotify_RenderHonoursContext(t *testing.T) {
 			return s
 		}}))
 	require.NoError(t, err)
-	nt, err := New(seedProvider(), provider.Credentials{Address: srv.URL + "/services/T/B/X"})
+	nt, err := New(exampleProvider(), provider.Credentials{Address: srv.URL + "/services/T/B/X"})
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
 
-	n := seedNotification(tmpl)
+	n := exampleNotification(tmpl)
 	n.Data.Message = strings.Repeat("x", 3<<20)
 	calls = 0
 	ctx, cancelCtx := context.WithCancel(context.Background())
@@ -65,7 +65,7 @@ func TestNotify_RenderHonoursContext(t *testing.T) {
 	assert.Zero(t, requests.Load())
 
 	// spec.timeout bounds the attempt when the context has no deadline.
-	p := seedProvider()
+	p := exampleProvider()
 	p.Spec.Timeout = &metav1.Duration{Duration: time.Millisecond}
 	nt2, err := New(p, provider.Credentials{Address: srv.URL + "/services/T/B/X"})
 	require.NoError(t, err)
@@ -108,9 +108,9 @@ func TestRender_LongContentIsCut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := seedNotification(parse(t, tt.spec))
+			n := exampleNotification(parse(t, tt.spec))
 			tt.data(n.Data)
-			body := render(t, seedProvider(), n)
+			body := render(t, exampleProvider(), n)
 			require.True(t, json.Valid(body))
 			var got struct {
 				Blocks []struct {
@@ -171,12 +171,12 @@ func TestNotify_EchoedSecretForms(t *testing.T) {
 			defer srv.Close()
 			// The proxy is not used for a loopback address; its secrets are
 			// redacted all the same.
-			nt, err := New(seedProvider(), provider.Credentials{
+			nt, err := New(exampleProvider(), provider.Credentials{
 				Address: srv.URL + path + "?token=QUERYSECRET123",
 				Proxy:   "http://proxyuser1:PROXYPASSWORD@127.0.0.1:1",
 			}, WithHTTPClient(srv.Client()))
 			require.NoError(t, err)
-			err = nt.Notify(context.Background(), seedNotification(nil))
+			err = nt.Notify(context.Background(), exampleNotification(nil))
 			var pe *provider.Error
 			require.True(t, errors.As(err, &pe), "%v", err)
 			for _, shown := range []string{err.Error(), fmt.Sprintf("%+v", err), pe.Code, nt.String()} {

@@ -43,7 +43,7 @@ func TestCut(t *testing.T) {
 // thousands of long metadata entries: the payload stays within Slack's
 // limits and a bounded size, in every format.
 func TestRender_Bounded(t *testing.T) {
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Data.Message = strings.Repeat("<!channel> & ", 1<<20/13)
 	n.Data.Object.Name = strings.Repeat("n", 10000)
 	n.Data.Reason = strings.Repeat("r", 10000)
@@ -54,7 +54,7 @@ func TestRender_Bounded(t *testing.T) {
 	}
 	for _, format := range []string{FormatFlux, FormatBlocks} {
 		t.Run(format, func(t *testing.T) {
-			body := render(t, seedProvider(), n, WithFormat(format))
+			body := render(t, exampleProvider(), n, WithFormat(format))
 			require.True(t, json.Valid(body))
 			assert.LessOrEqual(t, len(body), maxPayload, "payload of %d bytes", len(body))
 			assert.NotContains(t, string(body), "<!channel>")

@@ -24,15 +24,15 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The seed's failing Kustomization.
+// The example failing Kustomization.
 const (
-	seedMessage  = "Health check failed after 5m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']"
-	seedRevision = "main@sha1:2f3c5e7a9b1d4f6e8a0c2b4d6f8e0a1c3b5d7f9e"
+	exampleMessage  = "Health check failed after 5m0s: timeout waiting for: [Deployment/my-app/my-app-deployment status: 'InProgress']"
+	exampleRevision = "main@sha1:2f3c5e7a9b1d4f6e8a0c2b4d6f8e0a1c3b5d7f9e"
 )
 
-var seedTime = time.Date(2026, 11, 26, 0, 35, 0, 0, time.UTC)
+var exampleTime = time.Date(2026, 11, 26, 0, 35, 0, 0, time.UTC)
 
-func seedEvent() *event.Event {
+func exampleEvent() *event.Event {
 	return &event.Event{
 		InvolvedObject: corev1.ObjectReference{
 			APIVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -41,16 +41,16 @@ func seedEvent() *event.Event {
 			Name:       "my-app-kustomization",
 		},
 		Severity:            "error",
-		Timestamp:           metav1.NewTime(seedTime),
-		Message:             seedMessage,
+		Timestamp:           metav1.NewTime(exampleTime),
+		Message:             exampleMessage,
 		Reason:              "HealthCheckFailed",
-		Metadata:            map[string]string{"kustomize.toolkit.fluxcd.io/revision": seedRevision},
+		Metadata:            map[string]string{"kustomize.toolkit.fluxcd.io/revision": exampleRevision},
 		ReportingController: "kustomize-controller",
 		ReportingInstance:   "kustomize-controller-7f5c6d8b9-x2x4z",
 	}
 }
 
-func seedAlert() *alert.Alert {
+func exampleAlert() *alert.Alert {
 	return &alert.Alert{
 		ObjectMeta: metav1.ObjectMeta{Name: "flux-alerts", Namespace: "flux-system"},
 		Spec: alert.Spec{
@@ -64,7 +64,7 @@ func seedAlert() *alert.Alert {
 	}
 }
 
-func seedProvider() *provider.Provider {
+func exampleProvider() *provider.Provider {
 	return &provider.Provider{
 		ObjectMeta: metav1.ObjectMeta{Name: "slack", Namespace: "flux-system"},
 		Spec: provider.Spec{
@@ -74,18 +74,18 @@ func seedProvider() *provider.Provider {
 	}
 }
 
-// seedLinks are fixed so that goldens do not depend on how links are built.
-var seedLinks = template.Links{
+// exampleLinks are fixed so that goldens do not depend on how links are built.
+var exampleLinks = template.Links{
 	Repository: "https://github.com/example/fleet",
 	Commit:     "https://github.com/example/fleet/commit/2f3c5e7a9b1d4f6e8a0c2b4d6f8e0a1c3b5d7f9e",
 	Dashboard:  "https://dashboard.example.com/kustomization/flux-system/my-app-kustomization",
 }
 
-// seedNotification is the seed's event through the seed's alert and
+// exampleNotification is the example event through the example alert and
 // provider, with tmpl (nil for the default message).
-func seedNotification(tmpl *template.Template) *provider.Notification {
-	n := provider.NewNotification(seedEvent(), seedAlert(), seedProvider(), tmpl, provider.Context{Cluster: "production"})
-	n.Data.Links = seedLinks
+func exampleNotification(tmpl *template.Template) *provider.Notification {
+	n := provider.NewNotification(exampleEvent(), exampleAlert(), exampleProvider(), tmpl, provider.Context{Cluster: "production"})
+	n.Data.Links = exampleLinks
 	return n
 }
 

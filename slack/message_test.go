@@ -34,10 +34,10 @@ func render(t *testing.T, p *provider.Provider, n *provider.Notification, opts .
 }
 
 func TestRender_Golden(t *testing.T) {
-	blocksProvider := seedProvider()
+	blocksProvider := exampleProvider()
 	blocksProvider.Spec.Template = &template.Spec{Format: FormatBlocks}
 
-	hostile := seedNotification(nil)
+	hostile := exampleNotification(nil)
 	hostile.Data.Message = hostileMessage()
 	hostile.Data.Metadata["note"] = `"quoted" <!channel> & $x`
 	hostile.Data.Channel = "#devops-alerts"
@@ -48,10 +48,10 @@ func TestRender_Golden(t *testing.T) {
 		n    *provider.Notification
 		opts []Option
 	}{
-		{"example-flux", seedProvider, seedNotification(nil), nil},
-		{"example-blocks", func() *provider.Provider { return blocksProvider }, seedNotification(nil), nil},
-		{"hostile-flux", seedProvider, hostile, nil},
-		{"hostile-blocks", seedProvider, hostile, []Option{WithFormat(FormatBlocks)}},
+		{"example-flux", exampleProvider, exampleNotification(nil), nil},
+		{"example-blocks", func() *provider.Provider { return blocksProvider }, exampleNotification(nil), nil},
+		{"hostile-flux", exampleProvider, hostile, nil},
+		{"hostile-blocks", exampleProvider, hostile, []Option{WithFormat(FormatBlocks)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,10 +63,10 @@ func TestRender_Golden(t *testing.T) {
 // TestRender_FluxShape checks the flux format against the payload Flux's
 // notification-controller sends.
 func TestRender_FluxShape(t *testing.T) {
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Data.Metadata["summary"] = "prod cluster"
 	n.Data.Metadata["a-first"] = "1"
-	body := render(t, seedProvider(), n)
+	body := render(t, exampleProvider(), n)
 
 	var got struct {
 		Channel     string `json:"channel"`
@@ -91,7 +91,7 @@ func TestRender_FluxShape(t *testing.T) {
 	a := got.Attachments[0]
 	assert.Equal(t, "danger", a.Color)
 	assert.Equal(t, "kustomization/my-app-kustomization.flux-system", a.AuthorName)
-	assert.Equal(t, seedMessage, a.Text)
+	assert.Equal(t, exampleMessage, a.Text)
 	assert.Equal(t, []string{"text"}, a.MrkdwnIn)
 	assert.NotEmpty(t, a.Fallback)
 	var titles []string
@@ -102,9 +102,9 @@ func TestRender_FluxShape(t *testing.T) {
 	assert.Equal(t, []string{"a-first", "revision", "summary"}, titles, "one field per metadata key, sorted")
 
 	// Info is "good"; spec.username wins over the controller.
-	n = seedNotification(nil)
+	n = exampleNotification(nil)
 	n.Data.Severity = "info"
-	p := seedProvider()
+	p := exampleProvider()
 	p.Spec.Username = "Flux"
 	p.Spec.Channel = "#gitops-updates"
 	n.Data.Channel = provider.Channel(n.Alert, p)
@@ -118,13 +118,13 @@ func TestRender_FluxShape(t *testing.T) {
 }
 
 func TestRender_Escaping(t *testing.T) {
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Data.Message = "<!channel> <https://evil.example.com|click> a & b"
 	n.Data.Object.Name = "<!here>"
 	n.Data.Metadata = map[string]string{"<k>": "<v>"}
 	for _, format := range []string{FormatFlux, FormatBlocks} {
 		t.Run(format, func(t *testing.T) {
-			body := string(render(t, seedProvider(), n, WithFormat(format)))
+			body := string(render(t, exampleProvider(), n, WithFormat(format)))
 			assert.NotContains(t, body, "<!channel>")
 			assert.NotContains(t, body, "<!here>")
 			assert.NotContains(t, body, "<https://evil")
@@ -150,7 +150,7 @@ func TestRender_BlocksLayout(t *testing.T) {
 		wantInLast string
 	}{
 		{
-			name: "seed",
+			name: "example",
 			edit: func(*template.Data) {},
 			want: []string{"header", "section", "section", "context", "actions"},
 		},
@@ -184,18 +184,18 @@ func TestRender_BlocksLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := seedNotification(nil)
+			n := exampleNotification(nil)
 			tt.edit(n.Data)
-			body := render(t, seedProvider(), n, WithFormat(FormatBlocks))
+			body := render(t, exampleProvider(), n, WithFormat(FormatBlocks))
 			assert.Equal(t, tt.want, blockTypes(t, body))
 			assert.NotContains(t, string(body), "javascript:")
 		})
 	}
 
 	t.Run("600 fields fit in 50 blocks", func(t *testing.T) {
-		n := seedNotification(nil)
+		n := exampleNotification(nil)
 		n.Data.Metadata = manyKeys(600)
-		body := render(t, seedProvider(), n, WithFormat(FormatBlocks))
+		body := render(t, exampleProvider(), n, WithFormat(FormatBlocks))
 		types := blockTypes(t, body)
 		assert.Len(t, types, maxBlocks)
 		var got struct {
@@ -214,11 +214,11 @@ func TestRender_BlocksLayout(t *testing.T) {
 	})
 
 	t.Run("long texts are cut with a marker", func(t *testing.T) {
-		n := seedNotification(nil)
+		n := exampleNotification(nil)
 		n.Data.Object.Kind = strings.Repeat("K", 500)
 		n.Data.Message = strings.Repeat("m", 5000)
 		n.Data.Metadata = map[string]string{"k": strings.Repeat("v", 5000)}
-		body := render(t, seedProvider(), n, WithFormat(FormatBlocks))
+		body := render(t, exampleProvider(), n, WithFormat(FormatBlocks))
 		var got struct {
 			Blocks []struct {
 				Text   *struct{ Text string }  `json:"text"`

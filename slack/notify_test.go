@@ -176,7 +176,7 @@ func TestNotify_AnswerClasses(t *testing.T) {
 				secrets := tg.secrets(base)
 				tt.answer(srv, secrets)
 
-				p := seedProvider()
+				p := exampleProvider()
 				nt, err := New(p, tg.creds(base), tg.opts(base)...)
 				require.NoError(t, err)
 				defer nt.CloseIdleConnections()
@@ -186,7 +186,7 @@ func TestNotify_AnswerClasses(t *testing.T) {
 				if tt.cancelled {
 					cancel()
 				}
-				n := seedNotification(nil)
+				n := exampleNotification(nil)
 				n.Data.Channel = "#devops-alerts"
 				res, err := provider.Deliver(ctx, nt, n, tinyPolicy, p.GetTimeout())
 				assert.Equal(t, tt.wantAttempts, res.Attempts, "attempts")
@@ -228,7 +228,7 @@ func TestNotify_AnswerClasses(t *testing.T) {
 func TestNotify_CutAnswerEchoesSecret(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	nt, err := New(seedProvider(), provider.Credentials{Address: srv.WebhookURL()})
+	nt, err := New(exampleProvider(), provider.Credentials{Address: srv.WebhookURL()})
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
 	tests := []struct {
@@ -242,7 +242,7 @@ func TestNotify_CutAnswerEchoesSecret(t *testing.T) {
 		for pad := 170; pad < 200; pad += 3 {
 			t.Run(fmt.Sprintf("%s/%d", tt.name, pad), func(t *testing.T) {
 				srv.Respond(1, slacktest.Error(http.StatusBadRequest, strings.Repeat("x", pad)+" "+tt.echo))
-				err := nt.Notify(context.Background(), seedNotification(nil))
+				err := nt.Notify(context.Background(), exampleNotification(nil))
 				var pe *provider.Error
 				require.ErrorAs(t, err, &pe)
 				assert.Equal(t, http.StatusBadRequest, pe.StatusCode)
@@ -262,11 +262,11 @@ func TestNotify_Request(t *testing.T) {
 			srv.SetToken(testToken)
 			creds := tg.creds(srv.URL)
 			creds.Headers = map[string]string{"X-Team": "platform"}
-			nt, err := New(seedProvider(), creds, append(tg.opts(srv.URL), WithUserAgent("fluxnotify-test"))...)
+			nt, err := New(exampleProvider(), creds, append(tg.opts(srv.URL), WithUserAgent("fluxnotify-test"))...)
 			require.NoError(t, err)
 			defer nt.CloseIdleConnections()
 
-			n := seedNotification(nil)
+			n := exampleNotification(nil)
 			n.Data.Channel = "#devops-alerts"
 			for range 3 {
 				require.NoError(t, nt.Notify(context.Background(), n))
@@ -298,10 +298,10 @@ func TestNotify_UnexpectedAnswer(t *testing.T) {
 	})
 	for _, tg := range targets {
 		t.Run(tg.name, func(t *testing.T) {
-			nt, err := New(seedProvider(), tg.creds(srv.URL), tg.opts(srv.URL)...)
+			nt, err := New(exampleProvider(), tg.creds(srv.URL), tg.opts(srv.URL)...)
 			require.NoError(t, err)
 			defer nt.CloseIdleConnections()
-			n := seedNotification(nil)
+			n := exampleNotification(nil)
 			n.Data.Channel = "#c"
 			err = nt.Notify(context.Background(), n)
 			if tg.name == "webhook" {
@@ -322,9 +322,9 @@ func TestNotify_WebAPIErrorBody(t *testing.T) {
 	a.Status = http.StatusTooManyRequests
 	a.Header.Set("Retry-After", "30")
 	srv.Respond(1, a)
-	nt, err := New(seedProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()), WithHTTPClient(srv.Client()))
+	nt, err := New(exampleProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()), WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Data.Channel = "#c"
 	err = nt.Notify(context.Background(), n)
 	var pe *provider.Error
@@ -355,10 +355,10 @@ func TestNotify_LongJSONErrorCode(t *testing.T) {
 			srv := slacktest.NewServer()
 			defer srv.Close()
 			srv.Respond(1, slacktest.Answer{Status: tt.status, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"ok":false,"error":"` + tt.code + `"}`})
-			nt, err := New(seedProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
+			nt, err := New(exampleProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
 			require.NoError(t, err)
 			defer nt.CloseIdleConnections()
-			n := seedNotification(nil)
+			n := exampleNotification(nil)
 			n.Data.Channel = "#c"
 			err = nt.Notify(context.Background(), n)
 			var pe *provider.Error
@@ -384,7 +384,7 @@ func TestNotify_TimeoutWithoutDeadline(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	p := seedProvider()
+	p := exampleProvider()
 	p.Spec.Timeout = &metav1.Duration{Duration: 50 * time.Millisecond}
 	tests := []struct {
 		name string
@@ -399,7 +399,7 @@ func TestNotify_TimeoutWithoutDeadline(t *testing.T) {
 			require.NoError(t, err)
 			defer nt.CloseIdleConnections()
 			done := make(chan error, 1)
-			go func() { done <- nt.Notify(context.Background(), seedNotification(nil)) }()
+			go func() { done <- nt.Notify(context.Background(), exampleNotification(nil)) }()
 			select {
 			case err := <-done:
 				require.Error(t, err)
@@ -414,13 +414,13 @@ func TestNotify_TimeoutWithoutDeadline(t *testing.T) {
 func TestNotify_Concurrent(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	nt, err := New(seedProvider(), provider.Credentials{Address: srv.WebhookURL()})
+	nt, err := New(exampleProvider(), provider.Credentials{Address: srv.WebhookURL()})
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for range 16 {
-		wg.Go(func() { errs <- nt.Notify(context.Background(), seedNotification(nil)) })
+		wg.Go(func() { errs <- nt.Notify(context.Background(), exampleNotification(nil)) })
 	}
 	wg.Wait()
 	close(errs)
@@ -434,10 +434,10 @@ func TestNotify_Concurrent(t *testing.T) {
 func TestNotify_ChatPostMessageNeedsChannel(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	nt, err := New(seedProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
+	nt, err := New(exampleProvider(), provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
-	res, err := provider.Deliver(context.Background(), nt, seedNotification(nil), tinyPolicy, 0)
+	res, err := provider.Deliver(context.Background(), nt, exampleNotification(nil), tinyPolicy, 0)
 	require.ErrorContains(t, err, "alert flux-system/flux-alerts: no channel: chat.postMessage needs one")
 	assert.Equal(t, 1, res.Attempts)
 	assert.Zero(t, srv.Len())
@@ -446,14 +446,14 @@ func TestNotify_ChatPostMessageNeedsChannel(t *testing.T) {
 func TestNotify_NoCredentials(t *testing.T) {
 	r := provider.NewRegistry()
 	require.NoError(t, Register(r))
-	nt, err := r.New(seedProvider(), provider.Credentials{})
+	nt, err := r.New(exampleProvider(), provider.Credentials{})
 	require.NoError(t, err, "a dry run builds notifiers without Secrets")
 
-	body, err := nt.(provider.Renderer).Render(seedNotification(nil))
+	body, err := nt.(provider.Renderer).Render(exampleNotification(nil))
 	require.NoError(t, err)
-	assert.Contains(t, string(body), seedMessage)
+	assert.Contains(t, string(body), exampleMessage)
 
-	res, err := provider.Deliver(context.Background(), nt, seedNotification(nil), tinyPolicy, 0)
+	res, err := provider.Deliver(context.Background(), nt, exampleNotification(nil), tinyPolicy, 0)
 	require.EqualError(t, err, `after 1 attempt(s): slack unconfigured: no webhook address nor bot token: set spec.secretRef (key "address", "url" or "token") or spec.address`)
 	assert.Equal(t, 1, res.Attempts)
 	assert.False(t, provider.IsRetryable(err))
@@ -463,13 +463,13 @@ func TestNotify_Proxy(t *testing.T) {
 	// The sink plays the proxy: it receives the absolute-form request.
 	proxy := slacktest.NewServer()
 	defer proxy.Close()
-	nt, err := New(seedProvider(), provider.Credentials{
+	nt, err := New(exampleProvider(), provider.Credentials{
 		Address: "http://hooks.slack.invalid" + slacktest.WebhookPath,
 		Proxy:   proxy.URL,
 	})
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
-	require.NoError(t, nt.Notify(context.Background(), seedNotification(nil)))
+	require.NoError(t, nt.Notify(context.Background(), exampleNotification(nil)))
 	require.Equal(t, 1, proxy.Len())
 	r, _ := proxy.Last()
 	assert.Equal(t, slacktest.WebhookPath, r.Path)
@@ -487,16 +487,16 @@ func TestNotify_CustomCA(t *testing.T) {
 	address := srv.URL + "/services/T/B/TLS"
 
 	t.Run("trusted", func(t *testing.T) {
-		nt, err := New(seedProvider(), provider.Credentials{Address: address, CAData: ca})
+		nt, err := New(exampleProvider(), provider.Credentials{Address: address, CAData: ca})
 		require.NoError(t, err)
 		defer nt.CloseIdleConnections()
-		require.NoError(t, nt.Notify(context.Background(), seedNotification(nil)))
+		require.NoError(t, nt.Notify(context.Background(), exampleNotification(nil)))
 	})
 	t.Run("unknown authority is permanent", func(t *testing.T) {
-		nt, err := New(seedProvider(), provider.Credentials{Address: address})
+		nt, err := New(exampleProvider(), provider.Credentials{Address: address})
 		require.NoError(t, err)
 		defer nt.CloseIdleConnections()
-		res, err := provider.Deliver(context.Background(), nt, seedNotification(nil), tinyPolicy, 0)
+		res, err := provider.Deliver(context.Background(), nt, exampleNotification(nil), tinyPolicy, 0)
 		require.Error(t, err)
 		assert.Equal(t, 1, res.Attempts)
 		var ve *tls.CertificateVerificationError
@@ -515,25 +515,25 @@ func TestNew_Errors(t *testing.T) {
 		want  string
 	}{
 		{"nil provider", nil, provider.Credentials{}, nil, "slack: nil provider"},
-		{"not a URL", seedProvider(), provider.Credentials{Address: "hooks.slack.com/services/T0/B0/SECRETSECRET"}, nil,
+		{"not a URL", exampleProvider(), provider.Credentials{Address: "hooks.slack.com/services/T0/B0/SECRETSECRET"}, nil,
 			`provider flux-system/slack: address (spec.address or the secret's "address"/"url" key): want an http(s) URL, got <redacted>`},
-		{"not http", seedProvider(), provider.Credentials{Address: "ftp://hooks.slack.com/services/T0/B0/SECRETSECRET"}, nil,
+		{"not http", exampleProvider(), provider.Credentials{Address: "ftp://hooks.slack.com/services/T0/B0/SECRETSECRET"}, nil,
 			`provider flux-system/slack: address (spec.address or the secret's "address"/"url" key): want an http(s) URL, got ftp://hooks.slack.com/<redacted>`},
-		{"bad proxy", seedProvider(), provider.Credentials{Address: hook, Proxy: "://user:SECRETSECRET@proxy"}, nil,
+		{"bad proxy", exampleProvider(), provider.Credentials{Address: hook, Proxy: "://user:SECRETSECRET@proxy"}, nil,
 			`provider flux-system/slack: proxy (spec.proxy or the secret's "proxy" key): want a URL, got <redacted>`},
-		{"bad CA", seedProvider(), provider.Credentials{Address: hook, CAData: []byte("not PEM")}, nil,
+		{"bad CA", exampleProvider(), provider.Credentials{Address: hook, CAData: []byte("not PEM")}, nil,
 			`provider flux-system/slack: spec.certSecretRef: no PEM certificate found in "ca.crt"`},
-		{"bad option", seedProvider(), provider.Credentials{Address: hook}, []Option{WithFormat("fancy")},
+		{"bad option", exampleProvider(), provider.Credentials{Address: hook}, []Option{WithFormat("fancy")},
 			`provider flux-system/slack: WithFormat: unknown format "fancy" (want "flux" or "blocks")`},
-		{"bad API URL", seedProvider(), provider.Credentials{Token: testToken}, []Option{WithAPIURL("slack.com")},
+		{"bad API URL", exampleProvider(), provider.Credentials{Token: testToken}, []Option{WithAPIURL("slack.com")},
 			`provider flux-system/slack: WithAPIURL: want an http(s) URL, got "slack.com"`},
-		{"nil client", seedProvider(), provider.Credentials{Address: hook}, []Option{WithHTTPClient(nil)},
+		{"nil client", exampleProvider(), provider.Credentials{Address: hook}, []Option{WithHTTPClient(nil)},
 			`provider flux-system/slack: WithHTTPClient: nil client`},
-		{"header value with a line break", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"Authorization": "Bearer SECRETSECRET\n"}}, nil,
+		{"header value with a line break", exampleProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"Authorization": "Bearer SECRETSECRET\n"}}, nil,
 			`provider flux-system/slack: headers (the secret's "headers" key): the value of "Authorization" is not a valid header value (a line break or control character)`},
-		{"header name with a space", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"X Team": "SECRETSECRET"}}, nil,
+		{"header name with a space", exampleProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"X Team": "SECRETSECRET"}}, nil,
 			`provider flux-system/slack: headers (the secret's "headers" key): "X Team" is not a valid header name`},
-		{"empty header name", seedProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"": "SECRETSECRET"}}, nil,
+		{"empty header name", exampleProvider(), provider.Credentials{Address: hook, Headers: map[string]string{"": "SECRETSECRET"}}, nil,
 			`provider flux-system/slack: headers (the secret's "headers" key): "" is not a valid header name`},
 	}
 	for _, tt := range tests {
@@ -565,7 +565,7 @@ func TestNotifier_NeverShowsSecrets(t *testing.T) {
 		{provider.Credentials{}, "slack unconfigured (provider flux-system/slack)"},
 		{provider.Credentials{Token: "xoxb-SECRETSECRET", Address: hook}, "slack chat.postMessage https://hooks.slack.com/<redacted> (provider flux-system/slack)"},
 	} {
-		nt, err := New(seedProvider(), tt.creds)
+		nt, err := New(exampleProvider(), tt.creds)
 		require.NoError(t, err)
 		var logged bytes.Buffer
 		slog.New(slog.NewTextHandler(&logged, nil)).Info("built", "notifier", nt)

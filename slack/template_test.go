@@ -55,7 +55,7 @@ func parse(t testing.TB, spec string) *template.Template {
 }
 
 func TestRender_CustomTemplateGolden(t *testing.T) {
-	hostile := seedNotification(parse(t, customBlocksSpec))
+	hostile := exampleNotification(parse(t, customBlocksSpec))
 	hostile.Data.Message = hostileMessage()
 	hostile.Data.Metadata["note"] = `"quoted" <!channel> & $x`
 
@@ -63,35 +63,35 @@ func TestRender_CustomTemplateGolden(t *testing.T) {
 		name string
 		n    *provider.Notification
 	}{
-		{"custom-template", seedNotification(parse(t, customSpec))},
-		{"custom-blocks", seedNotification(parse(t, customBlocksSpec))},
+		{"custom-template", exampleNotification(parse(t, customSpec))},
+		{"custom-blocks", exampleNotification(parse(t, customBlocksSpec))},
 		{"custom-blocks-hostile", hostile},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			golden(t, tt.name, render(t, seedProvider(), tt.n))
+			golden(t, tt.name, render(t, exampleProvider(), tt.n))
 		})
 	}
 }
 
 func TestRender_CustomTemplate(t *testing.T) {
 	t.Run("parts the template leaves unset come from the format", func(t *testing.T) {
-		n := seedNotification(parse(t, `{title: 'Deploy of {{ .Object.Name }}'}`))
-		body := render(t, seedProvider(), n)
+		n := exampleNotification(parse(t, `{title: 'Deploy of {{ .Object.Name }}'}`))
+		body := render(t, exampleProvider(), n)
 		assert.Contains(t, string(body), `"title":"Deploy of my-app-kustomization"`)
-		assert.Contains(t, string(body), `"text":"`+seedMessage+`"`)
+		assert.Contains(t, string(body), `"text":"`+exampleMessage+`"`)
 		assert.Contains(t, string(body), `"color":"danger"`)
 		assert.Contains(t, string(body), `"title":"revision"`, "metadata fields")
 		assert.Contains(t, string(body), `"mrkdwn_in":["text"]`)
 	})
 
 	t.Run("a very long event makes a cut message, not an error", func(t *testing.T) {
-		n := seedNotification(parse(t, `{text: '{{ .Message }}', fields: [{title: all, value: '{{ range $k, $v := .Metadata }}{{ $k }}={{ $v }} {{ end }}'}]}`))
+		n := exampleNotification(parse(t, `{text: '{{ .Message }}', fields: [{title: all, value: '{{ range $k, $v := .Metadata }}{{ $k }}={{ $v }} {{ end }}'}]}`))
 		n.Data.Message = strings.Repeat("<&>", 1<<20)
 		for i := range 3000 {
 			n.Data.Metadata[fmt.Sprintf("k%04d", i)] = strings.Repeat("v", 100)
 		}
-		body := render(t, seedProvider(), n)
+		body := render(t, exampleProvider(), n)
 		var got struct {
 			Attachments []struct {
 				Text   string                   `json:"text"`
@@ -106,9 +106,9 @@ func TestRender_CustomTemplate(t *testing.T) {
 		assert.NotContains(t, got.Attachments[0].Fields[0].Value, "k0100=", "at most 100 entries")
 
 		// A template that is too big by itself still fails, naming the field.
-		n = seedNotification(parse(t, `{text: '{{ if eq .Reason "Boom" }}{{ repeat 100000 "x" }}{{ end }}'}`))
+		n = exampleNotification(parse(t, `{text: '{{ if eq .Reason "Boom" }}{{ repeat 100000 "x" }}{{ end }}'}`))
 		n.Data.Reason = "Boom"
-		nt, err := New(seedProvider(), provider.Credentials{})
+		nt, err := New(exampleProvider(), provider.Credentials{})
 		require.NoError(t, err)
 		_, err = nt.Render(n)
 		require.ErrorIs(t, err, template.ErrTooLarge)
@@ -116,22 +116,22 @@ func TestRender_CustomTemplate(t *testing.T) {
 	})
 
 	t.Run("icons are not mrkdwn", func(t *testing.T) {
-		n := seedNotification(parse(t, `{iconURL: '{{ .Metadata.icon }}', iconEmoji: ':{{ .Metadata.emoji }}:'}`))
+		n := exampleNotification(parse(t, `{iconURL: '{{ .Metadata.icon }}', iconEmoji: ':{{ .Metadata.emoji }}:'}`))
 		n.Data.Metadata["icon"] = "https://example.com/icon.png?size=48&theme=dark"
 		n.Data.Metadata["emoji"] = "flux"
-		body := render(t, seedProvider(), n)
+		body := render(t, exampleProvider(), n)
 		assert.Contains(t, string(body), `"icon_emoji":":flux:","icon_url":"https://example.com/icon.png?size=48&theme=dark"`)
 
 		n.Data.Metadata["icon"] = "javascript:alert(1)"
-		assert.NotContains(t, string(render(t, seedProvider(), n)), "icon_url", "not a usable URL: dropped")
+		assert.NotContains(t, string(render(t, exampleProvider(), n)), "icon_url", "not a usable URL: dropped")
 	})
 
 	t.Run("blocks format with a template title and fields", func(t *testing.T) {
-		n := seedNotification(parse(t, `
+		n := exampleNotification(parse(t, `
 format: blocks
 title: '{{ .Object.Name }} failed'
 fields: [{title: Owner, value: 'team-{{ .Object.Namespace }}'}]`))
-		body := render(t, seedProvider(), n)
+		body := render(t, exampleProvider(), n)
 		assert.Equal(t, []string{"header", "section", "section", "context", "actions"}, blockTypes(t, body))
 		assert.Contains(t, string(body), `"text":"my-app-kustomization failed"`)
 		assert.Contains(t, string(body), `"text":"*Owner*\nteam-flux-system"`)
@@ -139,7 +139,7 @@ fields: [{title: Owner, value: 'team-{{ .Object.Namespace }}'}]`))
 	})
 
 	t.Run("blocks format with a color uses an attachment", func(t *testing.T) {
-		n := seedNotification(parse(t, `{format: blocks, color: '#ff0000'}`))
+		n := exampleNotification(parse(t, `{format: blocks, color: '#ff0000'}`))
 		var got struct {
 			Blocks      []any `json:"blocks"`
 			Attachments []struct {
@@ -147,7 +147,7 @@ fields: [{title: Owner, value: 'team-{{ .Object.Namespace }}'}]`))
 				Blocks []any  `json:"blocks"`
 			} `json:"attachments"`
 		}
-		require.NoError(t, json.Unmarshal(render(t, seedProvider(), n), &got))
+		require.NoError(t, json.Unmarshal(render(t, exampleProvider(), n), &got))
 		assert.Empty(t, got.Blocks)
 		require.Len(t, got.Attachments, 1)
 		assert.Equal(t, "#ff0000", got.Attachments[0].Color)
@@ -165,8 +165,8 @@ fields: [{title: Owner, value: 'team-{{ .Object.Namespace }}'}]`))
 		for range 60 {
 			blocks = append(blocks, `{type: divider}`)
 		}
-		n := seedNotification(parse(t, "blocks: ["+strings.Join(blocks, ",")+"]"))
-		body := render(t, seedProvider(), n)
+		n := exampleNotification(parse(t, "blocks: ["+strings.Join(blocks, ",")+"]"))
+		body := render(t, exampleProvider(), n)
 		var got struct {
 			Blocks []struct {
 				Type     string                  `json:"type"`
@@ -190,10 +190,10 @@ fields: [{title: Owner, value: 'team-{{ .Object.Namespace }}'}]`))
 func TestRender_TemplateErrors(t *testing.T) {
 	t.Run("render error names the alert and is permanent", func(t *testing.T) {
 		tmpl := parse(t, `{text: '{{ if eq .Reason "Boom" }}{{ slackMention "nobody" }}{{ end }}ok'}`)
-		n := seedNotification(tmpl)
+		n := exampleNotification(tmpl)
 		n.Alert.Spec.Template = tmpl.Spec()
 		n.Data.Reason = "Boom"
-		nt, err := New(seedProvider(), provider.Credentials{Address: "http://127.0.0.1:1/services/T/B/SECRET"})
+		nt, err := New(exampleProvider(), provider.Credentials{Address: "http://127.0.0.1:1/services/T/B/SECRET"})
 		require.NoError(t, err)
 		defer nt.CloseIdleConnections()
 		_, err = nt.Render(n)
@@ -208,16 +208,16 @@ func TestRender_TemplateErrors(t *testing.T) {
 
 	t.Run("unknown format of an alert's template", func(t *testing.T) {
 		tmpl := parse(t, `{format: fancy}`)
-		n := seedNotification(tmpl)
+		n := exampleNotification(tmpl)
 		n.Alert.Spec.Template = tmpl.Spec()
-		nt, err := New(seedProvider(), provider.Credentials{})
+		nt, err := New(exampleProvider(), provider.Credentials{})
 		require.NoError(t, err)
 		_, err = nt.Render(n)
 		require.EqualError(t, err, `alert flux-system/flux-alerts (provider flux-system/slack): spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)
 	})
 
 	t.Run("unknown format of a provider's template", func(t *testing.T) {
-		p := seedProvider()
+		p := exampleProvider()
 		p.Spec.Template = &template.Spec{Format: "fancy"}
 		_, err := New(p, provider.Credentials{})
 		require.EqualError(t, err, `provider flux-system/slack: spec.template.format: unknown format "fancy" (want "flux" or "blocks")`)

@@ -15,14 +15,14 @@ import (
 func TestPost_thread(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	p := seedProvider()
+	p := exampleProvider()
 	p.Spec.Channel = "#alerts"
 	nt, err := New(p, provider.Credentials{Token: testToken}, WithAPIURL(srv.APIURL()))
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
 	require.True(t, nt.CanThread())
 	ctx := context.Background()
-	n := seedNotification(nil)
+	n := exampleNotification(nil)
 	n.Data.Channel = "#alerts"
 
 	root, err := nt.Post(ctx, n, PostOptions{})
@@ -66,13 +66,13 @@ func TestPost_thread(t *testing.T) {
 func TestPost_webhookCannotThread(t *testing.T) {
 	srv := slacktest.NewServer()
 	defer srv.Close()
-	nt, err := New(seedProvider(), provider.Credentials{Address: srv.WebhookURL()})
+	nt, err := New(exampleProvider(), provider.Credentials{Address: srv.WebhookURL()})
 	require.NoError(t, err)
 	defer nt.CloseIdleConnections()
 	assert.False(t, nt.CanThread())
-	_, err = nt.Post(context.Background(), seedNotification(nil), PostOptions{})
+	_, err = nt.Post(context.Background(), exampleNotification(nil), PostOptions{})
 	assert.True(t, errors.Is(err, ErrNoThreads), "%v", err)
-	err = nt.Update(context.Background(), seedNotification(nil), "1.1", PostOptions{})
+	err = nt.Update(context.Background(), exampleNotification(nil), "1.1", PostOptions{})
 	assert.ErrorIs(t, err, ErrNoThreads)
 	assert.NotContains(t, err.Error(), slacktest.WebhookPath)
 	assert.Zero(t, srv.Len())
