@@ -60,7 +60,8 @@ func LoadErrors(err error) []*LoadError { return manifest.Errors(err) }
 //
 // Alerts and Providers of fluxnotify.io/v1alpha1, fluxnotify's own group,
 // load too. Under Flux's group, a field only fluxnotify reads (an Alert's
-// spec.channel, spec.template, a severity list, a glob) gets a warning,
+// spec.channel, spec.template, spec.delivery, spec.reasons, a severity
+// list, a glob) gets a warning,
 // manifest.ErrExtendedField: Flux's API server would drop it or refuse the
 // object.
 //

@@ -124,12 +124,13 @@ var (
 	ErrRemovedVersion = errors.New("API version no longer served by Flux")
 	// ErrExtendedField marks, in Config.Warnings, a field of a
 	// notification.toolkit.fluxcd.io Alert or Provider that only fluxnotify
-	// reads: spec.channel of an Alert, spec.template, a severity list or a
-	// level other than info and error, a glob in an event source, a
-	// Provider type that is not one of Flux's. The
-	// object loads with it, but in a cluster Flux's API server drops the
-	// field (channel, template) or refuses the object (severity, a glob
-	// kind, a type of your own), and Flux compares a glob name or namespace as written;
+	// reads: spec.channel, spec.delivery and spec.reasons of an Alert,
+	// spec.template, a severity list or a level other than info and error,
+	// a glob in an event source, a Provider type that is not one of Flux's.
+	// The object loads with it, but in a cluster Flux's API server drops
+	// the field (channel, template, delivery, reasons) or refuses the
+	// object (severity, a glob kind, a type of your own), and Flux compares
+	// a glob name or namespace as written;
 	// apiVersion fluxnotify.io/v1alpha1 keeps them (see alert.ExtendedGroup).
 	ErrExtendedField = errors.New("fluxnotify extension in Flux's API group")
 	// ErrUnknownKind marks a kind of notification.toolkit.fluxcd.io that
