@@ -31,7 +31,7 @@ func Example() {
 		nil, os.Stdout, os.Stderr)
 	fmt.Println("exit status", code)
 	// Output:
-	// ERROR Kustomization/my-app-kustomization (main@sha1:2f3c1e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d): Health check failed after 5m0s: timeout waiting for Deployment/my-app/my-app-deployment
+	// 2026-01-02T03:04:05Z error Kustomization/my-app-kustomization: Health check failed after 5m0s: timeout waiting for Deployment/my-app/my-app-deployment revision=main@2f3c1e0
 	// delivered: alert flux-system/audit-everything, provider flux-system/audit-log (file), 1 attempt(s)
 	// exit status 0
 }

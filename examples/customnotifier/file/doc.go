@@ -6,15 +6,19 @@
 // The provider's address is a file URL, a path, or "-" for standard
 // output; the file is created if needed and appended to. spec.address must
 // be a URL with a host (file://localhost/var/log/flux.log); a plain path or
-// "-" can come from the Secret's "address" key. The line is the rendered
-// template's text when the alert or the provider has a template
-// (spec.template.text, or title), so the templates written for Slack work
-// here too; otherwise it is
+// "-" can come from the Secret's "address" key. The line is the
+// notification's neutral message (provider.Notification.Message):
 //
-//	<timestamp> <severity> <kind>/<namespace>/<name> <reason>: <message> [key=value ...]
+//	<timestamp> <severity> <title>: <text> [<field>=<value> ...] [<url> ...]
 //
-// with the merged metadata sorted by key. Line breaks in a message are
-// written as "\n", so a line is always one notification.
+// The title, text and fields are the template's when the alert or the
+// provider has one (spec.template.title, text and fields, so the templates
+// written for Slack work here too; its Slack-only parts are ignored), and
+// otherwise, or for what the template leaves unset, the object as Flux's
+// Slack author line writes it ("kustomization/my-app.flux-system"), the
+// event's message and one field per key of the merged metadata, sorted by
+// key. The URLs are the commit and dashboard links, when configured.
+// Line breaks are written as "\n", so a line is always one notification.
 //
 //	apiVersion: fluxnotify.io/v1alpha1
 //	kind: Provider

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,52 +87,35 @@ func (nt *Notifier) Render(n *provider.Notification) ([]byte, error) {
 }
 
 // render is Render under ctx: the template's work stops when ctx ends
-// (see template.Template.RenderContext), so a delivery's deadline bounds
-// it as it bounds the write.
+// (see provider.Notification.Message), so a delivery's deadline bounds it
+// as it bounds the write.
 func (nt *Notifier) render(ctx context.Context, n *provider.Notification) ([]byte, error) {
 	if n == nil || n.Data == nil {
 		return nil, errors.New("file: notification without data")
 	}
-	if n.Template != nil {
-		m, err := n.Template.RenderContext(ctx, n.Data, nil)
-		if err != nil {
-			return nil, fmt.Errorf("rendering the template: %w", err)
-		}
-		text := m.Text
-		if text == "" {
-			text = m.Title
-		}
-		if text != "" {
-			return []byte(oneLine(text)), nil
-		}
+	m, err := n.Message(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return []byte(defaultLine(n)), nil
+	return []byte(line(n.Data.Timestamp, n.Data.Severity, m)), nil
 }
 
-func defaultLine(n *provider.Notification) string {
-	d := n.Data
+// line lays m out on one line:
+//
+//	<timestamp> <severity> <title>: <text> [<field>=<value> ...] [<url> ...]
+func line(ts time.Time, severity string, m *provider.Message) string {
 	var b strings.Builder
-	ts := d.Timestamp
 	if ts.IsZero() {
 		ts = time.Now()
 	}
 	b.WriteString(ts.UTC().Format(time.RFC3339))
-	b.WriteByte(' ')
-	b.WriteString(d.Severity)
-	b.WriteByte(' ')
-	b.WriteString(d.Object.Kind + "/" + d.Object.Namespace + "/" + d.Object.Name)
-	if d.Reason != "" {
-		b.WriteString(" " + d.Reason)
+	b.WriteString(" " + oneLine(severity))
+	b.WriteString(" " + oneLine(m.Title) + ": " + oneLine(m.Text))
+	for _, f := range m.Fields {
+		b.WriteString(" " + oneLine(f.Title) + "=" + oneLine(f.Value))
 	}
-	b.WriteString(": ")
-	b.WriteString(oneLine(d.Message))
-	keys := make([]string, 0, len(d.Metadata))
-	for k := range d.Metadata {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		b.WriteString(" " + k + "=" + oneLine(d.Metadata[k]))
+	for _, l := range m.Links {
+		b.WriteString(" " + oneLine(l.URL))
 	}
 	return b.String()
 }

@@ -72,13 +72,17 @@ func TestLines(t *testing.T) {
 		want    string
 	}{
 		{"default", "timeout waiting for Deployment/apps/web", nil,
-			"2026-01-02T03:04:05Z error Kustomization/flux-system/apps HealthCheckFailed: timeout waiting for Deployment/apps/web revision=main@sha1:abc summary=prod"},
+			"2026-01-02T03:04:05Z error kustomization/apps.flux-system: timeout waiting for Deployment/apps/web revision=main@sha1:abc summary=prod"},
 		{"line breaks", "line one\nline two\r\nthree", nil,
-			`2026-01-02T03:04:05Z error Kustomization/flux-system/apps HealthCheckFailed: line one\nline two\nthree revision=main@sha1:abc summary=prod`},
+			`2026-01-02T03:04:05Z error kustomization/apps.flux-system: line one\nline two\nthree revision=main@sha1:abc summary=prod`},
 		{"template text", "failed", &template.Spec{Text: "[{{ .Cluster }}] {{ .Object.Kind }}/{{ .Object.Name }}: {{ .Message }}"},
-			"[prod-eu] Kustomization/apps: failed"},
-		{"template title only", "failed\nbadly", &template.Spec{Title: "{{ .Severity | upper }} {{ .Message }}"},
-			`ERROR failed\nbadly`},
+			"2026-01-02T03:04:05Z error kustomization/apps.flux-system: [prod-eu] Kustomization/apps: failed revision=main@sha1:abc summary=prod"},
+		{"template title only", "failed\nbadly", &template.Spec{Title: "{{ .Severity | upper }} {{ .Object.Name }}"},
+			`2026-01-02T03:04:05Z error ERROR apps: failed\nbadly revision=main@sha1:abc summary=prod`},
+		{"template fields, Slack-only parts ignored", "failed", &template.Spec{
+			Title: "{{ .Object.Kind }}/{{ .Object.Name }}", Fields: []template.Field{{Title: "rev", Value: "{{ .Revision }}"}},
+			Color: "danger", Blocks: []byte(`[{"type":"divider"}]`),
+		}, "2026-01-02T03:04:05Z error Kustomization/apps: failed rev=main@sha1:abc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,4 +170,15 @@ func TestNotify_renderStopsAtTheDeadline(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 10*time.Second, "hang detector, not a speed test")
 	assert.NoFileExists(t, path)
+}
+
+// The commit and dashboard links end the line, when configured.
+func TestLineLinks(t *testing.T) {
+	note := notification(t, "failed", nil)
+	note.Data.Links = template.Links{Commit: "https://git.example.com/c/abc", Dashboard: "https://dash.example.com/apps"}
+	n, err := file.New(&provider.Provider{}, provider.Credentials{Address: file.Stdout})
+	require.NoError(t, err)
+	got, err := n.Render(note)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-01-02T03:04:05Z error kustomization/apps.flux-system: failed revision=main@sha1:abc summary=prod https://git.example.com/c/abc https://dash.example.com/apps", string(got))
 }
