@@ -9,7 +9,10 @@
 // iconEmoji, iconURL, each field's title and value, and each string inside
 // blocks (a Slack Block Kit array, written as YAML or JSON; object keys are
 // not templates). Templates fill values, never raw JSON, so quotes,
-// newlines and "$" in an event can never break the payload.
+// newlines and "$" in an event can never break the payload. Title, text
+// and fields are neutral; blocks, color and the icons are Slack-only (see
+// [Spec]): a notifier of another type reads the neutral message that
+// provider.Notification.Message builds, as plain text.
 //
 //	spec:
 //	  template:

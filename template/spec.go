@@ -9,11 +9,23 @@ import (
 // of a Provider (the default for every alert that uses the provider) or of an
 // Alert (which replaces the provider's template as a whole).
 //
-// Every string is a Go text/template evaluated against Data. Blocks is a
-// Slack Block Kit array written as YAML or JSON: each string inside it is a
-// template, so values are templated, never raw JSON, and no message can break
-// the payload. Which fields a notifier uses is up to the notifier; the Slack
-// notifier uses all of them.
+// Every string is a Go text/template evaluated against Data. Which fields a
+// notifier uses is up to the notifier:
+//
+//   - Title, Text and Fields are neutral: every notifier may show them. A
+//     notifier of a type other than Slack (Teams, Discord, a log file) gets
+//     them, rendered as plain text and completed with defaults, from
+//     provider.Notification.Message.
+//   - Blocks, Color, IconEmoji and IconURL are Slack-only: only the Slack
+//     notifier reads them (package slack lays out Block Kit and
+//     attachments); other notifiers ignore them. They live here because
+//     spec.template is one YAML object for every provider type.
+//   - Format names a built-in layout of the notifier; only the Slack
+//     notifier has layouts today.
+//
+// Blocks is a JSON array written as YAML or JSON: each string inside it is
+// a template, so values are templated, never raw JSON, and no message can
+// break the payload.
 //
 //	spec:
 //	  template:
@@ -27,11 +39,13 @@ import (
 type Spec struct {
 	// Format picks the notifier's built-in layout used for whatever the
 	// template leaves unset. The Slack notifier knows "flux" (the default,
-	// Flux's attachment) and "blocks" (Block Kit).
+	// Flux's attachment) and "blocks" (Block Kit); the neutral message of
+	// other notifiers has no layouts.
 	// +optional
 	Format string `json:"format,omitempty"`
 
-	// Title is the message title (a Slack attachment title or header).
+	// Title is the message title (a Slack attachment title or header, the
+	// title of the neutral message of other notifiers).
 	// +optional
 	Title string `json:"title,omitempty"`
 
@@ -43,27 +57,28 @@ type Spec struct {
 	// +optional
 	Fields []Field `json:"fields,omitempty"`
 
-	// Blocks is a Slack Block Kit array, written as YAML or JSON, or as a
-	// string holding the JSON array (a YAML block scalar). Each string value
-	// in it is a template; object keys, numbers, booleans and nulls are kept
-	// as written (in the order written, when given as JSON), and the result
-	// is always valid JSON. null (an empty "blocks:" in YAML) and "" mean
-	// no blocks.
+	// Blocks is a Slack Block Kit array (Slack-only), written as YAML or
+	// JSON, or as a string holding the JSON array (a YAML block scalar).
+	// Each string value in it is a template; object keys, numbers,
+	// booleans and nulls are kept as written (in the order written, when
+	// given as JSON), and the result is always valid JSON. null (an empty
+	// "blocks:" in YAML) and "" mean no blocks.
 	// +optional
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:pruning:PreserveUnknownFields
 	Blocks json.RawMessage `json:"blocks,omitempty"`
 
-	// Color is the attachment color ("good", "warning", "danger" or
-	// "#rrggbb"); a template like the others.
+	// Color is the Slack attachment color ("good", "warning", "danger" or
+	// "#rrggbb"); a template like the others. Slack-only.
 	// +optional
 	Color string `json:"color,omitempty"`
 
-	// IconEmoji is the sender's emoji, for example ":flux:".
+	// IconEmoji is the Slack sender's emoji, for example ":flux:".
+	// Slack-only.
 	// +optional
 	IconEmoji string `json:"iconEmoji,omitempty"`
 
-	// IconURL is the URL of the sender's icon.
+	// IconURL is the URL of the Slack sender's icon. Slack-only.
 	// +optional
 	IconURL string `json:"iconURL,omitempty"`
 }

@@ -63,7 +63,10 @@ type fieldPair struct {
 
 // Message is a rendered template: the strings of Spec with every template
 // executed. Blocks is the rendered Block Kit array, valid JSON, or nil when
-// the Spec has none. Format is Spec.Format, as written.
+// the Spec has none. Format is Spec.Format, as written. Color, IconEmoji,
+// IconURL and Blocks are Slack-only (see Spec); a notifier of another type
+// uses provider.Notification.Message, which keeps the neutral parts and
+// fills in defaults.
 type Message struct {
 	// Format is Spec.Format: the notifier's layout for what is unset.
 	Format string
