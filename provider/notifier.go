@@ -8,7 +8,8 @@ import (
 )
 
 // Notification is one event on its way to one provider because one alert
-// matched it.
+// matched it. The Slack notifier renders Template itself; a notifier of
+// another type builds its payload from the neutral Message.
 type Notification struct {
 	// Alert is the alert that matched.
 	Alert *alert.Alert
