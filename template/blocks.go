@@ -10,6 +10,11 @@ import (
 	"unicode/utf8"
 )
 
+// This file templates Spec.Blocks as a generic JSON tree: every string in it
+// is a template, everything else is kept as written. It knows nothing of
+// Block Kit: the Slack notifier (package slack) lays out its default
+// blocks, applies Slack's limits to these and builds the payload.
+
 // segment is a piece of the Blocks JSON: literal JSON text, then optionally
 // one templated string, rendered and quoted at Render time.
 type segment struct {
