@@ -75,16 +75,6 @@ func newDedup(window time.Duration, capacity int) *dedup {
 	}
 }
 
-// admit reports whether e is new in the window, and remembers it if so. A
-// nil dedup (deduplication turned off) admits everything.
-func (d *dedup) admit(e *event.Event) bool {
-	if d == nil {
-		return true
-	}
-	_, ok := d.reserve(d.key(e))
-	return ok
-}
-
 // reserve reports whether key is new in the window, and remembers it if
 // so, returning the time it was remembered at, for release.
 func (d *dedup) reserve(key uint64) (at int64, ok bool) {
@@ -115,13 +105,6 @@ func (d *dedup) release(key uint64, at int64) {
 	if cur, ok := d.seen[key]; ok && cur == at {
 		delete(d.seen, key)
 	}
-}
-
-// len returns how many events are remembered.
-func (d *dedup) len() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.seen)
 }
 
 // expire forgets every entry seen at or before cutoff.

@@ -554,43 +554,56 @@ func (d *Dispatcher) begin(ctx context.Context, e *event.Event, q *job, dedup bo
 	return t, err
 }
 
+// admit does the work of begin. The shared deduplication store is asked
+// without d.mu held, so that a slow store holds back neither Shutdown nor
+// the other events; the queue is pushed to under d.mu, so that Shutdown
+// cannot close it between the check of closed and the push.
 func (d *Dispatcher) admit(ctx context.Context, e *event.Event, q *job, dedup bool) (ticket, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.closed {
+	closed := d.closed
+	d.mu.RUnlock()
+	if closed {
 		return ticket{}, ErrClosed
 	}
+	unpend := func() {}
 	if q != nil {
 		n := d.pending.Add(1)
 		b := d.pendingBytes.Add(q.size)
-		// One event always fits when nothing else is pending.
-		if n > int64(d.opts.maxPending) || (n > 1 && b > d.opts.maxPendingBytes) {
+		unpend = func() {
 			d.pending.Add(-1)
 			d.pendingBytes.Add(-q.size)
+		}
+		// One event always fits when nothing else is pending.
+		if n > int64(d.opts.maxPending) || (n > 1 && b > d.opts.maxPendingBytes) {
+			unpend()
 			return ticket{}, ErrQueueFull
 		}
 	}
 	var t ticket
 	if dedup && d.dedup != nil {
 		if d.dedup.store != nil {
-			t = d.reserveShared(ctx, e)
+			t = d.reserveShared(ctx, e) // I/O: no lock held
 		} else {
 			t.key = d.dedup.key(e)
 			t.at, t.ok = d.dedup.reserve(t.key)
 		}
 		if !t.ok {
-			if q != nil {
-				d.pending.Add(-1)
-				d.pendingBytes.Add(-q.size)
-			}
+			unpend()
 			return ticket{}, ErrDuplicate
 		}
+	}
+	d.mu.RLock()
+	if d.closed { // closed while the store was asked
+		d.mu.RUnlock()
+		unpend()
+		if t.ok {
+			d.release(ctx, t)
+		}
+		return ticket{}, ErrClosed
 	}
 	d.wg.Add(1)
 	if q != nil {
 		q.t = t
-		// Under the read lock, so that Shutdown cannot close the queue
-		// between the check of closed and the push.
 		d.startWorkers.Do(func() {
 			for range d.opts.concurrency {
 				d.workers.Go(d.work)
@@ -598,6 +611,7 @@ func (d *Dispatcher) admit(ctx context.Context, e *event.Event, q *job, dedup bo
 		})
 		d.queue.push(q)
 	}
+	d.mu.RUnlock()
 	return t, nil
 }
 

@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -122,4 +124,76 @@ func TestWithStore_fluxKey(t *testing.T) {
 	d.flux = true
 	e := newEvent("Kustomization", "app", "error", "health check failed")
 	assert.Equal(t, fluxEventKey(e), d.storeKey(e))
+}
+
+// slowStore is a store whose SetIfAbsent of deduplication keys waits until
+// unblock is closed, having said so on entered.
+type slowStore struct {
+	state.Store
+	entered chan struct{}
+	unblock chan struct{}
+}
+
+func (s *slowStore) SetIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(key, dedupPrefix) {
+		s.entered <- struct{}{}
+		<-s.unblock
+	}
+	return s.Store.SetIfAbsent(ctx, key, value, ttl)
+}
+
+// TestWithStore_slowStoreDoesNotHoldShutdown: an event whose deduplication
+// key is being reserved in a slow shared store (Redis far away) holds no
+// lock: Close and Shutdown return at once, and the event, refused with
+// ErrClosed, is observed once as rejected and its key released.
+func TestWithStore_slowStoreDoesNotHoldShutdown(t *testing.T) {
+	tests := []struct {
+		name string
+		stop func(d *Dispatcher) error
+	}{
+		{"Close", (*Dispatcher).Close},
+		{"Shutdown", func(d *Dispatcher) error { return d.Shutdown(context.Background()) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := state.NewMemory()
+			defer mem.Close()
+			s := &slowStore{Store: mem, entered: make(chan struct{}), unblock: make(chan struct{})}
+			var mu sync.Mutex
+			var outcomes []Outcome
+			observe := func(_ context.Context, o EventOutcome) {
+				mu.Lock()
+				defer mu.Unlock()
+				outcomes = append(outcomes, o.Outcome)
+			}
+			rec := &recorder{}
+			cfg := testConfig()
+			cfg.Alerts = cfg.Alerts[:1]
+			d := newTestDispatcher(t, cfg, rec, WithStore(s), WithCallerDedup(), WithEventObserver(observe))
+			errc := make(chan error, 1)
+			go func() {
+				errc <- d.Enqueue(context.Background(), newEvent("Kustomization", "app", "error", "health check failed"))
+			}()
+			<-s.entered
+			stopped := make(chan error, 1)
+			go func() { stopped <- tt.stop(d) }()
+			select {
+			case err := <-stopped:
+				assert.NoError(t, err)
+				close(s.unblock)
+			case <-time.After(10 * time.Second): // a deadlock guard, not a speed test
+				t.Errorf("%s waited for the deduplication store", tt.name)
+				close(s.unblock)
+				<-stopped
+			}
+			assert.ErrorIs(t, <-errc, ErrClosed)
+			assert.Empty(t, rec.delivered())
+			mu.Lock()
+			assert.Equal(t, []Outcome{OutcomeRejected}, outcomes)
+			mu.Unlock()
+			keys, err := mem.Keys(context.Background(), dedupPrefix, 10)
+			require.NoError(t, err)
+			assert.Empty(t, keys, "the refused event's key is released")
+		})
+	}
 }
