@@ -366,7 +366,11 @@ func (d *Dispatcher) send(ctx context.Context, r *Router, e *event.Event, rt *ro
 		// This replica claimed the thread: its message is the root.
 		ts, perr := post(slack.PostOptions{Text: st.line()})
 		if perr != nil {
-			_, _ = d.state.CompareAndDelete(context.WithoutCancel(ctx), tkey, []byte(pendingRoot))
+			// Give the claim back, so that the next event posts the root;
+			// bounded, as the event's context may have ended.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+			_, _ = d.state.CompareAndDelete(cctx, tkey, []byte(pendingRoot))
+			cancel()
 			res.Err = wrap(perr)
 			return
 		}
