@@ -289,14 +289,8 @@ func (m *Memory) CompareAndSwap(ctx context.Context, key string, old, new []byte
 		return false, err
 	}
 	defer m.mu.Unlock()
-	e := m.live(key, now)
-	switch {
-	case e == nil:
-		return false, nil
-	case e.win != nil:
-		return false, wrongType("compare-and-swap", key)
-	case !bytes.Equal(e.value, old):
-		return false, nil
+	if e, err := m.holding("compare-and-swap", key, old, now); e == nil {
+		return false, err
 	}
 	if err := m.put("compare-and-swap", key, new, ttl, now); err != nil {
 		return false, err
@@ -311,17 +305,28 @@ func (m *Memory) CompareAndDelete(ctx context.Context, key string, old []byte) (
 		return false, err
 	}
 	defer m.mu.Unlock()
-	e := m.live(key, now)
-	switch {
-	case e == nil:
-		return false, nil
-	case e.win != nil:
-		return false, wrongType("compare-and-delete", key)
-	case !bytes.Equal(e.value, old):
-		return false, nil
+	e, err := m.holding("compare-and-delete", key, old, now)
+	if e == nil {
+		return false, err
 	}
 	m.remove(e)
 	return true, nil
+}
+
+// holding returns the live value entry of key when it holds exactly old,
+// for the compare-and-* operations; nil otherwise, with an error when key
+// holds a window. m.mu must be held.
+func (m *Memory) holding(op, key string, old []byte, now int64) (*memEntry, error) {
+	e := m.live(key, now)
+	switch {
+	case e == nil:
+		return nil, nil
+	case e.win != nil:
+		return nil, wrongType(op, key)
+	case !bytes.Equal(e.value, old):
+		return nil, nil
+	}
+	return e, nil
 }
 
 // Delete implements Store.
