@@ -201,12 +201,14 @@ func FuzzMatch(f *testing.F) {
 }
 
 // TestGlobPrefixIndexAgreesWithReference compares the matcher with the
-// reference on globs whose literal prefixes nest and overlap, in every
-// field, so that the prefix index meets names shorter than, equal to and
-// longer than each prefix.
+// reference on globs whose literal prefixes and suffixes nest and overlap,
+// in every field, so that the prefix index and the suffix check meet names
+// shorter than, equal to and longer than each prefix and suffix.
 func TestGlobPrefixIndexAgreesWithReference(t *testing.T) {
-	globs := []string{"*", "a*", "ap*", "app-*", "app-1*", "app-1?", `app-\*`, "app-[0-9]*", "*-api", "{app,web}-*", "é*", "app", "app-1", "Kustom*", "Kustomization", "team-*", "team-a"}
-	values := []string{"", "a", "ap", "app", "app-", "app-1", "app-12", "app-*", "web-api", "é-x", "\xff", "Kustomization", "team-a", "team-b"}
+	globs := []string{"*", "a*", "ap*", "app-*", "app-1*", "app-1?", `app-\*`, "app-[0-9]*", "*-api", "{app,web}-*", "é*", "app", "app-1", "Kustom*", "Kustomization", "team-*", "team-a",
+		`*\*`, `a*\\`, "*é", "{app,web}-api", "[a-c]*1", "*-1", "ap*-1"}
+	values := []string{"", "a", "ap", "app", "app-", "app-1", "app-12", "app-*", "web-api", "é-x", "\xff", "Kustomization", "team-a", "team-b",
+		"*", `a\`, "é", "x-api", "ab1", "ap-1", "app\xff", "\xffé"}
 	r := rand.New(rand.NewPCG(7, 7))
 	for trial := range 200 {
 		var alerts []alert.Alert

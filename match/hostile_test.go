@@ -67,11 +67,11 @@ func TestEachGlobRunsOncePerEvent(t *testing.T) {
 		var s alert.CrossNamespaceObjectReference
 		switch i % 3 {
 		case 0:
-			s = src("Kustomization", "app-*")
+			s = src("Kustomization", "app-?*")
 		case 1:
-			s = srcNS("Kustom*", "app-*", "app-*")
+			s = srcNS("Kustom?zation", "app-?*", "app-?*")
 		default:
-			s = srcNS("*", "*", "app-*")
+			s = srcNS("*", "*", "app-?*")
 		}
 		alerts = append(alerts, newAlert(fmt.Sprintf("a%03d", i), alert.Threshold("info"), s))
 	}
@@ -79,8 +79,27 @@ func TestEachGlobRunsOncePerEvent(t *testing.T) {
 	require.NoError(t, err)
 	got, runs := match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1", "error", "failed"))
 	assert.Len(t, got, 200)
-	// app-* on the namespace and on the name, Kustom* on the kind.
+	// app-?* on the namespace and on the name, Kustom?zation on the kind.
 	assert.Equal(t, 3, runs)
+}
+
+// TestPrefixGlobsDoNotRun: a glob that is a literal prefix, "*" and a
+// literal suffix is decided by the prefix index and the suffix alone, and a
+// glob whose literal suffix the value lacks does not run.
+func TestPrefixGlobsDoNotRun(t *testing.T) {
+	alerts := []alert.Alert{
+		newAlert("prefix", alert.Threshold("info"), srcNS("Kustom*", "app-*", "app-*")),
+		newAlert("suffix", alert.Threshold("info"), srcNS("*", "*", "*-api")),
+		newAlert("both", alert.Threshold("info"), srcNS("*", "*", "app-?-api")),
+	}
+	m, err := match.Compile(alerts)
+	require.NoError(t, err)
+	got, runs := match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1", "error", "failed"))
+	assert.Equal(t, []string{"prefix"}, names(got))
+	assert.Zero(t, runs)
+	got, runs = match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1-api", "error", "failed"))
+	assert.Equal(t, []string{"prefix", "suffix", "both"}, names(got))
+	assert.Equal(t, 1, runs, "only app-?-api runs")
 }
 
 // TestExpressionTooLarge reproduces the crafted expression of issue 11

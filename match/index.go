@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync"
@@ -103,8 +104,16 @@ type globGroup[C any] struct {
 }
 
 type globChild[C any] struct {
-	g     *glob.Pattern
-	id    int32 // pattern.id
+	g  *glob.Pattern
+	id int32 // pattern.id
+	// suffix is the glob's literal suffix (see literalSuffix): a value
+	// that does not end with it does not run the glob.
+	suffix string
+	// affix: the glob is its group's prefix, one "*" and suffix ("app-*",
+	// "*-api", "app-*-api"), so it matches exactly the values that start
+	// with the prefix and end with the suffix, these two not overlapping:
+	// it never runs.
+	affix bool
 	child *C
 }
 
@@ -157,7 +166,10 @@ func child[C any](b *levelBuilder, l *level[C], p *pattern) *C {
 			l.prefixLens = slices.Insert(l.prefixLens, i, len(p.prefix))
 		}
 	}
-	l.groups[gi].children = append(l.groups[gi].children, globChild[C]{g: p.g, id: p.id, child: c})
+	suffix := literalSuffix(p.text)
+	l.groups[gi].children = append(l.groups[gi].children, globChild[C]{
+		g: p.g, id: p.id, suffix: suffix, affix: p.text == p.prefix+"*"+suffix, child: c,
+	})
 	return c
 }
 
@@ -188,11 +200,15 @@ func (l *level[C]) appendChildren(dst []*C, v string, field int, sc *scratch) []
 	return dst
 }
 
-// appendMatching appends the next levels of the globs of g that match v.
+// appendMatching appends the next levels of the globs of g that match v,
+// which starts with g.prefix.
 func (g *globGroup[C]) appendMatching(dst []*C, v string, field int, sc *scratch) []*C {
 	for i := range g.children {
 		gc := &g.children[i]
-		if sc.globMatch(gc.id, field, gc.g, v) {
+		if !strings.HasSuffix(v, gc.suffix) {
+			continue
+		}
+		if gc.affix && len(v) >= len(g.prefix)+len(gc.suffix) || !gc.affix && sc.globMatch(gc.id, field, gc.g, v) {
 			dst = append(dst, gc.child)
 		}
 	}
@@ -203,7 +219,13 @@ type index struct {
 	root   nsLevel
 	nGlobs int32 // distinct glob patterns, for scratch.globs
 	nTexts int32 // distinct expressions, for scratch.texts
-	pool   sync.Pool
+	// filterSet numbers, per rule, its pair of inclusionList and
+	// exclusionList among the distinct pairs of the Matcher (-1: none), so
+	// that alerts sharing their filters are decided once per event (see
+	// scratch.filters); nFilterSets counts the pairs.
+	filterSet   []int32
+	nFilterSets int32
+	pool        sync.Pool
 }
 
 // severityMask returns the event severities an alert takes, as bits: bit 0
@@ -232,6 +254,7 @@ func severityMask(mode Mode, sev severity) uint8 {
 
 func buildIndex(ix *index, rules []rule, c *compiler, o *options) {
 	ix.nGlobs, ix.nTexts = c.nGlobs, c.nTexts
+	numberFilterSets(ix, rules)
 	b := &levelBuilder{globChildren: make(map[globChildKey]any)}
 	for ri := range rules {
 		r := &rules[ri]
@@ -266,15 +289,48 @@ func buildIndex(ix *index, rules []rule, c *compiler, o *options) {
 	}
 }
 
+// numberFilterSets fills ix.filterSet: rules whose inclusionList and
+// exclusionList hold the same expressions, in the same order, share a
+// number.
+func numberFilterSets(ix *index, rules []rule) {
+	ix.filterSet = make([]int32, len(rules))
+	ids := make(map[string]int32)
+	var key []byte
+	for ri := range rules {
+		r := &rules[ri]
+		if len(r.fastInclude) == 0 && len(r.fastExclude) == 0 {
+			ix.filterSet[ri] = -1
+			continue
+		}
+		// The key: how many inclusion expressions, then the ids of
+		// the inclusion and exclusion expressions.
+		key = binary.AppendUvarint(key[:0], uint64(len(r.fastInclude)))
+		for _, t := range r.fastInclude {
+			key = binary.AppendUvarint(key, uint64(t.id))
+		}
+		for _, t := range r.fastExclude {
+			key = binary.AppendUvarint(key, uint64(t.id))
+		}
+		id, ok := ids[string(key)]
+		if !ok {
+			id = ix.nFilterSets
+			ids[string(key)] = id
+			ix.nFilterSets++
+		}
+		ix.filterSet[ri] = id
+	}
+}
+
 // scratch is the working space of one AppendMatches call, pooled per
 // Matcher so that matching does not allocate.
 type scratch struct {
-	kinds  []*kindLevel
-	names  []*nameLevel
-	leaves []*leaf
-	hits   []hit
-	globs  memo // glob results, by pattern id and field
-	texts  memo // expression results, for ids past textMemo.small
+	kinds   []*kindLevel
+	names   []*nameLevel
+	leaves  []*leaf
+	hits    []hit
+	globs   memo // glob results, by pattern id and field
+	texts   memo // expression results, for ids past textMemo.small
+	filters memo // filter results, by index.filterSet
 }
 
 // memo records boolean results by id for one event, and forgets them in
@@ -291,12 +347,18 @@ func (m *memo) get(id int32) (ok, done bool) {
 }
 
 func (m *memo) set(id int32, ok bool) bool {
+	m.runs++
+	return m.setQuiet(id, ok)
+}
+
+// setQuiet is set without counting a run: for results made of other
+// memoized results.
+func (m *memo) setQuiet(id int32, ok bool) bool {
 	m.v[id] = 1
 	if ok {
 		m.v[id] = 2
 	}
 	m.touched = append(m.touched, id)
-	m.runs++
 	return ok
 }
 
@@ -327,6 +389,7 @@ func (ix *index) getScratch() *scratch {
 func (ix *index) newScratch() *scratch {
 	sc := &scratch{hits: make([]hit, 0, 64)}
 	sc.globs.v = make([]uint8, ix.nGlobs*nFields)
+	sc.filters.v = make([]uint8, ix.nFilterSets)
 	if ix.nTexts > int32(len(textMemo{}.small)) {
 		sc.texts.v = make([]uint8, ix.nTexts)
 	}
@@ -350,13 +413,29 @@ func (ix *index) lookup(sc *scratch, obj *corev1.ObjectReference, sev event.Seve
 		hits = append(hits, lf.bySev[sev]...)
 	}
 	// Each leaf's list is sorted; so are the hits of a single leaf.
-	if len(leaves) > 1 && !slices.IsSorted(hits) {
-		slices.Sort(hits)
+	if len(leaves) > 1 {
+		sortHits(hits)
 	}
-	clear(kinds)
-	clear(names)
-	clear(leaves)
+	// The slices keep their pointers: they point into the index, which
+	// the Matcher that pools sc holds anyway, so clearing them would only
+	// cost time.
 	sc.kinds, sc.names, sc.leaves, sc.hits = kinds[:0], names[:0], leaves[:0], hits
+}
+
+// sortHits sorts hits. An event usually reaches a few leaves holding a few
+// hits each, already in order: an insertion sort handles those in one pass.
+func sortHits(hits []hit) {
+	if len(hits) > 16 {
+		if !slices.IsSorted(hits) {
+			slices.Sort(hits)
+		}
+		return
+	}
+	for i := 1; i < len(hits); i++ {
+		for j := i; j > 0 && hits[j] < hits[j-1]; j-- {
+			hits[j], hits[j-1] = hits[j-1], hits[j]
+		}
+	}
 }
 
 // appendMatches is the indexed match. Hits are sorted by alert, so results
@@ -379,17 +458,20 @@ func (m *Matcher) appendMatchesWith(sc *scratch, ec *evalCtx, dst []*alert.Alert
 		ec.texts.ext = &sc.texts
 	}
 	m.index.lookup(sc, &ec.e.InvolvedObject, ec.sev)
-	dst = m.resolve(ec, dst, sc.hits)
+	dst = m.resolve(ec, sc, dst, sc.hits)
 	sc.hits = sc.hits[:0]
 	sc.globs.reset()
+	sc.filters.reset()
 	sc.texts.reset()
 	ec.texts.ext = nil
 	return dst
 }
 
 // resolve appends the alerts of hits (sorted) that pass matchLabels and the
-// message filters. It reads a rule only for the hits whose flags ask for it.
-func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.Alert {
+// message filters. It reads a rule only for the hits whose flags ask for it,
+// and decides each distinct pair of filters once.
+func (m *Matcher) resolve(ec *evalCtx, sc *scratch, dst []*alert.Alert, hits []hit) []*alert.Alert {
+	alerts := m.alerts
 	for i := 0; i < len(hits); {
 		h := hits[i]
 		ri := h.rule()
@@ -408,11 +490,21 @@ func (m *Matcher) resolve(ec *evalCtx, dst []*alert.Alert, hits []hit) []*alert.
 			}
 			sourceOK, _ = m.rules[ri].sources[hits[i].src()].labelsMatch(have, false)
 		}
-		if sourceOK && (h&hitFilters == 0 || m.rules[ri].messageOK(ec)) {
-			dst = append(dst, m.alerts[ri])
+		if sourceOK && (h&hitFilters == 0 || m.filtersOK(ec, sc, ri)) {
+			dst = append(dst, alerts[ri])
 		}
 	}
 	return dst
+}
+
+// filtersOK reports whether the event's message passes the filters of rule
+// ri, deciding each distinct pair of filters once per event.
+func (m *Matcher) filtersOK(ec *evalCtx, sc *scratch, ri int) bool {
+	id := m.index.filterSet[ri]
+	if ok, done := sc.filters.get(id); done {
+		return ok
+	}
+	return sc.filters.setQuiet(id, m.rules[ri].messageOK(ec))
 }
 
 // messageOK applies inclusionList then exclusionList, each distinct

@@ -112,6 +112,21 @@ func literalPrefix(glob string) string {
 	return glob
 }
 
+// literalSuffix returns the text of glob after its last meta character:
+// every value the glob matches ends with it. After an escape ("\\x") the
+// suffix starts at the escaped character, which is literal; a suffix that is
+// not valid UTF-8 is left out, as the glob reads an invalid byte as U+FFFD.
+func literalSuffix(glob string) string {
+	i := len(glob)
+	for i > 0 && !globsyntax.IsSpecial(glob[i-1]) {
+		i--
+	}
+	if !utf8.ValidString(glob[i:]) {
+		return ""
+	}
+	return glob[i:]
+}
+
 type label struct{ key, value string }
 
 // source is one compiled spec.eventSources entry.

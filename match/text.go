@@ -52,7 +52,7 @@ func checkProgramSize(expr string) error {
 // inclusion or exclusion expression (by its id, see compiler.text), so that
 // each runs at most once per event however many alerts share it.
 type textMemo struct {
-	small [128]uint8 // ids 0 to 127: 0 not run yet, 1 no match, 2 match
+	small [32]uint8 // ids 0 to 31: 0 not run yet, 1 no match, 2 match
 	big   map[int32]bool
 	// ext, when set, holds the results of ids from 128 on instead of big:
 	// the Matcher's pooled memo, which does not allocate.
