@@ -203,10 +203,12 @@ func FuzzMatch(f *testing.F) {
 // TestGlobPrefixIndexAgreesWithReference compares the matcher with the
 // reference on globs whose literal prefixes and suffixes nest and overlap,
 // in every field, so that the prefix index and the suffix check meet names
-// shorter than, equal to and longer than each prefix and suffix.
+// shorter than, equal to and longer than each prefix and suffix, and on
+// globs filed under the few values they spell, next to exact values.
 func TestGlobPrefixIndexAgreesWithReference(t *testing.T) {
 	globs := []string{"*", "a*", "ap*", "app-*", "app-1*", "app-1?", `app-\*`, "app-[0-9]*", "*-api", "{app,web}-*", "é*", "app", "app-1", "Kustom*", "Kustomization", "team-*", "team-a",
-		`*\*`, `a*\\`, "*é", "{app,web}-api", "[a-c]*1", "*-1", "ap*-1"}
+		`*\*`, `a*\\`, "*é", "{app,web}-api", "[a-c]*1", "*-1", "ap*-1",
+		"{Kustomization,HelmRelease}", "app-{1,12,*}", "app-[0-2]", "{team-a,app-1,app}", "[ae]{pp,-x}", "{a,b}{c,d}{e,f}{g,h}"}
 	values := []string{"", "a", "ap", "app", "app-", "app-1", "app-12", "app-*", "web-api", "é-x", "\xff", "Kustomization", "team-a", "team-b",
 		"*", `a\`, "é", "x-api", "ab1", "ap-1", "app\xff", "\xffé"}
 	r := rand.New(rand.NewPCG(7, 7))

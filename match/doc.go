@@ -3,8 +3,11 @@
 //
 // [Compile] turns a set of [alert.Alert] values into a [Matcher]: globs,
 // regular expressions and severities are parsed once, and every event source
-// goes into an index keyed by namespace, kind and name, where globs are found
-// by their literal prefix ("app-" for "app-*"). [Matcher.Match] then
+// goes into an index keyed by namespace, kind and name. There a glob that
+// spells a few values ("{Kustomization,HelmRelease}") is filed under each of
+// them, other globs are found by their literal prefix ("app-" for "app-*")
+// and checked against their literal suffix, and a glob that is no more than
+// a prefix, "*" and a suffix ("app-*", "*-api") never runs. [Matcher.Match] then
 // returns the alerts an event matches, in input order, at a cost that does
 // not grow with the number of alerts; [Matcher.AppendMatches] does the same
 // into a caller's slice without allocating. A Matcher is immutable and safe

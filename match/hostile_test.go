@@ -84,18 +84,21 @@ func TestEachGlobRunsOncePerEvent(t *testing.T) {
 }
 
 // TestPrefixGlobsDoNotRun: a glob that is a literal prefix, "*" and a
-// literal suffix is decided by the prefix index and the suffix alone, and a
-// glob whose literal suffix the value lacks does not run.
+// literal suffix is decided by the prefix index and the suffix alone, a
+// glob that spells a few values ("{Kustomization,HelmRelease}") is looked
+// up as those values, and a glob whose literal suffix the value lacks does
+// not run.
 func TestPrefixGlobsDoNotRun(t *testing.T) {
 	alerts := []alert.Alert{
 		newAlert("prefix", alert.Threshold("info"), srcNS("Kustom*", "app-*", "app-*")),
 		newAlert("suffix", alert.Threshold("info"), srcNS("*", "*", "*-api")),
 		newAlert("both", alert.Threshold("info"), srcNS("*", "*", "app-?-api")),
+		newAlert("spelled", alert.Threshold("info"), srcNS("{Kustomization,HelmRelease}", "app-{ns,x}", "{app,web}-1")),
 	}
 	m, err := match.Compile(alerts)
 	require.NoError(t, err)
 	got, runs := match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1", "error", "failed"))
-	assert.Equal(t, []string{"prefix"}, names(got))
+	assert.Equal(t, []string{"prefix", "spelled"}, names(got))
 	assert.Zero(t, runs)
 	got, runs = match.MatchCountingGlobRuns(m, ev("Kustomization", "app-ns", "app-1-api", "error", "failed"))
 	assert.Equal(t, []string{"prefix", "suffix", "both"}, names(got))

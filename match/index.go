@@ -17,21 +17,26 @@ import (
 // namespace, then kind, then name. Each level sorts the patterns of its
 // field three ways:
 //
-//	exact values  -> a map from the value to the next level
+//	exact values  -> a map from the value to the next level; a glob that
+//	                 spells a few values ("{Kustomization,HelmRelease}",
+//	                 see expand.go) is filed under each of them
 //	"*"           -> one next level, taken by every value
 //	globs         -> by literal prefix (the text before the first meta
 //	                 character: "app-" for "app-*-api"), each distinct glob
-//	                 once, with its next level
+//	                 once, with its literal suffix and its next level
 //
 // An event walks the tree: at each level it looks its value up in the map,
 // takes the "*" branch, and tries only the globs whose literal prefix starts
 // its value (comparing each prefix when a level has few, else one map
-// look-up per distinct prefix length). The leaves hold the
+// look-up per distinct prefix length) and whose literal suffix ends it; a
+// glob that is its prefix, "*" and its suffix is decided by these two
+// without running. The leaves hold the
 // sources, one list per event severity, each source in the lists of the
 // severities its alert takes. So the cost depends on how many sources could
 // concern the event, never on how many alerts there are; each distinct glob
 // runs at most once per event and field (see scratch.globs), as each
-// distinct inclusion or exclusion expression does (see textMemo).
+// distinct inclusion or exclusion expression does (see textMemo), and each
+// distinct pair of inclusionList and exclusionList (see scratch.filters).
 
 // hit is one event source of one alert: the rule's index in Matcher.rules
 // (input order) in the high 32 bits, then the source's index in the rule,
@@ -122,6 +127,36 @@ type globChild[C any] struct {
 // once.
 type levelBuilder struct {
 	globChildren map[globChildKey]any
+	// values caches globValues by glob id (nil: the glob stays a glob).
+	values map[int32][]string
+}
+
+// globValues returns the exact values p is filed under (see expand.go), or
+// nil when p is filed as itself.
+func (b *levelBuilder) globValues(p *pattern) []string {
+	if p.g == nil {
+		return nil
+	}
+	vs, ok := b.values[p.id]
+	if !ok {
+		vs = globValues(p.text, maxGlobValues)
+		b.values[p.id] = vs
+	}
+	return vs
+}
+
+// children returns the next levels for p: the one of each exact value in
+// values when values is set, else the one of p itself.
+func children[C any](b *levelBuilder, l *level[C], p *pattern, values []string) []*C {
+	if values == nil {
+		return []*C{child(b, l, p)}
+	}
+	out := make([]*C, len(values))
+	for i, v := range values {
+		e := exactPattern(v)
+		out[i] = child(b, l, &e)
+	}
+	return out
 }
 
 type globChildKey struct {
@@ -255,7 +290,7 @@ func severityMask(mode Mode, sev severity) uint8 {
 func buildIndex(ix *index, rules []rule, c *compiler, o *options) {
 	ix.nGlobs, ix.nTexts = c.nGlobs, c.nTexts
 	numberFilterSets(ix, rules)
-	b := &levelBuilder{globChildren: make(map[globChildKey]any)}
+	b := &levelBuilder{globChildren: make(map[globChildKey]any), values: make(map[int32][]string)}
 	for ri := range rules {
 		r := &rules[ri]
 		if r.alert.Spec.Suspend {
@@ -276,16 +311,44 @@ func buildIndex(ix *index, rules []rule, c *compiler, o *options) {
 				}
 				s.namespace = exactPattern(r.alert.Namespace)
 			}
-			kinds := child(b, &ix.root, &s.namespace)
-			names := child(b, kinds, &s.kind)
-			lf := child(b, names, &s.name)
 			h := newHit(ri, si, r)
-			for sev := range lf.bySev {
-				if mask&(1<<sev) != 0 {
-					lf.bySev[sev] = append(lf.bySev[sev], h)
+			vals := sourceValues(b, &s)
+			for _, kinds := range children(b, &ix.root, &s.namespace, vals[fieldNamespace]) {
+				for _, names := range children(b, kinds, &s.kind, vals[fieldKind]) {
+					for _, lf := range children(b, names, &s.name, vals[fieldName]) {
+						for sev := range lf.bySev {
+							if mask&(1<<sev) != 0 {
+								lf.bySev[sev] = append(lf.bySev[sev], h)
+							}
+						}
+					}
 				}
 			}
 		}
+	}
+}
+
+// sourceValues returns the exact values each field of s is filed under
+// (nil: the field's pattern itself), so that s lands in at most
+// maxSourceLeaves leaves: the fields with the most values stay globs first.
+func sourceValues(b *levelBuilder, s *source) [nFields][]string {
+	vals := [nFields][]string{
+		fieldNamespace: b.globValues(&s.namespace),
+		fieldKind:      b.globValues(&s.kind),
+		fieldName:      b.globValues(&s.name),
+	}
+	for {
+		leaves, most := 1, 0
+		for f, vs := range vals {
+			leaves *= max(1, len(vs))
+			if len(vs) > len(vals[most]) {
+				most = f
+			}
+		}
+		if leaves <= maxSourceLeaves {
+			return vals
+		}
+		vals[most] = nil
 	}
 }
 

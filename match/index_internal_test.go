@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,4 +97,61 @@ func TestFilterSetsNumbering(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int32{-1, 0, 1, 0, 2, 3, 2, -1}, m.index.filterSet)
 	assert.Equal(t, int32(4), m.index.nFilterSets)
+}
+
+func TestGlobValues(t *testing.T) {
+	for _, tc := range []struct {
+		glob string
+		want []string
+	}{
+		{"{Kustomization,HelmRelease}", []string{"HelmRelease", "Kustomization"}},
+		{"app-{1,2,3}", []string{"app-1", "app-2", "app-3"}},
+		{"{a,b}-{x,y}", []string{"a-x", "a-y", "b-x", "b-y"}},
+		{"{a,{b,c}}", []string{"a", "b", "c"}},
+		{"{a,a,}", []string{"", "a"}},
+		{"[ab]x", []string{"ax", "bx"}},
+		{"v[1-3]", []string{"v1", "v2", "v3"}},
+		{`\*{a,b}`, []string{"*a", "*b"}},
+		{"é{1,2}", []string{"é1", "é2"}},
+		{"app-*", nil},
+		{"app-?", nil},
+		{"{a,b*}", nil},
+		{"[!a]", nil},
+		{"[a-z]", nil},                // 26 values
+		{"{a,b}{c,d}{e,f}{g,h}", nil}, // 16 values
+		{"{a,b,c,d,e,f,g,h,i}", nil},  // 9 values
+		{"\uFFFD{a,b}", nil},          // would match an invalid byte
+		{"{a,b}**", nil},
+	} {
+		assert.Equal(t, tc.want, globValues(tc.glob, maxGlobValues), "%q", tc.glob)
+	}
+}
+
+// FuzzGlobValues checks that a glob filed under its values matches exactly
+// those values.
+func FuzzGlobValues(f *testing.F) {
+	for _, s := range [][2]string{
+		{"{Kustomization,HelmRelease}", "HelmRelease"}, {"app-{1,2,3}", "app-4"}, {"[ab]x", "bx"},
+		{"v[1-3]", "v2"}, {"{a,{b,c}}", "c"}, {"{a,}", ""}, {`\{{a,b}`, "{a"}, {"[a-c]", "\xff"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, text, v string) {
+		p, err := compilePattern(text, true, true)
+		if err != nil || p.g == nil {
+			return
+		}
+		vs := globValues(text, maxGlobValues)
+		if vs == nil {
+			return
+		}
+		if got, want := slices.Contains(vs, v), p.g.Match(v); got != want {
+			t.Fatalf("glob %q on %q: values %q say %v, the glob %v", text, v, vs, got, want)
+		}
+		for _, w := range vs {
+			if !p.g.Match(w) {
+				t.Fatalf("glob %q does not match its value %q", text, w)
+			}
+		}
+	})
 }
