@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/fluxnotify/fluxnotify/event"
-	"github.com/fluxnotify/fluxnotify/match"
 )
 
 // HealthPath is the path on which the event endpoint answers health
@@ -70,11 +69,8 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, event.ErrTooLarge.Error(), http.StatusRequestEntityTooLarge)
 		return
 	}
-	decode := event.Decode
-	if h.d.Router().opts.mode == match.Flux {
-		decode = event.DecodeFlux // any severity, as Flux's event server
-	}
-	e, err := decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
+	// Checked by the Router's rules, as Route, Dispatch and Enqueue check.
+	e, err := h.d.Router().decode(http.MaxBytesReader(w, r.Body, event.MaxSize+1))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, event.ErrTooLarge) || errors.As(err, &tooLarge):

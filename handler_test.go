@@ -233,3 +233,45 @@ func FuzzHandlerFlux(f *testing.F) {
 		}
 	})
 }
+
+// TestHandler_validatesAsTheRouter checks that the endpoint checks events by
+// the Router's rules, in both modes: it answers 400 with the very error
+// that Route (and so Dispatch and Enqueue) gives, and accepts what Route
+// accepts. Flux's event server accepts any severity (flux mode), and
+// extended mode lists every field at fault at once.
+func TestHandler_validatesAsTheRouter(t *testing.T) {
+	withSeverity := func(sev string) string {
+		return strings.Replace(validEvent, `"severity": "error"`, `"severity": `+sev, 1)
+	}
+	bodies := []struct{ name, body string }{
+		{"valid", validEvent},
+		{"v1beta1", v1beta1Event},
+		{"unknown severity", withSeverity(`"fatal"`)},
+		{"upper-case severity", withSeverity(`"ERROR"`)},
+		{"empty severity", withSeverity(`""`)},
+		{"no severity", strings.Replace(validEvent, `"severity": "error",`, ``, 1)},
+		{"missing fields", `{"severity":"error"}`},
+		{"missing fields and unknown severity", `{"severity":"fatal"}`},
+		{"no message and unknown severity", `{"involvedObject":{"kind":"Kustomization","name":"a"},"severity":"fatal"}`},
+	}
+	for _, mode := range []match.Mode{match.Extended, match.Flux} {
+		for _, b := range bodies {
+			t.Run(mode.String()+"/"+b.name, func(t *testing.T) {
+				d := newTestDispatcher(t, testConfig(), &recorder{}, WithMode(mode))
+				var e event.Event
+				require.NoError(t, json.Unmarshal([]byte(b.body), &e))
+				_, routeErr := d.Route(context.Background(), &e)
+
+				w := httptest.NewRecorder()
+				d.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(b.body)))
+				if routeErr != nil {
+					assert.ErrorIs(t, routeErr, event.ErrInvalid)
+					assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
+					assert.Equal(t, routeErr.Error()+"\n", w.Body.String(), "the answer is the Router's error")
+					return
+				}
+				assert.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+			})
+		}
+	}
+}

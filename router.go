@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -463,12 +464,28 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 
 // validate checks e as the Router's mode wants it: event.ValidateFlux in
 // flux mode (any severity), event.Validate otherwise. Every entry point
-// (Route, Dispatch, Enqueue) checks events here.
+// (Route, Dispatch, Enqueue, and the event endpoint through decode) checks
+// events by the rules of eventRules.
 func (rt *Router) validate(e *event.Event) error {
+	validate, _ := rt.eventRules()
+	return validate(e)
+}
+
+// decode reads one event from r, in Flux's v1 or v1beta1 JSON, and checks
+// it as validate does: the event endpoint's decoder.
+func (rt *Router) decode(r io.Reader) (*event.Event, error) {
+	_, decode := rt.eventRules()
+	return decode(r)
+}
+
+// eventRules returns how the Router's mode checks events, and the decoder
+// that applies the same check: the one place that tells the modes apart
+// for events. Flux mode accepts any severity, as Flux's event server does.
+func (rt *Router) eventRules() (validate func(*event.Event) error, decode func(io.Reader) (*event.Event, error)) {
 	if rt.opts.mode == match.Flux {
-		return event.ValidateFlux(e)
+		return event.ValidateFlux, event.DecodeFlux
 	}
-	return event.Validate(e)
+	return event.Validate, event.Decode
 }
 
 // appendRoutes appends to buf the routes of the alerts e matches, in

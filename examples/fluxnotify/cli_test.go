@@ -89,7 +89,8 @@ type example struct {
 }
 
 // parseExample reads "[cat FILE... |] fluxnotify ARGS [# comment]" with
-// shell quoting ('...' and "..."). ok is false for other lines.
+// shell quoting ('...' and "...") and, as a shell does, expands an unquoted
+// word with a * that names files. ok is false for other lines.
 func parseExample(t *testing.T, where, line string) (example, bool) {
 	t.Helper()
 	line = strings.TrimSpace(line)
@@ -117,7 +118,21 @@ func parseExample(t *testing.T, where, line string) (example, bool) {
 		return ex, false
 	}
 	var cur strings.Builder
-	inWord, quote := false, rune(0)
+	inWord, quoted, quote := false, false, rune(0)
+	endWord := func() {
+		word := cur.String()
+		cur.Reset()
+		inWord = false
+		if !quoted && strings.Contains(word, "*") {
+			matches, err := filepath.Glob(word)
+			require.NoError(t, err)
+			if len(matches) > 0 {
+				ex.args = append(ex.args, matches...)
+				return
+			}
+		}
+		ex.args = append(ex.args, word)
+	}
 	for _, r := range rest {
 		switch {
 		case quote != 0 && r == quote:
@@ -125,12 +140,11 @@ func parseExample(t *testing.T, where, line string) (example, bool) {
 		case quote != 0:
 			cur.WriteRune(r)
 		case r == '\'' || r == '"':
-			quote, inWord = r, true
+			quote, inWord, quoted = r, true, true
 		case r == ' ':
 			if inWord {
-				ex.args = append(ex.args, cur.String())
-				cur.Reset()
-				inWord = false
+				endWord()
+				quoted = false
 			}
 		default:
 			cur.WriteRune(r)
@@ -138,14 +152,16 @@ func parseExample(t *testing.T, where, line string) (example, bool) {
 		}
 	}
 	if inWord {
-		ex.args = append(ex.args, cur.String())
+		endWord()
 	}
 	return ex, true
 }
 
 // runExample runs an example as written, except that a Slack webhook URL is
-// replaced by a local sink's, and checks that it is not bad input. serve
-// runs forever: its examples are only checked for the files they name.
+// replaced by a local sink's and a file it writes (--junit FILE) goes to a
+// temporary folder, never into the source tree or a shared /tmp; it checks
+// that the example is not bad input and wrote its file. serve runs
+// forever: its examples are only checked for the files they name.
 func runExample(t *testing.T, ex example, sink *slacktest.Server) {
 	t.Helper()
 	for _, a := range ex.args {
@@ -164,10 +180,71 @@ func runExample(t *testing.T, ex example, sink *slacktest.Server) {
 			args[i] = pre + sink.WebhookURL()
 		}
 	}
+	args, outputs := redirectOutputs(args, t.TempDir())
 	code, stdout, stderr := runWithStdin(t, ex.stdin, args...)
 	assert.Equal(t, exitOK, code, "%s: fluxnotify %s\n%s", ex.where, strings.Join(ex.args, " "), stderr)
 	if args[0] != "--help" && args[0] != "help" && args[0] != "--version" {
 		assert.NotEmpty(t, stdout, ex.where)
+	}
+	for _, out := range outputs {
+		assert.FileExists(t, out, "%s: the example writes it", ex.where)
+	}
+}
+
+// outputFlags are the flags whose value is a file the command writes.
+var outputFlags = []string{"junit"}
+
+// redirectOutputs returns args with the file of every output flag
+// ("--junit FILE", "-junit=FILE") moved into dir, keeping its base name,
+// and the files it will write.
+func redirectOutputs(args []string, dir string) (out, files []string) {
+	out = slices.Clone(args)
+	for i := 0; i < len(out); i++ {
+		if out[i] == "--" {
+			break // after "--", only suites
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(out[i], "-"), "=")
+		if !strings.HasPrefix(out[i], "-") || !slices.Contains(outputFlags, name) {
+			continue
+		}
+		switch {
+		case hasValue:
+			f := filepath.Join(dir, filepath.Base(value))
+			out[i] = out[i][:len(out[i])-len(value)] + f
+			files = append(files, f)
+		case i+1 < len(out):
+			i++
+			f := filepath.Join(dir, filepath.Base(out[i]))
+			out[i] = f
+			files = append(files, f)
+		}
+	}
+	return out, files
+}
+
+func TestRedirectOutputs(t *testing.T) {
+	dir := filepath.Join("tmp", "x")
+	tests := []struct {
+		name      string
+		args      []string
+		wantArgs  []string
+		wantFiles []string
+	}{
+		{"none", []string{"test", "a_test.yaml"}, []string{"test", "a_test.yaml"}, nil},
+		{"relative", []string{"test", "--junit", "alert-tests.xml", "tests/*_test.yaml"},
+			[]string{"test", "--junit", filepath.Join(dir, "alert-tests.xml"), "tests/*_test.yaml"}, []string{filepath.Join(dir, "alert-tests.xml")}},
+		{"absolute, one dash", []string{"test", "-junit", "/tmp/alert-tests.xml", "s.yaml"},
+			[]string{"test", "-junit", filepath.Join(dir, "alert-tests.xml"), "s.yaml"}, []string{filepath.Join(dir, "alert-tests.xml")}},
+		{"with =", []string{"test", "--junit=/tmp/r.xml", "s.yaml"},
+			[]string{"test", "--junit=" + filepath.Join(dir, "r.xml"), "s.yaml"}, []string{filepath.Join(dir, "r.xml")}},
+		{"after --, a suite", []string{"test", "--", "--junit", "r.xml"}, []string{"test", "--", "--junit", "r.xml"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, files := redirectOutputs(tt.args, dir)
+			assert.Equal(t, tt.wantArgs, got)
+			assert.Equal(t, tt.wantFiles, files)
+		})
 	}
 }
 
@@ -176,7 +253,7 @@ func runExample(t *testing.T, ex example, sink *slacktest.Server) {
 func TestHelp_examples(t *testing.T) {
 	sink := slacktest.NewServer()
 	defer sink.Close()
-	for _, cmd := range []command{routeCommand, renderCommand, sendCommand, serveCommand} {
+	for _, cmd := range []command{routeCommand, renderCommand, sendCommand, serveCommand, testCommand} {
 		n := 0
 		for _, line := range strings.Split(cmd.examples, "\n") {
 			ex, ok := parseExample(t, cmd.name+" --help", line)

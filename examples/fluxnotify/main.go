@@ -251,8 +251,15 @@ func (o *common) register(fs *flag.FlagSet) {
 }
 
 // options checks the common flags and returns the Dispatcher options they
-// select.
+// select: their routerOptions.
 func (o *common) options() ([]fluxnotify.Option, error) {
+	ro, err := o.routerOptions()
+	return asOptions(ro), err
+}
+
+// routerOptions checks the common flags and returns the Router options they
+// select.
+func (o *common) routerOptions() ([]fluxnotify.RouterOption, error) {
 	if len(o.files) == 0 {
 		return nil, badInput("no manifests: give at least one -f PATH")
 	}
@@ -260,7 +267,7 @@ func (o *common) options() ([]fluxnotify.Option, error) {
 	if err != nil {
 		return nil, badInput("--mode: %w", err)
 	}
-	opts := []fluxnotify.Option{fluxnotify.WithMode(mode)}
+	opts := []fluxnotify.RouterOption{fluxnotify.WithMode(mode)}
 	if o.noCrossNS {
 		opts = append(opts, fluxnotify.WithNoCrossNamespaceRefs())
 	}
@@ -281,8 +288,20 @@ func (o *messageFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.dashURL, "dashboard-url", "", "dashboard `URL` pattern with {kind}, {namespace} and {name}, for links in messages")
 }
 
-func (o *messageFlags) options() []fluxnotify.Option {
-	return []fluxnotify.Option{fluxnotify.WithCluster(o.cluster), fluxnotify.WithLinks(o.repoURL, o.dashURL)}
+func (o *messageFlags) options() []fluxnotify.Option { return asOptions(o.routerOptions()) }
+
+func (o *messageFlags) routerOptions() []fluxnotify.RouterOption {
+	return []fluxnotify.RouterOption{fluxnotify.WithCluster(o.cluster), fluxnotify.WithLinks(o.repoURL, o.dashURL)}
+}
+
+// asOptions returns RouterOptions as Options, for fluxnotify.New, which
+// takes both.
+func asOptions(ro []fluxnotify.RouterOption) []fluxnotify.Option {
+	out := make([]fluxnotify.Option, len(ro))
+	for i, o := range ro {
+		out[i] = o
+	}
+	return out
 }
 
 // variables returns the postBuild variables of --substitute-from and
@@ -372,9 +391,25 @@ func newDispatcher(cfg *fluxnotify.Config, opts ...fluxnotify.Option) (*fluxnoti
 		if d != nil {
 			_ = d.Close()
 		}
-		return nil, badInput("the configuration has problems:\n  %s", indentErrors(err))
+		return nil, configProblems(err)
 	}
 	return d, nil
+}
+
+// newRouter compiles the Router strictly, as newDispatcher builds the
+// Dispatcher: the dry runs (route, render) only route.
+func newRouter(cfg *fluxnotify.Config, opts ...fluxnotify.RouterOption) (*fluxnotify.Router, error) {
+	r, err := fluxnotify.NewRouter(cfg, opts...)
+	if err != nil {
+		return nil, configProblems(err)
+	}
+	return r, nil
+}
+
+// configProblems is the bad input of a configuration that does not compile:
+// every problem listed, one a line.
+func configProblems(err error) error {
+	return badInput("the configuration has problems:\n  %s", indentErrors(err))
 }
 
 // indentErrors prints a joined error one problem a line (errors.Join puts

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +28,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 func TestMain(m *testing.M) {
+	before, err := sourceFiles()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listing the source tree:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	redistest.Stop() // the redis-server of the --state tests, if started
 	if code == 0 {
@@ -34,7 +41,41 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
+	if code == 0 && !*update {
+		// A test writes its files under t.TempDir(), never here: a stray
+		// report once got committed this way.
+		if added, err := addedFiles(before); err != nil || len(added) > 0 {
+			fmt.Fprintf(os.Stderr, "the tests wrote into the source tree (write under t.TempDir()): %q %v\n", added, err)
+			code = 1
+		}
+	}
 	os.Exit(code)
+}
+
+// sourceFiles lists the files under the package's folder.
+func sourceFiles() (map[string]bool, error) {
+	files := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files[path] = true
+		}
+		return err
+	})
+	return files, err
+}
+
+// addedFiles lists the files under the package's folder that are not in
+// before.
+func addedFiles(before map[string]bool) ([]string, error) {
+	after, err := sourceFiles()
+	var added []string
+	for f := range after {
+		if !before[f] {
+			added = append(added, f)
+		}
+	}
+	slices.Sort(added)
+	return added, err
 }
 
 const (

@@ -305,7 +305,7 @@ func (c *cli) render(ctx context.Context, args []string) int {
 	if *output != "json" && *output != "text" {
 		return c.fail("render", badInput("-o %q: want json or text", *output))
 	}
-	routing, _, err := c.dryRun(ctx, &f, m.options())
+	routing, _, err := c.dryRun(ctx, &f, m.routerOptions())
 	if err != nil {
 		return c.fail("render", err)
 	}
@@ -385,8 +385,8 @@ func writeStrings(w io.Writer, path string, v any) {
 }
 
 // dryRun loads the manifests and the event, and routes the event.
-func (c *cli) dryRun(ctx context.Context, f *dryRunFlags, extra []fluxnotify.Option) (*fluxnotify.Routing, *fluxnotify.Config, error) {
-	opts, err := f.options()
+func (c *cli) dryRun(ctx context.Context, f *dryRunFlags, extra []fluxnotify.RouterOption) (*fluxnotify.Routing, *fluxnotify.Config, error) {
+	opts, err := f.routerOptions()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -405,12 +405,11 @@ func (c *cli) dryRun(ctx context.Context, f *dryRunFlags, extra []fluxnotify.Opt
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := newDispatcher(cfg, opts...)
+	r, err := newRouter(cfg, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer d.Close()
-	routing, err := d.Route(ctx, e)
+	routing, err := r.Route(ctx, e)
 	return routing, cfg, err
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/fluxnotify/fluxnotify"
 	"github.com/fluxnotify/fluxnotify/event"
 	"github.com/fluxnotify/fluxnotify/examples/fluxnotify/alerttest"
+	"github.com/fluxnotify/fluxnotify/template"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -290,4 +291,22 @@ func TestRunSuiteFailure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunFile_routerOptions checks that the options reach the Router that
+// routes the tests, that of a test with labels too: an invalid one makes
+// the suite unable to run.
+func TestRunFile_routerOptions(t *testing.T) {
+	path := filepath.Join(suites, "alerts_test.yaml")
+	res, err := alerttest.RunFile(context.Background(), path, fluxnotify.WithCluster("prod-eu"))
+	require.NoError(t, err)
+	assert.True(t, res.Passed())
+
+	res, err = alerttest.RunFile(context.Background(), path, fluxnotify.WithTemplateLimits(template.Limits{Work: -1}))
+	require.Error(t, err)
+	assert.Nil(t, res)
+	var e *alerttest.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "manifests", e.Field)
+	assert.Contains(t, err.Error(), "WithTemplateLimits")
 }

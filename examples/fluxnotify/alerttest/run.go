@@ -66,7 +66,7 @@ type TestResult struct {
 }
 
 // RunFile loads the suite file at path and runs it; see Suite.Run.
-func RunFile(ctx context.Context, path string, opts ...fluxnotify.Option) (*Result, error) {
+func RunFile(ctx context.Context, path string, opts ...fluxnotify.RouterOption) (*Result, error) {
 	s, err := Load(path)
 	if err != nil {
 		return nil, err
@@ -75,16 +75,17 @@ func RunFile(ctx context.Context, path string, opts ...fluxnotify.Option) (*Resu
 }
 
 // Run loads the suite's manifests and routes every test's event through
-// them, as a dry run (no Secret read, no network). opts are added to the
-// Dispatcher's options after the suite's mode, for example
-// fluxnotify.WithRegistry for custom provider types, or fluxnotify.WithCluster.
+// them, as a dry run (no Secret read, no network) with a fluxnotify.Router.
+// opts are added to the Router's options after the suite's mode, for
+// example fluxnotify.WithRegistry for custom provider types, or
+// fluxnotify.WithCluster.
 //
 // A test that fails is a Result, not an error. Run returns an error, every
 // problem listed as a *Error, when the suite cannot run: its manifests do
 // not load, hold no Alert, or do not compile, or a test names an alert the
 // manifests do not define. Run rewrites the alerts that tests name
 // without a namespace as namespace/name.
-func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, error) {
+func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.RouterOption) (*Result, error) {
 	start := time.Now()
 	cfg, err := gitops.Load(s.Manifests, gitops.Options{Substitute: s.Substitute})
 	if err != nil {
@@ -100,11 +101,8 @@ func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, er
 	if errs := s.resolveAlerts(alerts); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	all := append([]fluxnotify.Option{fluxnotify.WithMode(s.Mode), fluxnotify.WithDedupWindow(0)}, opts...)
-	d, err := fluxnotify.New(cfg, all...)
-	if d != nil {
-		defer d.Close()
-	}
+	all := append([]fluxnotify.RouterOption{fluxnotify.WithMode(s.Mode)}, opts...)
+	r, err := fluxnotify.NewRouter(cfg, all...)
 	if err != nil {
 		return nil, s.problem("manifests", listError{"the configuration has problems:", err})
 	}
@@ -113,7 +111,7 @@ func (s *Suite) Run(ctx context.Context, opts ...fluxnotify.Option) (*Result, er
 		res.Warnings = append(res.Warnings, w.Error())
 	}
 	for i := range s.Tests {
-		tr, err := s.runTest(ctx, d, cfg, i, opts)
+		tr, err := s.runTest(ctx, r, cfg, i, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -215,22 +213,21 @@ func suggestAlert(ref string, alerts []string) string {
 	return closestName(ref, alerts)
 }
 
-// runTest routes test i's event with d, or with a Dispatcher of its own
-// when the test gives labels.
-func (s *Suite) runTest(ctx context.Context, d *fluxnotify.Dispatcher, cfg *fluxnotify.Config, i int, opts []fluxnotify.Option) (TestResult, error) {
+// runTest routes test i's event with r, or with a Router of its own when
+// the test gives labels.
+func (s *Suite) runTest(ctx context.Context, r *fluxnotify.Router, cfg *fluxnotify.Config, i int, opts []fluxnotify.RouterOption) (TestResult, error) {
 	t := s.Tests[i]
 	tr := TestResult{Name: t.Name, Line: t.Line}
 	start := time.Now()
 	if len(t.Labels) > 0 {
-		all := []fluxnotify.Option{fluxnotify.WithMode(s.Mode), fluxnotify.WithDedupWindow(0), fluxnotify.WithLabeler(staticLabels(t.Labels))}
-		ld, err := fluxnotify.New(cfg, append(all, opts...)...)
-		if ld == nil {
+		all := []fluxnotify.RouterOption{fluxnotify.WithMode(s.Mode), fluxnotify.WithLabeler(staticLabels(t.Labels))}
+		lr, err := fluxnotify.NewRouter(cfg, append(all, opts...)...)
+		if lr == nil {
 			return tr, s.problem("manifests", err)
 		}
-		defer ld.Close()
-		d = ld
+		r = lr
 	}
-	routing, err := d.Route(ctx, t.Event)
+	routing, err := r.Route(ctx, t.Event)
 	if err != nil {
 		return tr, &Error{File: s.Path, Line: t.Line, Field: fmt.Sprintf("tests[%d].event", i), Err: err}
 	}

@@ -16,7 +16,7 @@ import (
 //	func TestAlerts(t *testing.T) {
 //		alerttest.RunSuite(t, "testdata/alerts_test.yaml")
 //	}
-func RunSuite(t *testing.T, path string, opts ...fluxnotify.Option) {
+func RunSuite(t *testing.T, path string, opts ...fluxnotify.RouterOption) {
 	t.Helper()
 	res, err := RunFile(context.Background(), path, opts...)
 	if err != nil {
