@@ -748,19 +748,9 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		res.Err = err
 		return res
 	}
-	if ctx.Err() == nil {
-		select {
-		case d.sem <- struct{}{}:
-			defer func() { <-d.sem }()
-		case <-ctx.Done():
-		}
-	}
-	err := ctx.Err()
-	if berr := d.base.Err(); berr != nil {
-		// Checked apart from ctx, which follows the Dispatcher's context
-		// asynchronously in Dispatch.
-		err = fmt.Errorf("%w: %w", ErrAbandoned, berr)
-	}
+	sl := slot{d: d}
+	err := sl.take(ctx)
+	defer sl.release()
 	if err != nil {
 		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, rt.ref, err)
 		return res
@@ -773,7 +763,7 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		return res
 	}
 	if rt.stateful != nil {
-		d.deliverStateful(ctx, r, e, rt, n, &res)
+		d.deliverStateful(ctx, &sl, r, e, rt, n, &res)
 		return res
 	}
 	dr, err := provider.Deliver(ctx, n, r.notification(e, rt), d.opts.retry, p.GetTimeout())
@@ -814,6 +804,8 @@ func (d *Dispatcher) logResult(r Result) {
 		msg = "event not delivered: provider suspended"
 	case errors.Is(r.Err, provider.ErrSkipped):
 		msg = "event not delivered: skipped by Flux's delivery rules"
+	case errors.Is(r.Err, ErrNotRouted):
+		msg = "event not delivered: its alert no longer takes it"
 	case errors.Is(r.Err, ErrAbandoned):
 		level, msg = slog.LevelError, "event abandoned at shutdown"
 	default:
@@ -888,8 +880,9 @@ func sameCredentials(a, b provider.Credentials) bool {
 // observed. If ctx ends first, Shutdown cancels what is still running and
 // abandons what is still queued (each reported with ErrAbandoned), waits
 // for those outcomes to be recorded, and returns ctx's error. Then it
-// sends the groups of spec.delivery.group it opened (see Flush), and
-// closes the notifiers' idle connections. Calling it again waits again.
+// sends the groups of spec.delivery.group it opened (see Flush: those that
+// ctx leaves no time for stay in the store, WithStore), and closes the
+// notifiers' idle connections. Calling it again waits again.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.stopAccepting()
 	done := make(chan struct{})
