@@ -144,7 +144,9 @@ func WithCallerDedup() Option {
 }
 
 // WithConcurrency bounds how many deliveries run at once, across all events
-// (DefaultConcurrency by default); as many workers drain Enqueue's queue.
+// and the messages of spec.delivery.group (DefaultConcurrency by default);
+// as many workers drain Enqueue's queue. A reply that waits for the root of
+// its Slack thread, posted by another replica, holds no slot meanwhile.
 func WithConcurrency(n int) Option {
 	return dispatcherOption(func(o *dispatcherOptions) { o.concurrency = n })
 }
@@ -435,14 +437,17 @@ type Result struct {
 	// Deferred reports that nothing was sent now, on purpose, for an alert
 	// with spec.delivery: the event was a repeat, counted in the object's
 	// status (transitions), or joined a group that is sent later (its
-	// message has a Result of its own). Err is nil.
+	// message has a Result of its own; so has the event, with ErrNotRouted,
+	// ErrSuspended or provider.ErrSkipped, if by the time the group is sent
+	// its alert or provider would no longer deliver it). Err is nil.
 	Deferred bool
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
 	// provider is suspended, or provider.ErrSkipped (through a
 	// *provider.SkipError naming the rule) when one of Flux's delivery
 	// rules skips the event (in both cases nothing was sent, on purpose,
-	// and it is not a failure); otherwise it is a failure: ErrAbandoned
+	// and it is not a failure; nor is ErrNotRouted, for an event of a group
+	// that its alert no longer takes); otherwise it is a failure: ErrAbandoned
 	// when the Dispatcher shut down before the delivery started, a
 	// configuration problem (provider not found, template, unknown type
 	// wrapping provider.ErrUnknownType, Secret), a type that no registered
