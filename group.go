@@ -260,6 +260,10 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 		return nil // taken by another replica
 	}
 	if err != nil {
+		// The group is still in the store: try again later.
+		if keep && !d.closing() {
+			d.schedule(gkey, grouping(rt))
+		}
 		err = fmt.Errorf("alert %s: spec.delivery.group: %w", alertName, err)
 		d.log.LogAttrs(ctx, slog.LevelError, "group not sent", slog.Any("error", err))
 		return err
@@ -272,7 +276,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 	var errs []error
 	kept := make([]groupEntry, 0, len(entries))
 	for _, ge := range entries {
-		if err := d.recheck(ctx, r, rt, alertName, ge.Event); err != nil {
+		if err := d.recheck(tctx, r, rt, alertName, ge.Event); err != nil {
 			res := Result{Event: ge.Event, Alert: alertName, Err: err}
 			if rt != nil {
 				res.Provider = rt.ref.String()
@@ -290,7 +294,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 	}
 	if dropped > 0 && (len(kept) == 0 || !grouped(rt)) {
 		// Counted, never kept: nothing to send them as.
-		d.log.LogAttrs(ctx, slog.LevelWarn, "objects of a group were counted but not kept (the group was full); they are not sent",
+		d.log.LogAttrs(ctx, slog.LevelWarn, "objects of a group were counted but not kept (the group was full, or they were unreadable); they are not sent",
 			slog.String("alert", alertName), slog.Int("objects", dropped))
 	}
 	if len(kept) == 0 {
