@@ -144,7 +144,9 @@ func WithCallerDedup() Option {
 }
 
 // WithConcurrency bounds how many deliveries run at once, across all events
-// (DefaultConcurrency by default); as many workers drain Enqueue's queue.
+// and the messages of spec.delivery.group (DefaultConcurrency by default);
+// as many workers drain Enqueue's queue. A reply that waits for the root of
+// its Slack thread, posted by another replica, holds no slot meanwhile.
 func WithConcurrency(n int) Option {
 	return dispatcherOption(func(o *dispatcherOptions) { o.concurrency = n })
 }
@@ -435,14 +437,17 @@ type Result struct {
 	// Deferred reports that nothing was sent now, on purpose, for an alert
 	// with spec.delivery: the event was a repeat, counted in the object's
 	// status (transitions), or joined a group that is sent later (its
-	// message has a Result of its own). Err is nil.
+	// message has a Result of its own; so has the event, with ErrNotRouted,
+	// ErrSuspended or provider.ErrSkipped, if by the time the group is sent
+	// its alert or provider would no longer deliver it). Err is nil.
 	Deferred bool
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
 	// provider is suspended, or provider.ErrSkipped (through a
 	// *provider.SkipError naming the rule) when one of Flux's delivery
 	// rules skips the event (in both cases nothing was sent, on purpose,
-	// and it is not a failure); otherwise it is a failure: ErrAbandoned
+	// and it is not a failure; nor is ErrNotRouted, for an event of a group
+	// that its alert no longer takes); otherwise it is a failure: ErrAbandoned
 	// when the Dispatcher shut down before the delivery started, a
 	// configuration problem (provider not found, template, unknown type
 	// wrapping provider.ErrUnknownType, Secret), a type that no registered
@@ -748,19 +753,9 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		res.Err = err
 		return res
 	}
-	if ctx.Err() == nil {
-		select {
-		case d.sem <- struct{}{}:
-			defer func() { <-d.sem }()
-		case <-ctx.Done():
-		}
-	}
-	err := ctx.Err()
-	if berr := d.base.Err(); berr != nil {
-		// Checked apart from ctx, which follows the Dispatcher's context
-		// asynchronously in Dispatch.
-		err = fmt.Errorf("%w: %w", ErrAbandoned, berr)
-	}
+	sl := slot{d: d}
+	err := sl.take(ctx)
+	defer sl.release()
 	if err != nil {
 		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, rt.ref, err)
 		return res
@@ -773,7 +768,7 @@ func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.E
 		return res
 	}
 	if rt.stateful != nil {
-		d.deliverStateful(ctx, r, e, rt, n, &res)
+		d.deliverStateful(ctx, &sl, r, e, rt, n, &res)
 		return res
 	}
 	dr, err := provider.Deliver(ctx, n, r.notification(e, rt), d.opts.retry, p.GetTimeout())
@@ -814,6 +809,8 @@ func (d *Dispatcher) logResult(r Result) {
 		msg = "event not delivered: provider suspended"
 	case errors.Is(r.Err, provider.ErrSkipped):
 		msg = "event not delivered: skipped by Flux's delivery rules"
+	case errors.Is(r.Err, ErrNotRouted):
+		msg = "event not delivered: its alert no longer takes it"
 	case errors.Is(r.Err, ErrAbandoned):
 		level, msg = slog.LevelError, "event abandoned at shutdown"
 	default:
@@ -888,8 +885,9 @@ func sameCredentials(a, b provider.Credentials) bool {
 // observed. If ctx ends first, Shutdown cancels what is still running and
 // abandons what is still queued (each reported with ErrAbandoned), waits
 // for those outcomes to be recorded, and returns ctx's error. Then it
-// sends the groups of spec.delivery.group it opened (see Flush), and
-// closes the notifiers' idle connections. Calling it again waits again.
+// sends the groups of spec.delivery.group it opened (see Flush: those that
+// ctx leaves no time for stay in the store, WithStore), and closes the
+// notifiers' idle connections. Calling it again waits again.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.stopAccepting()
 	done := make(chan struct{})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +38,6 @@ const groupTTL = time.Hour
 type groups struct {
 	mu      sync.Mutex
 	timers  map[string]*time.Timer // window key -> its flush
-	due     map[string]time.Time   // window key -> when its timer fires
 	last    map[string]time.Time   // window key -> when it was last flushed
 	stopped bool
 	running sync.WaitGroup // flushes started by timers
@@ -45,7 +45,6 @@ type groups struct {
 
 func (g *groups) init() {
 	g.timers = make(map[string]*time.Timer)
-	g.due = make(map[string]time.Time)
 	g.last = make(map[string]time.Time)
 }
 
@@ -61,12 +60,32 @@ func (g *groups) stop() {
 	g.running.Wait()
 }
 
+// flushAt is when the group at gkey, opened at now with the settings grp,
+// is sent: grp's wait after now, or its interval after the previous group
+// of gkey was sent, whichever is later (Alertmanager's group_wait and
+// group_interval). g.mu must be held.
+func (g *groups) flushAt(gkey string, grp *alert.Grouping, now time.Time) time.Time {
+	at := now.Add(grp.WaitOrDefault())
+	if last, ok := g.last[gkey]; ok && last.Add(grp.IntervalOrDefault()).After(at) {
+		at = last.Add(grp.IntervalOrDefault())
+	}
+	return at
+}
+
+// droppedMember is the window member that carries, when a group goes back
+// to the store (see putBack), how many of its objects were counted but not
+// kept. No state key starts with '#'.
+const droppedMember = "#dropped"
+
 // groupEntry is one object of a group, as the store keeps it.
 type groupEntry struct {
-	Event  *event.Event `json:"event"`
+	Event  *event.Event `json:"event,omitempty"`
 	Status objectStatus `json:"status"`
 	Change transition   `json:"change"`
-	key    string       // the state key: the window's member
+	// Dropped is set on droppedMember only.
+	Dropped int    `json:"dropped,omitempty"`
+	key     string // the state key: the window's member
+	raw     []byte // the value in the window
 }
 
 // addToGroup adds e (with the object's status st and transition tr) to the
@@ -79,7 +98,7 @@ func (d *Dispatcher) addToGroup(ctx context.Context, rt *route, key string, e *e
 	value, err := json.Marshal(groupEntry{Event: e, Status: st, Change: tr})
 	if err == nil {
 		var ws state.WindowStatus
-		ws, err = d.state.AddToWindow(ctx, gkey, key, value, g.MaxObjectsOrDefault()*MaxGroupMessages, g.WaitOrDefault()+g.IntervalOrDefault()+groupTTL)
+		ws, err = d.state.AddToWindow(ctx, gkey, key, value, windowLimit(g), windowTTL(g))
 		if err == nil {
 			if ws.Created {
 				d.schedule(gkey, g)
@@ -91,8 +110,25 @@ func (d *Dispatcher) addToGroup(ctx context.Context, rt *route, key string, e *e
 	res.Err = fmt.Errorf("alert %s: spec.delivery.group: %w", res.Alert, err)
 }
 
-// schedule starts the timer that sends the group at gkey: after wait, or
-// interval after the previous group, whichever is later.
+// windowLimit is how many objects a group of g holds; windowTTL how long
+// its window lives in the store.
+func windowLimit(g *alert.Grouping) int { return g.MaxObjectsOrDefault() * MaxGroupMessages }
+
+func windowTTL(g *alert.Grouping) time.Duration {
+	return g.WaitOrDefault() + g.IntervalOrDefault() + groupTTL
+}
+
+// grouping is the spec.delivery.group of rt, or the defaults when rt no
+// longer groups (or is gone): a group left in the store by such an alert
+// is still flushed, and its objects handled as live events would be.
+func grouping(rt *route) *alert.Grouping {
+	if grouped(rt) {
+		return rt.stateful.spec.Group
+	}
+	return &alert.Grouping{}
+}
+
+// schedule starts the timer that sends the group at gkey (see flushAt).
 func (d *Dispatcher) schedule(gkey string, g *alert.Grouping) {
 	d.groups.mu.Lock()
 	defer d.groups.mu.Unlock()
@@ -100,12 +136,7 @@ func (d *Dispatcher) schedule(gkey string, g *alert.Grouping) {
 		return
 	}
 	now := d.now()
-	at := now.Add(g.WaitOrDefault())
-	if last, ok := d.groups.last[gkey]; ok && last.Add(g.IntervalOrDefault()).After(at) {
-		at = last.Add(g.IntervalOrDefault())
-	}
-	d.groups.due[gkey] = at
-	d.groups.timers[gkey] = time.AfterFunc(at.Sub(now), func() {
+	d.groups.timers[gkey] = time.AfterFunc(d.groups.flushAt(gkey, g, now).Sub(now), func() {
 		d.groups.mu.Lock()
 		if d.groups.stopped || d.groups.timers[gkey] == nil {
 			d.groups.mu.Unlock()
@@ -115,14 +146,32 @@ func (d *Dispatcher) schedule(gkey string, g *alert.Grouping) {
 		d.groups.running.Add(1)
 		d.groups.mu.Unlock()
 		defer d.groups.running.Done()
-		d.flushGroup(d.base, gkey)
+		_ = d.flushGroup(d.base, gkey) // reported by flushGroup
 	})
 }
 
 // Flush sends now every group of spec.delivery.group that this Dispatcher
 // opened, instead of waiting for their timers; Shutdown calls it once every
-// event in flight has ended. It returns the joined errors of the groups
-// that could not be sent; each is also logged and observed as a Result.
+// event in flight has ended. Each message takes a delivery slot
+// (WithConcurrency) like any delivery. Before a group is sent, each of its
+// objects is checked as a live event would be now: one whose alert is
+// suspended, removed or no longer matches it (ErrNotRouted), whose
+// provider is suspended (ErrSuspended) or that one of Flux's delivery
+// rules skips (provider.ErrSkipped) is not sent, and reported to the
+// observer with that reason; when the alert no longer groups, each object
+// is sent on its own, as it would be now.
+//
+// If ctx ends before a group is sent, the group stays in the store (or
+// goes back to it: the messages already sent are not sent again), where
+// the next Flush, a Dispatcher started later on the store, or another
+// replica sends it; it is not reported as failed. Without WithStore, once
+// Shutdown or Close began, there is no later: the group's messages are
+// then reported as failed (wrapping ErrAbandoned when the Dispatcher's
+// context ended).
+//
+// Flush returns the joined errors of the groups that could not be sent
+// (those left in the store included); each failed message is also logged
+// and observed as a Result.
 func (d *Dispatcher) Flush(ctx context.Context) error {
 	d.groups.mu.Lock()
 	var keys []string
@@ -144,8 +193,10 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 }
 
 // recoverGroups schedules the groups left in the store by a Dispatcher
-// that stopped without sending them (a crash, Close): after a restart on
-// a file store, or when a replica went away.
+// that stopped without sending them (a crash, Close, a Shutdown whose
+// context ended): after a restart on a file store, or when a replica went
+// away. Every group is scheduled, that of an alert now removed or that no
+// longer groups included: flushGroup handles its objects as live events.
 func (d *Dispatcher) recoverGroups(ctx context.Context) {
 	keys, err := d.state.Keys(ctx, groupPrefix, 10_000)
 	if err != nil {
@@ -155,65 +206,247 @@ func (d *Dispatcher) recoverGroups(ctx context.Context) {
 	r := d.Router()
 	for _, k := range keys {
 		ns, name, _ := strings.Cut(strings.TrimPrefix(k, groupPrefix), "/")
-		if rt := r.routes[objKey{ns, name}]; rt != nil && rt.stateful != nil && rt.stateful.spec.Group != nil {
-			d.schedule(k, rt.stateful.spec.Group)
-		}
+		d.schedule(k, grouping(r.routes[objKey{ns, name}]))
 	}
+}
+
+// closing reports whether Shutdown or Close began.
+func (d *Dispatcher) closing() bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.closed
+}
+
+// canKeep reports whether a group not sent now can stay in the store to
+// be sent later: always with WithStore; with the Dispatcher's own memory,
+// only until Shutdown or Close began (it is dropped then).
+func (d *Dispatcher) canKeep() bool { return !d.ownState || !d.closing() }
+
+// groupMessage is one notification a group is sent as: a message that
+// lists objects, or one object sent on its own.
+type groupMessage struct {
+	event   *event.Event
+	entries []groupEntry // the objects it stands for, listed or counted
+	dropped int          // objects counted but not kept in the window
+	single  bool         // entries[0] sent as itself
 }
 
 // flushGroup takes the group at gkey and sends it: one object alone as its
 // own notification (in its thread when the alert asks for threads), many
-// as messages that list them.
+// as messages that list them; each object is first checked against the
+// current configuration as a live event (see Flush). If ctx ends first,
+// the group is left in the store, or what was not sent goes back to it.
 func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
-	d.groups.mu.Lock()
-	d.groups.last[gkey] = d.now()
-	d.groups.mu.Unlock()
-	w, err := d.state.TakeWindow(ctx, gkey)
+	ns, name, _ := strings.Cut(strings.TrimPrefix(gkey, groupPrefix), "/")
+	alertName := ns + "/" + name
+	keep := d.canKeep()
+	r := d.Router()
+	rt := r.routes[objKey{ns, name}]
+	if err := ctx.Err(); err != nil && keep {
+		// Not taken: it stays for the next flush, here or elsewhere.
+		if !d.closing() {
+			d.schedule(gkey, grouping(rt))
+		}
+		return fmt.Errorf("alert %s: spec.delivery.group: not sent, left in the store: %w", alertName, err)
+	}
+	tctx := ctx
+	if !keep { // the group cannot stay: take it to report its messages
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		tctx = c
+	}
+	w, err := d.state.TakeWindow(tctx, gkey)
 	if errors.Is(err, state.ErrNotFound) {
 		return nil // taken by another replica
 	}
-	ns, name, _ := strings.Cut(strings.TrimPrefix(gkey, groupPrefix), "/")
-	r := d.Router()
-	rt := r.routes[objKey{ns, name}]
-	if err == nil && (rt == nil || rt.stateful == nil || rt.stateful.spec.Group == nil || rt.err != nil) {
-		err = fmt.Errorf("the alert no longer groups its notifications (changed or removed); %d objects not sent", len(w.Entries)+w.Dropped)
-	}
 	if err != nil {
-		err = fmt.Errorf("alert %s/%s: spec.delivery.group: %w", ns, name, err)
+		// The group is still in the store: try again later.
+		if keep && !d.closing() {
+			d.schedule(gkey, grouping(rt))
+		}
+		err = fmt.Errorf("alert %s: spec.delivery.group: %w", alertName, err)
 		d.log.LogAttrs(ctx, slog.LevelError, "group not sent", slog.Any("error", err))
 		return err
 	}
-	entries := make([]groupEntry, 0, len(w.Entries))
-	for _, we := range w.Entries {
-		var ge groupEntry
-		if json.Unmarshal(we.Value, &ge) == nil && ge.Event != nil {
-			ge.key = we.Member
-			entries = append(entries, ge)
-		} else {
-			w.Dropped++
-		}
-	}
-	if len(entries) == 1 && w.Dropped == 0 {
-		ge := entries[0]
-		res := d.sendNow(ctx, r, rt, ge.Event, func(res *Result, n provider.Notifier) {
-			d.send(ctx, r, ge.Event, rt, n, ge.key, ge.Status, ge.Change, res)
-		})
-		return res.Err
-	}
+	d.groups.mu.Lock()
+	d.groups.last[gkey] = d.now()
+	d.groups.mu.Unlock()
+
+	entries, dropped := decodeWindow(w)
 	var errs []error
-	for _, e := range groupEvents(rt.alert, entries, w.Dropped, rt.stateful.spec.Group.MaxObjectsOrDefault(), d.now()) {
-		res := d.sendNow(ctx, r, rt, e, func(res *Result, n provider.Notifier) {
-			d.send(ctx, r, e, rt, n, "", objectStatus{}, stayed, res)
-		})
-		errs = append(errs, res.Err)
+	kept := make([]groupEntry, 0, len(entries))
+	for _, ge := range entries {
+		if err := d.recheck(tctx, r, rt, alertName, ge.Event); err != nil {
+			res := Result{Event: ge.Event, Alert: alertName, Err: err}
+			if rt != nil {
+				res.Provider = rt.ref.String()
+				if rt.prov != nil {
+					res.Type, res.Channel = rt.prov.p.Spec.Type, provider.Channel(rt.alert, rt.prov.p)
+				}
+			}
+			d.report(ctx, res)
+			if !nothingSentOnPurpose(err) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		kept = append(kept, ge)
+	}
+	if dropped > 0 && (len(kept) == 0 || !grouped(rt)) {
+		// Counted, never kept: nothing to send them as.
+		d.log.LogAttrs(ctx, slog.LevelWarn, "objects of a group were counted but not kept (the group was full, or they were unreadable); they are not sent",
+			slog.String("alert", alertName), slog.Int("objects", dropped))
+	}
+	if len(kept) == 0 {
+		return errors.Join(errs...)
+	}
+	var msgs []groupMessage
+	if !grouped(rt) || (len(kept) == 1 && dropped == 0) {
+		for _, ge := range kept {
+			msgs = append(msgs, groupMessage{event: ge.Event, entries: []groupEntry{ge}, single: true})
+		}
+	} else {
+		msgs = groupMessages(rt.alert, kept, dropped, rt.stateful.spec.Group.MaxObjectsOrDefault(), d.now())
+	}
+	for i, m := range msgs {
+		res := d.sendNow(ctx, r, rt, m)
+		if res.Err != nil && keep && (ctx.Err() != nil || errors.Is(res.Err, ErrAbandoned)) {
+			// Interrupted: this message and the next go back to the store.
+			var back []groupEntry
+			backDropped := 0
+			for _, m := range msgs[i:] {
+				back = append(back, m.entries...)
+				backDropped += m.dropped
+			}
+			if perr := d.putBack(gkey, rt, back, backDropped); perr != nil {
+				err := fmt.Errorf("alert %s: spec.delivery.group: %d objects taken from the store and not sent (%w); putting them back failed: %w", alertName, len(back), res.Err, perr)
+				for _, ge := range back {
+					d.report(ctx, Result{Event: ge.Event, Alert: alertName, Provider: res.Provider, Type: res.Type, Channel: res.Channel, Err: err})
+				}
+				return errors.Join(append(errs, err)...)
+			}
+			d.log.LogAttrs(ctx, slog.LevelWarn, "group left in the store, to be sent later",
+				slog.String("alert", alertName), slog.Int("objects", len(back)), slog.Any("error", res.Err))
+			return errors.Join(append(errs, fmt.Errorf("alert %s: spec.delivery.group: not sent, left in the store: %w", alertName, res.Err))...)
+		}
+		d.report(ctx, res)
+		if res.Err != nil {
+			errs = append(errs, res.Err)
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// groupEvents are the events that carry a group's messages: each lists at
-// most max objects, failing ones first, then the others, in the order they
-// joined; the last counts the objects left out.
-func groupEvents(a *alert.Alert, entries []groupEntry, dropped, max int, now time.Time) []*event.Event {
+// grouped reports whether rt groups its notifications.
+func grouped(rt *route) bool { return rt != nil && rt.stateful != nil && rt.stateful.spec.Group != nil }
+
+// decodeWindow returns the objects of a group's window, and how many more
+// were counted: refused because the window was full, or not readable.
+func decodeWindow(w state.Window) ([]groupEntry, int) {
+	dropped := w.Dropped
+	entries := make([]groupEntry, 0, len(w.Entries))
+	for _, we := range w.Entries {
+		var ge groupEntry
+		switch err := json.Unmarshal(we.Value, &ge); {
+		case err == nil && we.Member == droppedMember:
+			dropped += ge.Dropped
+		case err == nil && ge.Event != nil:
+			ge.key, ge.raw = we.Member, we.Value
+			entries = append(entries, ge)
+		default:
+			dropped++
+		}
+	}
+	return entries, dropped
+}
+
+// recheck returns why a live event like e would not be delivered now
+// through the alert alertName (route rt, nil when the alert is gone), in
+// the order deliverOne checks: the alert takes e no more (ErrNotRouted),
+// the route's configuration problem, a suspended provider (ErrSuspended),
+// then Router.hold (Flux's delivery rules, workload identity, no
+// notifier). It returns nil to send e.
+func (d *Dispatcher) recheck(ctx context.Context, r *Router, rt *route, alertName string, e *event.Event) error {
+	switch {
+	case rt == nil:
+		return fmt.Errorf("alert %s: %w: the alert was removed (or is not valid)", alertName, ErrNotRouted)
+	case rt.alert.Spec.Suspend:
+		return fmt.Errorf("alert %s: %w: the alert is suspended", alertName, ErrNotRouted)
+	}
+	var buf [8]*route
+	if !slices.Contains(r.appendRoutes(ctx, buf[:0], e), rt) {
+		return fmt.Errorf("alert %s: %w: the alert no longer matches the event (event sources, severity or spec.reasons changed)", alertName, ErrNotRouted)
+	}
+	switch {
+	case rt.err != nil:
+		return rt.err
+	case rt.prov.p.Spec.Suspend:
+		return fmt.Errorf("alert %s: provider %s: %w", alertName, rt.ref, ErrSuspended)
+	}
+	return r.hold(e, rt)
+}
+
+// nothingSentOnPurpose reports whether err says that nothing was sent on
+// purpose (not a failure).
+func nothingSentOnPurpose(err error) bool {
+	return errors.Is(err, ErrNotRouted) || errors.Is(err, ErrSuspended) || errors.Is(err, provider.ErrSkipped)
+}
+
+// putBack returns to the window at gkey the objects of a group that was
+// taken and not sent, and the count of those it did not keep. Objects that
+// joined the group since it was taken are newer: they keep their values.
+// It uses a context of its own, as the flush's has ended.
+func (d *Dispatcher) putBack(gkey string, rt *route, entries []groupEntry, dropped int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	newer, err := d.state.TakeWindow(ctx, gkey)
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return err
+	}
+	values := make(map[string][]byte, len(entries)+len(newer.Entries))
+	order := make([]string, 0, len(entries)+len(newer.Entries))
+	for _, ge := range entries {
+		if _, ok := values[ge.key]; !ok {
+			order = append(order, ge.key)
+		}
+		values[ge.key] = ge.raw
+	}
+	newEntries, newDropped := decodeWindow(newer)
+	dropped += newDropped
+	for _, ge := range newEntries {
+		if _, ok := values[ge.key]; !ok {
+			order = append(order, ge.key)
+		}
+		values[ge.key] = ge.raw
+	}
+	g := grouping(rt)
+	created := false
+	add := func(member string, value []byte) error {
+		ws, err := d.state.AddToWindow(ctx, gkey, member, value, windowLimit(g), windowTTL(g))
+		created = created || ws.Created
+		return err
+	}
+	var errs []error
+	if dropped > 0 {
+		// First: should the window be full, the last object is refused
+		// and counted, so the count stays right.
+		v, _ := json.Marshal(groupEntry{Dropped: dropped})
+		errs = append(errs, add(droppedMember, v))
+	}
+	for _, k := range order {
+		errs = append(errs, add(k, values[k]))
+	}
+	if created && !d.closing() {
+		d.schedule(gkey, g)
+	}
+	return errors.Join(errs...)
+}
+
+// groupMessages are the messages a group is sent as: each lists at most
+// max objects, failing ones first, then the others, in the order they
+// joined; the last counts the objects left out (dropped were counted but
+// not kept). Each message is an event of the alert a.
+func groupMessages(a *alert.Alert, entries []groupEntry, dropped, max int, now time.Time) []groupMessage {
 	var failing, others []groupEntry
 	for _, ge := range entries {
 		if ge.Status.Failing {
@@ -225,9 +458,10 @@ func groupEvents(a *alert.Alert, entries []groupEntry, dropped, max int, now tim
 	ordered := append(failing, others...)
 	total := len(ordered) + dropped
 	msgs := min((len(ordered)+max-1)/max, MaxGroupMessages)
-	var out []*event.Event
+	var out []groupMessage
 	for i := range msgs {
 		part := ordered[i*max : min((i+1)*max, len(ordered))]
+		m := groupMessage{entries: part}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d of %d objects: %d failing, %d recovered or fine", len(part), total, len(failing), len(others))
 		if msgs > 1 {
@@ -244,10 +478,14 @@ func groupEvents(a *alert.Alert, entries []groupEntry, dropped, max int, now tim
 				sev = event.SeverityError
 			}
 		}
-		if more := total - min(msgs*max, len(ordered)); i == msgs-1 && more > 0 {
-			fmt.Fprintf(&b, "\n… and %d more", more)
+		if i == msgs-1 {
+			// The objects beyond MaxGroupMessages messages are counted.
+			m.entries, m.dropped = ordered[i*max:], dropped
+			if more := total - min(msgs*max, len(ordered)); more > 0 {
+				fmt.Fprintf(&b, "\n… and %d more", more)
+			}
 		}
-		out = append(out, &event.Event{
+		m.event = &event.Event{
 			InvolvedObject: corev1.ObjectReference{
 				APIVersion: alert.Group + "/v1beta3", Kind: alert.Kind, Namespace: a.Namespace, Name: a.Name,
 			},
@@ -256,7 +494,8 @@ func groupEvents(a *alert.Alert, entries []groupEntry, dropped, max int, now tim
 			Message:             b.String(),
 			Reason:              ReasonGrouped,
 			ReportingController: "fluxnotify",
-		})
+		}
+		out = append(out, m)
 	}
 	return out
 }
@@ -283,24 +522,47 @@ func cutRunes(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// sendNow delivers, outside of any event's delivery, what fn sends through
-// rt's notifier (a group's message), then logs and observes its Result.
-func (d *Dispatcher) sendNow(ctx context.Context, r *Router, rt *route, e *event.Event, fn func(*Result, provider.Notifier)) (res Result) {
-	res = Result{Event: e, Alert: rt.alert.NamespacedName(), Provider: rt.ref.String()}
-	defer func() { d.report(ctx, res) }()
+// sendNow delivers m through rt, outside of any event's delivery, holding
+// a delivery slot (WithConcurrency) as every delivery does, and returns
+// its Result; the caller logs and observes it.
+func (d *Dispatcher) sendNow(ctx context.Context, r *Router, rt *route, m groupMessage) (res Result) {
+	alertName := rt.alert.NamespacedName()
+	res = Result{Event: m.event, Alert: alertName, Provider: rt.ref.String()}
 	p := rt.prov.p
 	res.Type, res.Channel = p.Spec.Type, provider.Channel(rt.alert, p)
-	if p.Spec.Suspend {
-		res.Err = fmt.Errorf("alert %s: provider %s: %w", res.Alert, rt.ref, ErrSuspended)
+	sl := slot{d: d}
+	err := sl.take(ctx)
+	defer sl.release()
+	if err != nil {
+		res.Err = fmt.Errorf("alert %s: provider %s: not delivered: %w", alertName, rt.ref, err)
 		return res
 	}
 	start := time.Now()
+	defer func() { res.Duration = time.Since(start) }()
 	n, err := d.notifier(ctx, r, rt.prov)
 	if err != nil {
-		res.Err = fmt.Errorf("alert %s: %w", res.Alert, err)
+		res.Err = fmt.Errorf("alert %s: %w", alertName, err)
 		return res
 	}
-	fn(&res, n)
-	res.Duration = time.Since(start)
+	switch ge := m.entries[0]; {
+	case !m.single:
+		d.send(ctx, &sl, r, m.event, rt, n, "", objectStatus{}, stayed, &res)
+	case rt.stateful != nil:
+		d.send(ctx, &sl, r, ge.Event, rt, n, ge.key, ge.Status, ge.Change, &res)
+	default: // the alert no longer has spec.delivery: sent as any event
+		dr, err := provider.Deliver(ctx, n, r.notification(ge.Event, rt), d.opts.retry, p.GetTimeout())
+		res.Attempts = dr.Attempts
+		if err != nil {
+			res.Err = fmt.Errorf("alert %s: provider %s: %w", alertName, rt.ref, err)
+		}
+	}
 	return res
 }
+
+// ErrNotRouted is wrapped by the Err of the Result of an event that
+// joined a group of spec.delivery.group when, by the time the group is
+// sent, a live event like it would no longer reach the alert: the alert
+// was suspended, removed, or changed so that it no longer matches the
+// event. Nothing is sent, on purpose, as for a live event; it is not a
+// failure.
+var ErrNotRouted = errors.New("the alert no longer takes the event")

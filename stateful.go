@@ -271,9 +271,10 @@ func (d *Dispatcher) updateStatus(ctx context.Context, key string, e *event.Even
 }
 
 // deliverStateful delivers e through rt, whose alert has spec.delivery,
-// with notifier n: it records the object's status, counts repeats
-// (transitions), adds to a group, or posts in the object's thread.
-func (d *Dispatcher) deliverStateful(ctx context.Context, r *Router, e *event.Event, rt *route, n provider.Notifier, res *Result) {
+// with notifier n, holding the delivery slot sl: it records the object's
+// status, counts repeats (transitions), adds to a group, or posts in the
+// object's thread.
+func (d *Dispatcher) deliverStateful(ctx context.Context, sl *slot, r *Router, e *event.Event, rt *route, n provider.Notifier, res *Result) {
 	start := time.Now()
 	defer func() { res.Duration = time.Since(start) }()
 	sr := rt.stateful
@@ -291,7 +292,7 @@ func (d *Dispatcher) deliverStateful(ctx context.Context, r *Router, e *event.Ev
 		d.addToGroup(ctx, rt, key, e, st, tr, res)
 		return
 	}
-	d.send(ctx, r, e, rt, n, key, st, tr, res)
+	d.send(ctx, sl, r, e, rt, n, key, st, tr, res)
 	if unsent := res.Err != nil; unsent != st.Unsent && tr != stayed {
 		d.markUnsent(ctx, key, unsent)
 	}
@@ -314,9 +315,9 @@ func (d *Dispatcher) markUnsent(ctx context.Context, key string, unsent bool) {
 	}
 }
 
-// send delivers e now: in the object's thread when the alert asks for one,
-// else as any notification.
-func (d *Dispatcher) send(ctx context.Context, r *Router, e *event.Event, rt *route, n provider.Notifier, key string, st objectStatus, tr transition, res *Result) {
+// send delivers e now, holding the delivery slot sl: in the object's
+// thread when the alert asks for one, else as any notification.
+func (d *Dispatcher) send(ctx context.Context, sl *slot, r *Router, e *event.Event, rt *route, n provider.Notifier, key string, st objectStatus, tr transition, res *Result) {
 	notification := r.notification(e, rt)
 	if tr == recovered {
 		// The recovery sums up the failing spell.
@@ -356,7 +357,13 @@ func (d *Dispatcher) send(ctx context.Context, r *Router, e *event.Event, rt *ro
 	}
 	tkey := threadPrefix + key
 	channel := notification.Data.Channel
-	root, err := d.threadRoot(ctx, tkey, channel)
+	root, err := d.threadRoot(ctx, sl, tkey, channel)
+	if err != nil && !sl.held {
+		// The wait for another replica's root ended with ctx or the
+		// Dispatcher: nothing was posted.
+		res.Err = wrap(fmt.Errorf("not delivered: %w", err))
+		return
+	}
 	if err != nil {
 		d.log.LogAttrs(ctx, slog.LevelWarn, "state store failed; posting in the channel instead of the thread",
 			slog.String("alert", res.Alert), slog.String("object", eventObject(e)), slog.Any("error", err))
@@ -402,8 +409,22 @@ func (d *Dispatcher) send(ctx context.Context, r *Router, e *event.Event, rt *ro
 // and "" with an error when there is no usable thread (the store failed, or
 // the replica that claimed the key did not post in time): post to the
 // channel then.
-func (d *Dispatcher) threadRoot(ctx context.Context, tkey, channel string) (string, error) {
+//
+// While another replica posts the root (up to rootWait), the caller's
+// delivery slot sl is given back, so that a slow replica holds back no
+// other delivery, and taken again once the wait is over. If ctx or the
+// Dispatcher ends first, or while the slot is awaited, threadRoot returns
+// their error with sl not held: the caller must not post.
+func (d *Dispatcher) threadRoot(ctx context.Context, sl *slot, tkey, channel string) (root string, err error) {
 	deadline := time.Now().Add(rootWait)
+	waited := false
+	defer func() {
+		if waited {
+			if serr := sl.take(ctx); serr != nil {
+				root, err = "", serr
+			}
+		}
+	}()
 	for {
 		v, err := d.state.Get(ctx, tkey)
 		switch {
@@ -436,11 +457,58 @@ func (d *Dispatcher) threadRoot(ctx context.Context, tkey, channel string) (stri
 		if time.Now().After(deadline) {
 			return "", errors.New("the root message of the thread was not posted in time by the replica that claimed it")
 		}
+		if !waited {
+			waited = true
+			sl.release()
+		}
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", ctx.Err() // the deferred take reports the Dispatcher's end
+		case <-d.base.Done():
+			return "", d.base.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// slot is a delivery slot of WithConcurrency, held by one delivery:
+// every delivery, a live event's or a group's message, takes one before it
+// calls a notifier, so at most WithConcurrency notifiers run at once.
+type slot struct {
+	d    *Dispatcher
+	held bool
+}
+
+// take waits for a slot of d. It fails, holding nothing, when ctx ends
+// first, or the Dispatcher's context ended (wrapping ErrAbandoned).
+func (s *slot) take(ctx context.Context) error {
+	if s.held {
+		return nil
+	}
+	if ctx.Err() == nil {
+		select {
+		case s.d.sem <- struct{}{}:
+			s.held = true
+		case <-ctx.Done():
+		}
+	}
+	err := ctx.Err()
+	if berr := s.d.base.Err(); berr != nil {
+		// Checked apart from ctx, which follows the Dispatcher's context
+		// asynchronously in Dispatch.
+		err = fmt.Errorf("%w: %w", ErrAbandoned, berr)
+	}
+	if err != nil {
+		s.release()
+	}
+	return err
+}
+
+// release gives the slot back, if held.
+func (s *slot) release() {
+	if s.held {
+		s.held = false
+		<-s.d.sem
 	}
 }
 

@@ -141,10 +141,14 @@ func TestGroup_interval(t *testing.T) {
 	d := newTestDispatcher(t, groupConfig(g, false), rec)
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	d.now = func() time.Time { return now }
+	gkey := groupPrefix + "flux-system/info"
+	// due is when the timer that schedule started sends the group: the
+	// same flushAt, with the fake clock's now.
 	due := func() time.Time {
 		d.groups.mu.Lock()
 		defer d.groups.mu.Unlock()
-		return d.groups.due[groupPrefix+"flux-system/info"]
+		require.NotNil(t, d.groups.timers[gkey], "a timer is running")
+		return d.groups.flushAt(gkey, g, d.now())
 	}
 	send := func(name string) {
 		_, err := d.Dispatch(context.Background(), newEvent("Kustomization", name, "error", name))
