@@ -19,7 +19,9 @@
 //   - fluxnotify_deliveries_total{type,outcome}: deliveries (one event to
 //     one alert's provider) by provider type and outcome: delivered,
 //     deferred (held back by spec.delivery), failed, suspended, skipped (by
-//     one of Flux's delivery rules), abandoned (at shutdown).
+//     one of Flux's delivery rules), not_routed (an event of a group its
+//     alert no longer took when the group was sent), abandoned (at
+//     shutdown).
 //   - fluxnotify_delivery_duration_seconds{type}: the time of each delivery
 //     that reached its notifier, retries included.
 //   - fluxnotify_queue_events and fluxnotify_queue_bytes: events accepted

@@ -18,6 +18,9 @@ const (
 	Suspended = "suspended"
 	Skipped   = "skipped"
 	Abandoned = "abandoned"
+	// NotRouted: an event of a group that, by the time the group was
+	// sent, its alert no longer took (suspended, removed, or changed).
+	NotRouted = "not_routed"
 	// Deferred: nothing was sent now, on purpose, for an alert with
 	// spec.delivery (a repeat counted by transitions, or an event that
 	// joined a group sent later as a delivery of its own).
@@ -41,7 +44,7 @@ func New() *Metrics {
 		}, []string{"outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fluxnotify_deliveries_total",
-			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, abandoned.",
+			Help: "Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, not_routed, abandoned.",
 		}, []string{"type", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "fluxnotify_delivery_duration_seconds",
@@ -96,6 +99,8 @@ func Outcome(r fluxnotify.Result) string {
 		return Suspended
 	case errors.Is(r.Err, provider.ErrSkipped):
 		return Skipped
+	case errors.Is(r.Err, fluxnotify.ErrNotRouted):
+		return NotRouted
 	case errors.Is(r.Err, fluxnotify.ErrAbandoned):
 		return Abandoned
 	default:

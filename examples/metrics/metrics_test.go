@@ -68,7 +68,7 @@ func TestMetrics(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, post(strings.Replace(failing, "NAME", "late", 1)))
 
 	want := `
-# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, abandoned.
+# HELP fluxnotify_deliveries_total Deliveries of one event to one alert's provider, by provider type and outcome: delivered, deferred, failed, suspended, skipped, not_routed, abandoned.
 # TYPE fluxnotify_deliveries_total counter
 fluxnotify_deliveries_total{outcome="delivered",type="ok"} 2
 fluxnotify_deliveries_total{outcome="failed",type="broken"} 2
@@ -124,6 +124,7 @@ func TestOutcome(t *testing.T) {
 		{fluxnotify.Result{Err: fmt.Errorf("x: %w", fluxnotify.ErrSuspended)}, metrics.Suspended},
 		{fluxnotify.Result{Err: &provider.SkipError{Rule: provider.SkipNoCommit}}, metrics.Skipped},
 		{fluxnotify.Result{Err: fmt.Errorf("x: %w", fluxnotify.ErrAbandoned)}, metrics.Abandoned},
+		{fluxnotify.Result{Err: fmt.Errorf("x: %w", fluxnotify.ErrNotRouted)}, metrics.NotRouted},
 		{fluxnotify.Result{Err: errors.New("500")}, metrics.Failed},
 	} {
 		assert.Equal(t, tt.want, metrics.Outcome(tt.r), "%+v", tt.r)
