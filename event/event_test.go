@@ -57,6 +57,16 @@ func TestUnmarshalV1beta1(t *testing.T) {
 	assert.Equal(t, "6.1.4", rev)
 }
 
+// TestRevisionDoesNotAllocate: Revision is read for every delivery.
+func TestRevisionDoesNotAllocate(t *testing.T) {
+	for _, file := range []string{"testdata/v1beta1.json", "testdata/v1.json"} {
+		e, err := event.Unmarshal(readFile(t, file))
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(100, func() { _, _ = event.Revision(e) })
+		assert.Zero(t, allocs, file)
+	}
+}
+
 // valid returns a minimal valid event as JSON, with overrides applied.
 func valid(overrides map[string]any) []byte {
 	m := map[string]any{

@@ -56,9 +56,11 @@ func Revision(e *Event) (string, bool) {
 		return "", false
 	}
 	group := Group(e)
+	var buf [128]byte // "<group>/<key>" without allocating, for most groups
 	for _, key := range [...]string{MetaCommitKey, MetaOriginRevisionKey, MetaRevisionKey} {
 		if group != "" {
-			if v, ok := e.Metadata[group+"/"+key]; ok && v != "" {
+			k := append(append(append(buf[:0], group...), '/'), key...)
+			if v, ok := e.Metadata[string(k)]; ok && v != "" {
 				return v, true
 			}
 		}
