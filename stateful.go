@@ -421,6 +421,13 @@ func (d *Dispatcher) threadRoot(ctx context.Context, sl *slot, tkey, channel str
 	defer func() {
 		if waited {
 			if serr := sl.take(ctx); serr != nil {
+				if root == "" && err == nil {
+					// This replica claimed the thread and will not post
+					// its root: give the claim back, bounded, as ctx ended.
+					cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+					_, _ = d.state.CompareAndDelete(cctx, tkey, []byte(pendingRoot))
+					cancel()
+				}
 				root, err = "", serr
 			}
 		}

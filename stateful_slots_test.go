@@ -159,3 +159,54 @@ func TestThreads_waitForAnotherReplicaHoldsNoSlot(t *testing.T) {
 		})
 	}
 }
+
+// claimStore plays another replica that claimed the thread at key and gave
+// up: the first read sees its claim, which is then gone; when this replica
+// claims the thread in turn, after the claim is stored, claimed runs.
+type claimStore struct {
+	state.Store
+	key     string
+	once    sync.Once
+	claimed func()
+}
+
+func (s *claimStore) Get(ctx context.Context, key string) ([]byte, error) {
+	v, err := s.Store.Get(ctx, key)
+	if key == s.key && err == nil && string(v) == pendingRoot {
+		s.once.Do(func() { _ = s.Store.Delete(context.Background(), key) })
+	}
+	return v, err
+}
+
+func (s *claimStore) SetIfAbsent(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	won, err := s.Store.SetIfAbsent(ctx, key, value, ttl)
+	if key == s.key && won {
+		s.claimed()
+	}
+	return won, err
+}
+
+// TestThreads_claimGivenBackWhenTheSlotIsNotRetaken: a reply that waited
+// for another replica's root, then claimed the thread itself (that replica
+// gave up), but whose context ended before it got its delivery slot back,
+// posts nothing and gives the claim back, so that the next event of the
+// object posts the root instead of waiting for one that never comes.
+func TestThreads_claimGivenBackWhenTheSlotIsNotRetaken(t *testing.T) {
+	tkey := threadPrefix + "flux-system/threads|Kustomization/flux-system/app"
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	mem := state.NewMemory()
+	defer mem.Close()
+	require.NoError(t, mem.Set(context.Background(), tkey, []byte(pendingRoot), pendingTTL))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := &claimStore{Store: mem, key: tkey, claimed: cancel}
+	d := newSlackDispatcher(t, slackConfig(srv, threaded(false), false), WithConcurrency(1), WithStore(s))
+
+	res, _ := d.Dispatch(ctx, newEvent("Kustomization", "app", "error", "claims, then its context ends"))
+	require.Len(t, res, 1)
+	require.ErrorIs(t, res[0].Err, context.Canceled)
+	assert.Empty(t, srv.Requests(), "nothing posted")
+	_, err := mem.Get(context.Background(), tkey)
+	assert.ErrorIs(t, err, state.ErrNotFound, "the claim is given back")
+}
