@@ -274,8 +274,22 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 
 	entries, dropped := decodeWindow(w)
 	var errs []error
+	// leave puts back in the store the objects back, not sent because
+	// res.Err (ctx ended), with the count backDropped of those not kept.
+	leave := func(back []groupEntry, backDropped int, res Result) error {
+		if perr := d.putBack(gkey, rt, back, backDropped); perr != nil {
+			err := fmt.Errorf("alert %s: spec.delivery.group: %d objects taken from the store and not sent (%w); putting them back failed: %w", alertName, len(back), res.Err, perr)
+			for _, ge := range back {
+				d.report(ctx, Result{Event: ge.Event, Alert: alertName, Provider: res.Provider, Type: res.Type, Channel: res.Channel, Err: err})
+			}
+			return errors.Join(append(errs, err)...)
+		}
+		d.log.LogAttrs(ctx, slog.LevelWarn, "group left in the store, to be sent later",
+			slog.String("alert", alertName), slog.Int("objects", len(back)), slog.Any("error", res.Err))
+		return errors.Join(append(errs, fmt.Errorf("alert %s: spec.delivery.group: not sent, left in the store: %w", alertName, res.Err))...)
+	}
 	kept := make([]groupEntry, 0, len(entries))
-	for _, ge := range entries {
+	for i, ge := range entries {
 		if err := d.recheck(tctx, r, rt, alertName, ge.Event); err != nil {
 			res := Result{Event: ge.Event, Alert: alertName, Err: err}
 			if rt != nil {
@@ -283,6 +297,13 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 				if rt.prov != nil {
 					res.Type, res.Channel = rt.prov.p.Spec.Type, provider.Channel(rt.alert, rt.prov.p)
 				}
+			}
+			if keep && ctx.Err() != nil {
+				// ctx ended during the check (a Labeler reads it), which
+				// may have made the object miss: what is not decided yet
+				// goes back to the store.
+				res.Err = ctx.Err()
+				return leave(append(kept, entries[i:]...), dropped, res)
 			}
 			d.report(ctx, res)
 			if !nothingSentOnPurpose(err) {
@@ -318,16 +339,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 				back = append(back, m.entries...)
 				backDropped += m.dropped
 			}
-			if perr := d.putBack(gkey, rt, back, backDropped); perr != nil {
-				err := fmt.Errorf("alert %s: spec.delivery.group: %d objects taken from the store and not sent (%w); putting them back failed: %w", alertName, len(back), res.Err, perr)
-				for _, ge := range back {
-					d.report(ctx, Result{Event: ge.Event, Alert: alertName, Provider: res.Provider, Type: res.Type, Channel: res.Channel, Err: err})
-				}
-				return errors.Join(append(errs, err)...)
-			}
-			d.log.LogAttrs(ctx, slog.LevelWarn, "group left in the store, to be sent later",
-				slog.String("alert", alertName), slog.Int("objects", len(back)), slog.Any("error", res.Err))
-			return errors.Join(append(errs, fmt.Errorf("alert %s: spec.delivery.group: not sent, left in the store: %w", alertName, res.Err))...)
+			return leave(back, backDropped, res)
 		}
 		d.report(ctx, res)
 		if res.Err != nil {

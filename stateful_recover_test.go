@@ -10,9 +10,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fluxnotify/fluxnotify/alert"
 	"github.com/fluxnotify/fluxnotify/event"
+	"github.com/fluxnotify/fluxnotify/match"
 	"github.com/fluxnotify/fluxnotify/provider"
 	"github.com/fluxnotify/fluxnotify/state"
 )
@@ -295,4 +297,64 @@ func TestGroup_shutdownEndsMidFlushWithoutStore(t *testing.T) {
 	require.Len(t, failed, 1, "the group's message")
 	assert.Equal(t, ReasonGrouped, failed[0].Event.Reason)
 	assert.True(t, errors.Is(failed[0].Err, context.Canceled), failed[0].Err)
+}
+
+// TestGroup_contextEndsWhileObjectsAreChecked: when the context of Flush
+// ends while the objects of a group are checked against the configuration
+// (a Labeler for matchLabels reads it), the objects it made miss are not
+// reported as no longer routed: the group stays in the store, whole, and
+// the next flush sends it.
+func TestGroup_contextEndsWhileObjectsAreChecked(t *testing.T) {
+	ctx := context.Background()
+	s := state.NewMemory()
+	defer s.Close()
+	cfg := groupConfig(&alert.Grouping{Wait: hour}, false)
+	cfg.Alerts[0].Spec.EventSources[0].MatchLabels = map[string]string{"team": "a"}
+	var mu sync.Mutex
+	var onLookup func() // set: the flush's context ends during the look-up
+	labeler := func(ctx context.Context, _ *corev1.ObjectReference) (map[string]string, error) {
+		mu.Lock()
+		f := onLookup
+		mu.Unlock()
+		if f != nil {
+			f()
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return map[string]string{"team": "a"}, nil
+	}
+	rec, o := &recorder{}, &observed{}
+	opts := append(o.options(), WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()),
+		WithStore(s), WithLabeler(match.LabelerFunc(labeler)))
+	d, err := New(cfg, opts...)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, d.Shutdown(ctx)) }()
+	for _, name := range []string{"app-a", "app-b"} {
+		res, err := d.Dispatch(ctx, newEvent("Kustomization", name, "error", "failed "+name))
+		require.NoError(t, err)
+		require.Len(t, res, 1)
+		require.True(t, res[0].Deferred, "grouped")
+	}
+
+	before, _ := o.get() // the events' own Results: Deferred
+	fctx, cancel := context.WithCancel(ctx)
+	mu.Lock()
+	onLookup = cancel
+	mu.Unlock()
+	err = d.Flush(fctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "left in the store")
+	results, _ := o.get()
+	assert.Len(t, results, len(before), "nothing reported: the objects were not checked")
+	assert.Empty(t, rec.delivered())
+	keys, err := s.Keys(ctx, groupPrefix, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{groupPrefix + "flux-system/info"}, keys, "the group stays in the store")
+
+	mu.Lock()
+	onLookup = nil
+	mu.Unlock()
+	require.NoError(t, d.Flush(ctx))
+	assert.Equal(t, map[string]int{"app-a": 1, "app-b": 1}, named(rec.delivered()), "sent by the next flush")
 }
