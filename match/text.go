@@ -54,7 +54,7 @@ func checkProgramSize(expr string) error {
 type textMemo struct {
 	small [32]uint8 // ids 0 to 31: 0 not run yet, 1 no match, 2 match
 	big   map[int32]bool
-	// ext, when set, holds the results of ids from 128 on instead of big:
+	// ext, when set, holds the results of ids from 32 on instead of big:
 	// the Matcher's pooled memo, which does not allocate.
 	ext  *memo
 	runs int // expressions run, for tests
