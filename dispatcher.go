@@ -914,12 +914,16 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 // flight and abandons queued events (each reported with ErrAbandoned, as
 // with Shutdown), and returns once their outcomes are recorded. Groups of
 // spec.delivery.group not yet sent stay in the store (WithStore), where a
-// Dispatcher started later on it finds and sends them. It makes
+// Dispatcher started later on it finds and sends them; without WithStore
+// their messages are reported with ErrAbandoned. It makes
 // the Dispatcher an io.Closer; Shutdown is the orderly way to stop.
 func (d *Dispatcher) Close() error {
 	d.stopAccepting()
 	d.cancel()
 	d.wg.Wait()
+	if d.ownState {
+		_ = d.Flush(d.base) // ended: each message reported as abandoned
+	}
 	d.finish()
 	return nil
 }

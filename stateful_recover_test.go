@@ -358,3 +358,31 @@ func TestGroup_contextEndsWhileObjectsAreChecked(t *testing.T) {
 	require.NoError(t, d.Flush(ctx))
 	assert.Equal(t, map[string]int{"app-a": 1, "app-b": 1}, named(rec.delivered()), "sent by the next flush")
 }
+
+// TestGroup_closeWithoutStore: without WithStore the groups live in the
+// Dispatcher's memory, which Close ends: a group not sent yet is reported
+// as abandoned (ErrAbandoned), like the events Close abandons, never
+// dropped silently.
+func TestGroup_closeWithoutStore(t *testing.T) {
+	rec, o := &recorder{}, &observed{}
+	opts := append(o.options(), WithRegistry(rec.registry(t)), WithLogger(discardLogger()), WithRetryPolicy(fastRetries()))
+	d, err := New(groupConfig(&alert.Grouping{Wait: hour}, false), opts...)
+	require.NoError(t, err)
+	for i := range 2 {
+		res, err := d.Dispatch(context.Background(), newEvent("Kustomization", fmt.Sprintf("app-%d", i), "error", "failed"))
+		require.NoError(t, err)
+		require.True(t, res[0].Deferred)
+	}
+	require.NoError(t, d.Close())
+	assert.Empty(t, rec.delivered())
+	results, _ := o.get()
+	var failed []Result
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r)
+		}
+	}
+	require.Len(t, failed, 1, "the group's message")
+	assert.Equal(t, ReasonGrouped, failed[0].Event.Reason)
+	assert.ErrorIs(t, failed[0].Err, ErrAbandoned)
+}
