@@ -437,9 +437,11 @@ type Result struct {
 	// Deferred reports that nothing was sent now, on purpose, for an alert
 	// with spec.delivery: the event was a repeat, counted in the object's
 	// status (transitions), or joined a group that is sent later (its
-	// message has a Result of its own; so has the event, with ErrNotRouted,
-	// ErrSuspended or provider.ErrSkipped, if by the time the group is sent
-	// its alert or provider would no longer deliver it). Err is nil.
+	// message has a Result of its own; so has the event if by the time the
+	// group is sent its alert or provider would no longer deliver it: with
+	// ErrNotRouted, ErrSuspended or provider.ErrSkipped, or as a failure
+	// when the configuration no longer delivers it, for example a provider
+	// that is gone or a type with no notifier). Err is nil.
 	Deferred bool
 	// Err is nil when the event was delivered. Otherwise it says why not,
 	// naming the alert and provider: it wraps ErrSuspended when the
