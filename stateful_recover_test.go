@@ -288,12 +288,7 @@ func TestGroup_shutdownEndsMidFlushWithoutStore(t *testing.T) {
 	}()
 	require.ErrorIs(t, d.Shutdown(ctx), context.Canceled)
 	results, _ := o.get()
-	var failed []Result
-	for _, r := range results {
-		if r.Err != nil {
-			failed = append(failed, r)
-		}
-	}
+	failed := failedResults(results)
 	require.Len(t, failed, 1, "the group's message")
 	assert.Equal(t, ReasonGrouped, failed[0].Event.Reason)
 	assert.True(t, errors.Is(failed[0].Err, context.Canceled), failed[0].Err)
@@ -376,13 +371,19 @@ func TestGroup_closeWithoutStore(t *testing.T) {
 	require.NoError(t, d.Close())
 	assert.Empty(t, rec.delivered())
 	results, _ := o.get()
+	failed := failedResults(results)
+	require.Len(t, failed, 1, "the group's message")
+	assert.Equal(t, ReasonGrouped, failed[0].Event.Reason)
+	assert.ErrorIs(t, failed[0].Err, ErrAbandoned)
+}
+
+// failedResults returns the results that carry an error.
+func failedResults(results []Result) []Result {
 	var failed []Result
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, r)
 		}
 	}
-	require.Len(t, failed, 1, "the group's message")
-	assert.Equal(t, ReasonGrouped, failed[0].Event.Reason)
-	assert.ErrorIs(t, failed[0].Err, ErrAbandoned)
+	return failed
 }
