@@ -240,10 +240,15 @@ func (l *level[C]) appendChildren(dst []*C, v string, field int, sc *scratch) []
 func (g *globGroup[C]) appendMatching(dst []*C, v string, field int, sc *scratch) []*C {
 	for i := range g.children {
 		gc := &g.children[i]
-		if !strings.HasSuffix(v, gc.suffix) {
-			continue
+		var ok bool
+		switch {
+		case !strings.HasSuffix(v, gc.suffix):
+		case gc.affix: // the prefix and the suffix must not overlap
+			ok = len(v) >= len(g.prefix)+len(gc.suffix)
+		default:
+			ok = sc.globMatch(gc.id, field, gc.g, v)
 		}
-		if gc.affix && len(v) >= len(g.prefix)+len(gc.suffix) || !gc.affix && sc.globMatch(gc.id, field, gc.g, v) {
+		if ok {
 			dst = append(dst, gc.child)
 		}
 	}
