@@ -584,3 +584,39 @@ func TestNotifier_NeverShowsSecrets(t *testing.T) {
 		assert.Equal(t, tt.want, nt.String())
 	}
 }
+
+// headerTagger is a RoundTripper that breaks the RoundTripper contract, as
+// some do: it sets a header on the request it is given.
+type headerTagger struct{ next http.RoundTripper }
+
+func (h headerTagger) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("X-Tagged", "yes")
+	return h.next.RoundTrip(r)
+}
+
+// TestNotify_HeadersNotShared: the notifier's own client sends the headers
+// New built; a client given with WithHTTPClient gets a copy per request, so
+// a transport that changes them changes neither the notifier nor the next
+// request.
+func TestNotify_HeadersNotShared(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	for _, tt := range []struct {
+		name string
+		opts []Option
+	}{
+		{"own client", nil},
+		{"WithHTTPClient", []Option{WithHTTPClient(&http.Client{Transport: headerTagger{http.DefaultTransport}})}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			nt, err := New(exampleProvider(), provider.Credentials{Address: srv.WebhookURL()}, tt.opts...)
+			require.NoError(t, err)
+			defer nt.CloseIdleConnections()
+			for range 2 {
+				require.NoError(t, nt.Notify(context.Background(), exampleNotification(nil)))
+			}
+			assert.Empty(t, nt.header.Get("X-Tagged"))
+			assert.Equal(t, "application/json; charset=utf-8", nt.header.Get("Content-Type"))
+		})
+	}
+}

@@ -349,9 +349,15 @@ func (nt *Notifier) Notify(ctx context.Context, n *provider.Notification) error 
 	}
 	u := *nt.url
 	req.URL, req.Host = &u, u.Host
-	if len(nt.headers) == 0 {
-		req.Header = nt.header.Clone() // built once, by New
-	} else {
+	switch {
+	case len(nt.headers) == 0 && nt.token.IsZero() && nt.ownClient:
+		// Built once, by New, and shared: net/http only reads a request's
+		// headers (Client copies them before it changes any). A client
+		// given with WithHTTPClient gets a copy: its transport might not.
+		req.Header = nt.header
+	case len(nt.headers) == 0:
+		req.Header = nt.header.Clone()
+	default:
 		for k, v := range nt.headers {
 			req.Header.Set(k, v.Reveal())
 		}
