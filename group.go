@@ -82,6 +82,11 @@ type groupEntry struct {
 	Event  *event.Event `json:"event,omitempty"`
 	Status objectStatus `json:"status"`
 	Change transition   `json:"change"`
+	// Provider and Type are the alert's provider and its type when the
+	// event joined: its Result names them should the alert be gone by the
+	// time the group is sent.
+	Provider string `json:"provider,omitempty"`
+	Type     string `json:"type,omitempty"`
 	// Dropped is set on droppedMember only.
 	Dropped int    `json:"dropped,omitempty"`
 	key     string // the state key: the window's member
@@ -95,7 +100,7 @@ type groupEntry struct {
 func (d *Dispatcher) addToGroup(ctx context.Context, rt *route, key string, e *event.Event, st objectStatus, tr transition, res *Result) {
 	g := rt.stateful.spec.Group
 	gkey := groupPrefix + rt.alert.NamespacedName()
-	value, err := json.Marshal(groupEntry{Event: e, Status: st, Change: tr})
+	value, err := json.Marshal(groupEntry{Event: e, Status: st, Change: tr, Provider: res.Provider, Type: res.Type})
 	if err == nil {
 		var ws state.WindowStatus
 		ws, err = d.state.AddToWindow(ctx, gkey, key, value, windowLimit(g), windowTTL(g))
@@ -291,7 +296,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 	kept := make([]groupEntry, 0, len(entries))
 	for i, ge := range entries {
 		if err := d.recheck(tctx, r, rt, alertName, ge.Event); err != nil {
-			res := Result{Event: ge.Event, Alert: alertName, Err: err}
+			res := Result{Event: ge.Event, Alert: alertName, Provider: ge.Provider, Type: ge.Type, Err: err}
 			if rt != nil {
 				res.Provider = rt.ref.String()
 				if rt.prov != nil {

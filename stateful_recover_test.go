@@ -124,6 +124,8 @@ func TestGroup_recoveredIsCheckedAsLive(t *testing.T) {
 					require.ErrorIs(t, r.Err, tt.wantErr)
 					assert.Equal(t, []string{"app-a", "app-b"}[i], r.Event.InvolvedObject.Name, "the object's own event")
 					assert.Equal(t, "flux-system/info", r.Alert)
+					assert.NotEmpty(t, r.Provider, "the provider, even when the alert is gone")
+					assert.NotEmpty(t, r.Type, "the provider's type, even when the alert is gone")
 				}
 			}
 			keys, err := s.Keys(ctx, groupPrefix, 10)
