@@ -736,8 +736,8 @@ func anyDelivered(results []Result) bool {
 // deliverOne delivers e for one route under ctx, then logs the outcome and
 // reports it with the values of octx.
 func (d *Dispatcher) deliverOne(ctx, octx context.Context, r *Router, e *event.Event, rt *route) (res Result) {
-	alertName := rt.alert.NamespacedName()
-	res = Result{Event: e, Alert: alertName, Provider: rt.ref.String()}
+	alertName := rt.name
+	res = Result{Event: e, Alert: alertName, Provider: rt.refName}
 	defer func() { d.report(octx, res) }()
 	if rt.prov != nil {
 		res.Type, res.Channel = rt.prov.p.Spec.Type, provider.Channel(rt.alert, rt.prov.p)

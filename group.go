@@ -99,7 +99,7 @@ type groupEntry struct {
 // previous group.
 func (d *Dispatcher) addToGroup(ctx context.Context, rt *route, key string, e *event.Event, st objectStatus, tr transition, res *Result) {
 	g := rt.stateful.spec.Group
-	gkey := groupPrefix + rt.alert.NamespacedName()
+	gkey := groupPrefix + rt.name
 	value, err := json.Marshal(groupEntry{Event: e, Status: st, Change: tr, Provider: res.Provider, Type: res.Type})
 	if err == nil {
 		var ws state.WindowStatus
@@ -298,7 +298,7 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 		if err := d.recheck(tctx, r, rt, alertName, ge.Event); err != nil {
 			res := Result{Event: ge.Event, Alert: alertName, Provider: ge.Provider, Type: ge.Type, Err: err}
 			if rt != nil {
-				res.Provider = rt.ref.String()
+				res.Provider = rt.refName
 				if rt.prov != nil {
 					res.Type, res.Channel = rt.prov.p.Spec.Type, provider.Channel(rt.alert, rt.prov.p)
 				}
@@ -543,8 +543,8 @@ func cutRunes(s string, n int) string {
 // a delivery slot (WithConcurrency) as every delivery does, and returns
 // its Result; the caller logs and observes it.
 func (d *Dispatcher) sendNow(ctx context.Context, r *Router, rt *route, m groupMessage) (res Result) {
-	alertName := rt.alert.NamespacedName()
-	res = Result{Event: m.event, Alert: alertName, Provider: rt.ref.String()}
+	alertName := rt.name
+	res = Result{Event: m.event, Alert: alertName, Provider: rt.refName}
 	p := rt.prov.p
 	res.Type, res.Channel = p.Spec.Type, provider.Channel(rt.alert, p)
 	sl := slot{d: d}

@@ -144,10 +144,13 @@ func (k objKey) String() string { return k.namespace + "/" + k.name }
 // route is where one valid alert delivers.
 type route struct {
 	alert *alert.Alert
-	ref   objKey         // the provider it names
-	prov  *providerState // nil when the provider does not exist
-	tmpl  *template.Template
-	err   error // why this alert cannot deliver, or nil
+	// name is the alert's "namespace/name", and refName the provider's:
+	// every Result and error of a delivery names them.
+	name, refName string
+	ref           objKey         // the provider it names
+	prov          *providerState // nil when the provider does not exist
+	tmpl          *template.Template
+	err           error // why this alert cannot deliver, or nil
 	// tmplErr is set when the alert's own spec.template does not parse.
 	tmplErr error
 	// stateful is what spec.delivery asks (threads, transitions, groups),
@@ -268,6 +271,7 @@ func newRouter(cfg *Config, o routerOptions) (*Router, error) {
 			continue
 		}
 		r := &route{alert: a, ref: objKey{a.Namespace, a.Spec.ProviderRef.Name}}
+		r.name, r.refName = a.NamespacedName(), r.ref.String()
 		r.prov = rt.providers[r.ref]
 		switch {
 		case r.prov == nil:
@@ -427,7 +431,7 @@ func (rt *Router) Route(ctx context.Context, e *event.Event) (*Routing, error) {
 			out.Unmatched = append(out.Unmatched, Unmatched{Alert: a.NamespacedName(), Reason: why})
 			continue
 		}
-		ro := Route{Alert: a.NamespacedName(), Provider: r.ref.String(), Err: r.err}
+		ro := Route{Alert: r.name, Provider: r.refName, Err: r.err}
 		if r.prov != nil {
 			p := r.prov.p
 			ro.Type, ro.Channel = p.Spec.Type, provider.Channel(a, p)
@@ -506,7 +510,7 @@ func (rt *Router) appendRoutes(ctx context.Context, buf []*route, e *event.Event
 func (rt *Router) render(n *provider.Notification, r *route) (json.RawMessage, error) {
 	nt, err := rt.opts.registry.New(r.prov.p, provider.Credentials{})
 	if err != nil {
-		return nil, fmt.Errorf("alert %s: %w", r.alert.NamespacedName(), err)
+		return nil, fmt.Errorf("alert %s: %w", r.name, err)
 	}
 	defer closeIdle(nt)
 	rd, ok := nt.(provider.Renderer)
@@ -515,7 +519,7 @@ func (rt *Router) render(n *provider.Notification, r *route) (json.RawMessage, e
 	}
 	body, err := rd.Render(n)
 	if err != nil {
-		return nil, fmt.Errorf("alert %s: rendering for provider %s: %w", r.alert.NamespacedName(), r.ref, err)
+		return nil, fmt.Errorf("alert %s: rendering for provider %s: %w", r.name, r.refName, err)
 	}
 	if !json.Valid(body) {
 		// Not JSON (a custom notifier's plain text): keep it readable.
@@ -531,7 +535,7 @@ func (rt *Router) render(n *provider.Notification, r *route) (json.RawMessage, e
 // (ErrWorkloadIdentity), a rule of Flux's notifiers, or no notifier for
 // the type (provider.ErrNoNotifier). It returns nil to deliver.
 func (rt *Router) hold(e *event.Event, r *route) error {
-	alertName, p := r.alert.NamespacedName(), r.prov.p
+	alertName, p := r.name, r.prov.p
 	rule := provider.Skip(e, r.alert, p)
 	if rule != provider.NoSkip && !rule.ByNotifier() {
 		return fmt.Errorf("alert %s: provider %s: %w", alertName, r.ref, &provider.SkipError{Rule: rule})

@@ -241,7 +241,7 @@ func (d *Dispatcher) stateKey(ctx context.Context, r *Router, e *event.Event, rt
 			k = m.Text
 		}
 	}
-	return rt.alert.NamespacedName() + "|" + k
+	return rt.name + "|" + k
 }
 
 // updateStatus records e in the status of key and returns the new status
