@@ -242,11 +242,11 @@ func secretValue(s *corev1.Secret, key string) (string, bool) {
 // routing never needs it.
 func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credentials, error) {
 	c := Credentials{Address: p.Spec.Address, Proxy: p.Spec.Proxy}
-	name := p.NamespacedName()
+	name := p.NamespacedName // for errors only: not built on success
 	if ref := p.Spec.SecretRef; ref != nil && ref.Name != "" {
 		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
 		if err != nil {
-			return Credentials{}, fmt.Errorf("provider %s: spec.secretRef: %w", name, err)
+			return Credentials{}, fmt.Errorf("provider %s: spec.secretRef: %w", name(), err)
 		}
 		if v, ok := secretValue(s, "address"); ok {
 			c.Address = strings.TrimSpace(v)
@@ -269,22 +269,22 @@ func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credential
 			var h map[string]string
 			if err := yaml.Unmarshal([]byte(v), &h); err != nil {
 				// The YAML error may quote header values: do not wrap it.
-				return Credentials{}, fmt.Errorf("provider %s: secret %s/%s: key \"headers\": not a YAML map of strings", name, p.Namespace, ref.Name)
+				return Credentials{}, fmt.Errorf("provider %s: secret %s/%s: key \"headers\": not a YAML map of strings", name(), p.Namespace, ref.Name)
 			}
 			c.Headers = h
 		}
 		if c.Address == "" && c.Token == "" {
-			return Credentials{}, fmt.Errorf("provider %s: secret %s/%s has no key \"address\" or \"url\" (nor \"token\"), and spec.address is empty", name, p.Namespace, ref.Name)
+			return Credentials{}, fmt.Errorf("provider %s: secret %s/%s has no key \"address\" or \"url\" (nor \"token\"), and spec.address is empty", name(), p.Namespace, ref.Name)
 		}
 	}
 	if ref := p.Spec.ProxySecretRef; ref != nil && ref.Name != "" {
 		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
 		if err != nil {
-			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: %w", name, err)
+			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: %w", name(), err)
 		}
 		v, ok := secretValue(s, "address")
 		if !ok {
-			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s has no key \"address\"", name, p.Namespace, ref.Name)
+			return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s has no key \"address\"", name(), p.Namespace, ref.Name)
 		}
 		c.Proxy = strings.TrimSpace(v)
 		// As Flux: optional "username" and "password" authenticate to the
@@ -293,7 +293,7 @@ func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credential
 			u, err := url.Parse(c.Proxy)
 			if err != nil || u.Host == "" {
 				// The value is not shown: it may hold credentials.
-				return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s: key \"address\": want a URL such as http://proxy:3128", name, p.Namespace, ref.Name)
+				return Credentials{}, fmt.Errorf("provider %s: spec.proxySecretRef: secret %s/%s: key \"address\": want a URL such as http://proxy:3128", name(), p.Namespace, ref.Name)
 			}
 			if password, ok := secretValue(s, "password"); ok {
 				u.User = url.UserPassword(user, password)
@@ -306,19 +306,19 @@ func Resolve(ctx context.Context, p *Provider, secrets SecretGetter) (Credential
 	if ref := p.Spec.CertSecretRef; ref != nil && ref.Name != "" {
 		s, err := getSecret(ctx, secrets, p.Namespace, ref.Name)
 		if err != nil {
-			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: %w", name, err)
+			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: %w", name(), err)
 		}
 		v, ok := secretValue(s, "ca.crt")
 		if !ok {
 			v, ok = secretValue(s, "caFile")
 		}
 		if !ok {
-			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: secret %s/%s has no key \"ca.crt\" or \"caFile\"", name, p.Namespace, ref.Name)
+			return Credentials{}, fmt.Errorf("provider %s: spec.certSecretRef: secret %s/%s has no key \"ca.crt\" or \"caFile\"", name(), p.Namespace, ref.Name)
 		}
 		c.CAData = []byte(v)
 	}
 	if c.Address == "" && c.Token == "" {
-		return Credentials{}, fmt.Errorf("provider %s: no address: set spec.address or spec.secretRef", name)
+		return Credentials{}, fmt.Errorf("provider %s: no address: set spec.address or spec.secretRef", name())
 	}
 	return c, nil
 }
