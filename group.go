@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +107,7 @@ func (d *Dispatcher) addToGroup(ctx context.Context, rt *route, key string, e *e
 		ws, err = d.state.AddToWindow(ctx, gkey, key, value, windowLimit(g), windowTTL(g))
 		if err == nil {
 			if ws.Created {
+				d.learnSent(ctx, gkey)
 				d.schedule(gkey, g)
 			}
 			res.Deferred = true
@@ -131,6 +133,45 @@ func grouping(rt *route) *alert.Grouping {
 		return rt.stateful.spec.Group
 	}
 	return &alert.Grouping{}
+}
+
+// recordSent notes in the store that the group at gkey was taken to be
+// sent at at, for the replicas that open the alert's next group (see
+// learnSent). The note lives one group.interval. A failure costs only the
+// spacing of the next group, so it is logged, not returned.
+func (d *Dispatcher) recordSent(ctx context.Context, gkey string, g *alert.Grouping, at time.Time) {
+	interval := g.IntervalOrDefault()
+	if interval <= 0 {
+		return
+	}
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	key := groupSentPrefix + strings.TrimPrefix(gkey, groupPrefix)
+	if err := d.state.Set(c, key, strconv.AppendInt(nil, at.UnixNano(), 10), interval); err != nil {
+		d.log.LogAttrs(ctx, slog.LevelWarn, "state store failed to record when a group was sent",
+			slog.String("alert", strings.TrimPrefix(gkey, groupPrefix)), slog.Any("error", err))
+	}
+}
+
+// learnSent reads when the alert's previous group was sent, by this
+// Dispatcher or another on the same store (see recordSent), so that
+// schedule waits group.interval after the latest of them. Without a note
+// (none, expired, or the store failing) the Dispatcher's own memory counts.
+func (d *Dispatcher) learnSent(ctx context.Context, gkey string) {
+	v, err := d.state.Get(ctx, groupSentPrefix+strings.TrimPrefix(gkey, groupPrefix))
+	if err != nil {
+		return
+	}
+	ns, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return
+	}
+	at := time.Unix(0, ns)
+	d.groups.mu.Lock()
+	if at.After(d.groups.last[gkey]) {
+		d.groups.last[gkey] = at
+	}
+	d.groups.mu.Unlock()
 }
 
 // schedule starts the timer that sends the group at gkey (see flushAt).
@@ -211,6 +252,7 @@ func (d *Dispatcher) recoverGroups(ctx context.Context) {
 	r := d.Router()
 	for _, k := range keys {
 		ns, name, _ := strings.Cut(strings.TrimPrefix(k, groupPrefix), "/")
+		d.learnSent(ctx, k)
 		d.schedule(k, grouping(r.routes[objKey{ns, name}]))
 	}
 }
@@ -273,9 +315,11 @@ func (d *Dispatcher) flushGroup(ctx context.Context, gkey string) error {
 		d.log.LogAttrs(ctx, slog.LevelError, "group not sent", slog.Any("error", err))
 		return err
 	}
+	sentAt := d.now()
 	d.groups.mu.Lock()
-	d.groups.last[gkey] = d.now()
+	d.groups.last[gkey] = sentAt
 	d.groups.mu.Unlock()
+	d.recordSent(ctx, gkey, grouping(rt), sentAt)
 
 	entries, dropped := decodeWindow(w)
 	var errs []error

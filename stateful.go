@@ -25,6 +25,10 @@ const (
 	statusPrefix = "status:"
 	threadPrefix = "thread:"
 	groupPrefix  = "group:"
+	// groupSentPrefix keys when each alert's last group was taken to be
+	// sent, so that every replica keeps group.interval between the groups
+	// of one alert (see recordSent); no key of it starts with groupPrefix.
+	groupSentPrefix = "groupsent:"
 )
 
 // StateTTL is how long the status of an involved object and the timestamp

@@ -165,3 +165,38 @@ func TestGroup_interval(t *testing.T) {
 	send("app-c")
 	assert.Equal(t, now.Add(30*time.Second), due(), "long after, group.wait again")
 }
+
+// TestGroup_intervalAcrossReplicas: the replica that opens an alert's next
+// group waits group.interval after the previous group, even when another
+// replica on the same store sent that one.
+func TestGroup_intervalAcrossReplicas(t *testing.T) {
+	s := state.NewMemory()
+	t.Cleanup(func() { _ = s.Close() }) // after the Dispatchers' Shutdown
+	g := &alert.Grouping{Wait: metav1.Duration{Duration: 30 * time.Second}, Interval: metav1.Duration{Duration: 5 * time.Minute}}
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	a := newTestDispatcher(t, groupConfig(g, false), &recorder{}, WithStore(s))
+	b := newTestDispatcher(t, groupConfig(g, false), &recorder{}, WithStore(s))
+	a.now, b.now = clock, clock
+	gkey := groupPrefix + "flux-system/info"
+	send := func(d *Dispatcher, name string) {
+		_, err := d.Dispatch(context.Background(), newEvent("Kustomization", name, "error", name))
+		require.NoError(t, err)
+	}
+	due := func(d *Dispatcher) time.Time {
+		d.groups.mu.Lock()
+		defer d.groups.mu.Unlock()
+		require.NotNil(t, d.groups.timers[gkey], "a timer is running")
+		return d.groups.flushAt(gkey, g, d.now())
+	}
+
+	send(a, "app-a")
+	require.NoError(t, a.Flush(context.Background())) // a sends at 10:00:00
+	now = now.Add(time.Minute)
+	send(b, "app-b") // b opens the next group
+	assert.WithinDuration(t, now.Add(4*time.Minute), due(b), 0, "group.interval after a's group")
+	require.NoError(t, b.Flush(context.Background())) // b sends at 10:01:00
+	now = now.Add(6 * time.Minute)
+	send(a, "app-c")
+	assert.WithinDuration(t, now.Add(30*time.Second), due(a), 0, "after the interval, group.wait again")
+}
