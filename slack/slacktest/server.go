@@ -363,7 +363,9 @@ func slackAnswer(r Request, token, want string, ts int64, known bool) Answer {
 			return Error(http.StatusBadRequest, "no_text")
 		}
 		return OK()
-	case r.Path == PostMessagePath:
+	case r.Path == PostMessagePath, r.Path == UpdatePath:
+		// chat.update checks what chat.postMessage does, and that the
+		// message to change exists.
 		switch {
 		case !r.Bearer:
 			return NotOK("not_authed")
@@ -373,21 +375,7 @@ func slackAnswer(r Request, token, want string, ts int64, known bool) Answer {
 			return NotOK("invalid_json")
 		case r.Message.Channel == "":
 			return NotOK("channel_not_found")
-		case empty(r.Message):
-			return NotOK("no_text")
-		}
-		return postMessageOK(r, ts)
-	case r.Path == UpdatePath:
-		switch {
-		case !r.Bearer:
-			return NotOK("not_authed")
-		case want != "" && token != want:
-			return NotOK("invalid_auth")
-		case r.DecodeError != nil || len(r.Body) == 0:
-			return NotOK("invalid_json")
-		case r.Message.Channel == "":
-			return NotOK("channel_not_found")
-		case r.TS == "" || !known:
+		case r.Path == UpdatePath && (r.TS == "" || !known):
 			return NotOK("message_not_found")
 		case empty(r.Message):
 			return NotOK("no_text")
