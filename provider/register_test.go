@@ -77,11 +77,13 @@ func TestDeepCopy(t *testing.T) {
 	assert.Equal(t, &zero, zero.DeepCopy())
 }
 
-// AddExtendedToScheme registers fluxnotify's own group for both kinds.
-func TestAddExtendedToScheme(t *testing.T) {
+// schemeWith returns a scheme with both kinds added by the two functions,
+// after checking that each kind and its list are registered under gv.
+func schemeWith(t *testing.T, addProvider, addAlert func(*runtime.Scheme) error, gv string) *runtime.Scheme {
+	t.Helper()
 	s := runtime.NewScheme()
-	require.NoError(t, provider.AddExtendedToScheme(s))
-	require.NoError(t, alert.AddExtendedToScheme(s), "both kinds share one group version")
+	require.NoError(t, addProvider(s))
+	require.NoError(t, addAlert(s), "both kinds share one group version")
 	for obj, kind := range map[runtime.Object]string{
 		&provider.Provider{}: "Provider", &provider.ProviderList{}: "ProviderList",
 		&alert.Alert{}: "Alert", &alert.AlertList{}: "AlertList",
@@ -89,25 +91,19 @@ func TestAddExtendedToScheme(t *testing.T) {
 		gvks, _, err := s.ObjectKinds(obj)
 		require.NoError(t, err)
 		require.Len(t, gvks, 1)
-		assert.Equal(t, "fluxnotify.io/v1alpha1, Kind="+kind, gvks[0].String())
+		assert.Equal(t, gv+", Kind="+kind, gvks[0].String())
 	}
+	return s
+}
+
+// AddExtendedToScheme registers fluxnotify's own group for both kinds.
+func TestAddExtendedToScheme(t *testing.T) {
+	schemeWith(t, provider.AddExtendedToScheme, alert.AddExtendedToScheme, "fluxnotify.io/v1alpha1")
 	assert.Equal(t, alert.ExtendedGroupVersion, provider.ExtendedGroupVersion)
 }
 
 func TestAddToScheme(t *testing.T) {
-	s := runtime.NewScheme()
-	require.NoError(t, provider.AddToScheme(s))
-	require.NoError(t, alert.AddToScheme(s), "both kinds share one group version")
-
-	for obj, kind := range map[runtime.Object]string{
-		&provider.Provider{}: "Provider", &provider.ProviderList{}: "ProviderList",
-		&alert.Alert{}: "Alert", &alert.AlertList{}: "AlertList",
-	} {
-		gvks, _, err := s.ObjectKinds(obj)
-		require.NoError(t, err)
-		require.Len(t, gvks, 1)
-		assert.Equal(t, "notification.toolkit.fluxcd.io/v1beta3, Kind="+kind, gvks[0].String())
-	}
+	s := schemeWith(t, provider.AddToScheme, alert.AddToScheme, "notification.toolkit.fluxcd.io/v1beta3")
 
 	manifest := `{"apiVersion":"notification.toolkit.fluxcd.io/v1beta3","kind":"Provider",
 "metadata":{"name":"slack","namespace":"flux-system"},
